@@ -1,0 +1,44 @@
+# Two commands set everything up: `make run` and `make test`.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+DEV_ENV := DEBUG=1
+PORT ?= 8000
+
+.PHONY: run test lint assets deps migrate demo bench clean worker beat
+
+$(BIN)/.installed: requirements.txt
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --disable-pip-version-check -r requirements.txt
+	touch $@
+
+node_modules/.installed: package.json package-lock.json
+	npm ci --no-audit --no-fund --loglevel=error
+	touch $@
+
+build/static/css/app.css: node_modules/.installed $(wildcard static/scss/*.scss)
+	npm run --silent build
+
+deps: $(BIN)/.installed node_modules/.installed
+assets: build/static/css/app.css
+
+migrate: deps
+	$(DEV_ENV) $(BIN)/python manage.py migrate --no-input -v0
+
+demo: migrate
+	$(DEV_ENV) $(BIN)/python manage.py load_demo
+
+## make run: install, migrate, load demo data and serve on http://127.0.0.1:8000
+run: deps assets demo
+	$(DEV_ENV) $(BIN)/python manage.py runserver 127.0.0.1:$(PORT)
+
+## make test: install what is missing and run the whole suite
+test: deps assets
+	$(DEV_ENV) $(BIN)/python -m pytest $(PYTEST_ARGS)
+
+lint: deps
+	$(BIN)/ruff check .
+	$(DEV_ENV) $(BIN)/python manage.py makemigrations --check --dry-run
+
+clean:
+	rm -rf build staticfiles .pytest_cache

@@ -1,0 +1,38 @@
+from django.contrib import admin
+
+from escalation.models import Action, Discussion, Escalation, StageOccurrence
+
+
+class ReadOnlyAdmin(admin.ModelAdmin):
+    """Escalations change only through the services (state machine and child's file together)."""
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+class StageOccurrenceInline(admin.TabularInline):
+    model = StageOccurrence
+    extra = 0
+    fields = ["number", "started_at", "due_at", "acknowledged_at", "breached_at", "closed_at", "outcome"]
+    readonly_fields = fields
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(Escalation)
+class EscalationAdmin(ReadOnlyAdmin):
+    list_display = ["reference", "partnership", "raising_agency", "receiving_agency", "state", "stage_number"]
+    list_filter = ["partnership", "state", "urgency"]
+    search_fields = ["reference"]
+    inlines = [StageOccurrenceInline]
+
+
+admin.site.register(Discussion, ReadOnlyAdmin)
+admin.site.register(Action, ReadOnlyAdmin)

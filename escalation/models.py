@@ -1,0 +1,244 @@
+"""Escalations, the stages they pass through, discussions and agreed actions.
+
+The state machine is django-fsm-2. `stage_number` is a second FSM field on purpose:
+ConcurrentTransitionMixin then guards UPDATEs on (state, stage_number), so two people
+escalating the same case at once cannot both move it (raised -> raised keeps the state).
+"""
+
+from __future__ import annotations
+
+import uuid
+
+from django.conf import settings
+from django.db import models
+from django_fsm import ConcurrentTransitionMixin, FSMField, FSMIntegerField, FSMModelMixin, transition
+
+from escalation import permissions
+from escalation.states import (
+    ActionStatus,
+    Category,
+    DiscussionMethod,
+    StageOutcome,
+    State,
+)
+from partnerships.choices import Urgency
+
+
+class EscalationQuerySet(models.QuerySet):
+    def open(self):
+        return self.filter(state__in=[State.RAISED, State.IN_DISCUSSION])
+
+
+class Escalation(ConcurrentTransitionMixin, FSMModelMixin, models.Model):
+    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    reference = models.CharField(max_length=20, unique=True, editable=False)
+    partnership = models.ForeignKey("partnerships.Partnership", on_delete=models.PROTECT, related_name="escalations")
+    policy = models.ForeignKey("partnerships.Policy", on_delete=models.PROTECT, related_name="escalations")
+    children = models.ManyToManyField("cases.Child", related_name="escalations")
+    raised_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="escalations_raised")
+    raising_agency = models.ForeignKey(
+        "partnerships.Agency", on_delete=models.PROTECT, related_name="escalations_raised"
+    )
+    receiving_agency = models.ForeignKey(
+        "partnerships.Agency", on_delete=models.PROTECT, related_name="escalations_received"
+    )
+    receiving_professional = models.CharField(max_length=200, blank=True)
+    category = models.CharField(max_length=40, choices=Category.choices)
+    concern = models.TextField()
+    why_unsafe = models.TextField()
+    outcome_sought = models.TextField()
+    urgency = models.CharField(max_length=32, choices=Urgency.choices, default=Urgency.STANDARD)
+    state = FSMField(choices=State.choices, default=State.RAISED, protected=True)
+    stage_number = FSMIntegerField(default=1)
+    # Highest tier rank each side has reached (see partnerships.selectors.tier_rank):
+    # people in a party agency see the case once it reaches their tier, by index.
+    raising_tier_reached = models.SmallIntegerField(default=0)
+    receiving_tier_reached = models.SmallIntegerField(default=-1)
+    raised_at = models.DateTimeField()
+    resolved_at = models.DateTimeField(null=True, blank=True)
+    closed_at = models.DateTimeField(null=True, blank=True)
+    withdrawn_reason = models.TextField(blank=True)
+
+    objects = EscalationQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-raised_at"]
+        indexes = [
+            models.Index(fields=["partnership", "state"]),
+            models.Index(fields=["raising_agency", "state"]),
+            models.Index(fields=["receiving_agency", "state"]),
+        ]
+
+    def __str__(self) -> str:
+        return self.reference
+
+    @staticmethod
+    def new_reference() -> str:
+        return "ESC-" + uuid.uuid4().hex[:8].upper()
+
+    @property
+    def is_open(self) -> bool:
+        return self.state in (State.RAISED, State.IN_DISCUSSION)
+
+    def current_occurrence(self) -> StageOccurrence | None:
+        return self.occurrences.filter(closed_at__isnull=True).select_related("policy_stage").first()
+
+    def policy_stage(self, number: int | None = None):
+        return self.policy.stages.get(number=number or self.stage_number)
+
+    # --- conditions: side-effect free, read the policy ---------------------------------
+
+    def has_next_stage(self) -> bool:
+        return self.policy.stages.filter(number=self.stage_number + 1).exists()
+
+    def acknowledged_or_not_required(self) -> bool:
+        occurrence = self.current_occurrence()
+        return occurrence is not None and (
+            occurrence.acknowledged_at is not None or not occurrence.policy_stage.acknowledgement_required
+        )
+
+    def decision_recorded_if_final(self) -> bool:
+        """At the final (partnership) stage the binding decision must be on record first."""
+        occurrence = self.current_occurrence()
+        if occurrence is None:
+            return False
+        if self.has_next_stage():
+            return True
+        return bool(occurrence.decision.strip())
+
+    # --- transitions: only the model changes here; services do the rest ----------------
+
+    @transition(field=state, source=State.RAISED, target=State.IN_DISCUSSION, permission=permissions.can_acknowledge)
+    def acknowledge(self, *, by=None):
+        pass
+
+    @transition(
+        field=state,
+        source=[State.RAISED, State.IN_DISCUSSION],
+        target=State.RAISED,
+        conditions=[has_next_stage],
+        permission=permissions.can_escalate,
+    )
+    def escalate(self, *, by=None):
+        self.stage_number += 1
+
+    @transition(
+        field=state,
+        source=[State.RAISED, State.IN_DISCUSSION],
+        target=State.RESOLVED,
+        conditions=[acknowledged_or_not_required, decision_recorded_if_final],
+        permission=permissions.can_resolve,
+    )
+    def resolve(self, *, at, by=None):
+        self.resolved_at = at
+
+    @transition(field=state, source=State.RESOLVED, target=State.CLOSED, permission=permissions.can_close)
+    def close(self, *, at, by=None):
+        self.closed_at = at
+
+    @transition(
+        field=state,
+        source=[State.RAISED, State.IN_DISCUSSION],
+        target=State.WITHDRAWN,
+        permission=permissions.can_withdraw,
+    )
+    def withdraw(self, *, at, reason, by=None):
+        self.withdrawn_reason = reason
+        self.closed_at = at
+
+
+class StageOccurrence(models.Model):
+    """One stage an escalation passed through: who held it, when it was due, how it ended."""
+
+    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    escalation = models.ForeignKey(Escalation, on_delete=models.PROTECT, related_name="occurrences")
+    policy_stage = models.ForeignKey("partnerships.PolicyStage", on_delete=models.PROTECT, related_name="+")
+    number = models.PositiveIntegerField()
+    started_at = models.DateTimeField()
+    clock_started_at = models.DateTimeField()
+    due_at = models.DateTimeField()
+    arrived_out_of_hours = models.BooleanField(default=False)
+    uses_default_timescale = models.BooleanField(default=False)
+    timescale_description = models.CharField(max_length=100)
+    evidence_of_previous_efforts = models.TextField(blank=True)
+    acknowledged_at = models.DateTimeField(null=True, blank=True)
+    acknowledged_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    warned_at = models.DateTimeField(null=True, blank=True)
+    breached_at = models.DateTimeField(null=True, blank=True)
+    decision = models.TextField(blank=True, help_text="The binding decision at a partnership stage.")
+    closed_at = models.DateTimeField(null=True, blank=True)
+    outcome = models.CharField(max_length=20, choices=StageOutcome.choices, blank=True)
+    timescale_met = models.BooleanField(null=True)
+    reason_not_met = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["escalation", "number"]
+        constraints = [
+            # At most one open stage per escalation, whatever the code above does.
+            models.UniqueConstraint(
+                fields=["escalation"], condition=models.Q(closed_at__isnull=True), name="one_open_stage_per_escalation"
+            ),
+            models.UniqueConstraint(fields=["escalation", "number"], name="each_stage_once_per_escalation"),
+            models.CheckConstraint(
+                condition=models.Q(due_at__gte=models.F("clock_started_at")), name="due_not_before_start"
+            ),
+        ]
+        indexes = [
+            # The watcher's scans: open, unbreached stages by deadline.
+            models.Index(
+                fields=["due_at"],
+                condition=models.Q(closed_at__isnull=True, breached_at__isnull=True),
+                name="open_unbreached_due",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.escalation} stage {self.number}"
+
+    @property
+    def is_open(self) -> bool:
+        return self.closed_at is None
+
+
+class Discussion(models.Model):
+    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    occurrence = models.ForeignKey(StageOccurrence, on_delete=models.PROTECT, related_name="discussions")
+    held_at = models.DateTimeField()
+    method = models.CharField(max_length=20, choices=DiscussionMethod.choices)
+    participants = models.TextField()
+    areas_of_agreement = models.TextField(blank=True)
+    areas_of_disagreement = models.TextField(blank=True)
+    outcome = models.TextField()
+    recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    recorded_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["held_at"]
+
+    def __str__(self) -> str:
+        return f"{self.get_method_display()} discussion, {self.held_at:%d %b %Y}"
+
+
+class Action(models.Model):
+    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    escalation = models.ForeignKey(Escalation, on_delete=models.PROTECT, related_name="actions")
+    discussion = models.ForeignKey(Discussion, on_delete=models.PROTECT, null=True, blank=True, related_name="actions")
+    description = models.TextField()
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    owner_name = models.CharField(max_length=200, blank=True)
+    due_on = models.DateField()
+    status = models.CharField(max_length=20, choices=ActionStatus.choices, default=ActionStatus.OPEN)
+    overdue_notified_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["due_on"]
+        indexes = [
+            models.Index(fields=["due_on"], condition=models.Q(status="open"), name="open_actions_due"),
+        ]
+
+    def __str__(self) -> str:
+        return self.description[:60]

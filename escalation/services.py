@@ -1,0 +1,382 @@
+"""Writes to escalations. Every change is one transaction that moves the state, opens or
+closes the stage occurrence and writes an entry on every child's file.
+
+Views, tasks and the admin call these functions, never the transitions directly.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from django.db import transaction
+from django.utils import timezone
+from django_fsm import ConcurrentTransition, can_proceed, has_transition_perm
+
+from cases.models import RecordEntry, RecordEntryKind
+from escalation.models import Escalation, StageOccurrence
+from escalation.states import StageOutcome
+from partnerships.choices import ClockStart, Urgency
+from partnerships.selectors import memberships_of, tier_rank
+
+STALE_MESSAGE = (
+    "Someone else changed this escalation while you were working on it. Check its current stage and try again."
+)
+
+
+class EscalationError(Exception):
+    """A rule stopped the change. The message is written for the person who tried."""
+
+
+class NotPermitted(EscalationError):
+    pass
+
+
+class StaleEscalation(EscalationError, ConcurrentTransition):
+    """Lost a race with another transition; nothing was written."""
+
+
+def _now(at: datetime | None) -> datetime:
+    return at or timezone.now()
+
+
+def _when(moment: datetime) -> str:
+    return timezone.localtime(moment).strftime("%-d %B %Y at %-I:%M%p").replace("AM", "am").replace("PM", "pm")
+
+
+def _person(user) -> str:
+    return user.get_full_name() or user.get_username() if user else "The system"
+
+
+def record_on_files(escalation: Escalation, kind: RecordEntryKind, summary: str, *, author=None) -> None:
+    """One entry per child named in the escalation (siblings each keep a whole file)."""
+    RecordEntry.objects.bulk_create(
+        [
+            RecordEntry(child=child, escalation=escalation, kind=kind, summary=summary, author=author)
+            for child in escalation.children.all()
+        ]
+    )
+
+
+# --- deadlines -------------------------------------------------------------------------
+
+
+def stage_deadline(escalation: Escalation, policy_stage, clock_start: datetime):
+    """(Deadline, Timescale, uses_default) for a stage at the escalation's urgency."""
+    timescale, uses_default = escalation.policy.timescale_for(policy_stage, escalation.urgency)
+    deadline = escalation.partnership.working_calendar().deadline(clock_start, timescale.amount, timescale.unit)
+    return deadline, timescale, uses_default
+
+
+def _apply_deadline(occurrence: StageOccurrence, escalation: Escalation, clock_start: datetime) -> None:
+    deadline, timescale, uses_default = stage_deadline(escalation, occurrence.policy_stage, clock_start)
+    occurrence.clock_started_at = clock_start
+    occurrence.due_at = deadline.due
+    occurrence.arrived_out_of_hours = deadline.arrived_out_of_hours
+    occurrence.uses_default_timescale = uses_default
+    occurrence.timescale_description = timescale.describe()
+
+
+def _open_stage(escalation: Escalation, *, at: datetime, evidence: str = "") -> StageOccurrence:
+    policy_stage = escalation.policy.stages.get(number=escalation.stage_number)
+    occurrence = StageOccurrence(
+        escalation=escalation,
+        policy_stage=policy_stage,
+        number=policy_stage.number,
+        started_at=at,
+        evidence_of_previous_efforts=evidence,
+    )
+    _apply_deadline(occurrence, escalation, at)
+    occurrence.save()
+    # Denormalised for the visibility index: tiers reached only ever rise.
+    escalation.raising_tier_reached = max(escalation.raising_tier_reached, tier_rank(policy_stage.raiser_tier))
+    escalation.receiving_tier_reached = max(
+        escalation.receiving_tier_reached, tier_rank(policy_stage.receiver_tier or None)
+    )
+    Escalation.objects.filter(pk=escalation.pk).update(
+        raising_tier_reached=escalation.raising_tier_reached,
+        receiving_tier_reached=escalation.receiving_tier_reached,
+    )
+    return occurrence
+
+
+def _close_stage(escalation: Escalation, *, at: datetime, outcome: StageOutcome, reason_not_met: str = ""):
+    occurrence = escalation.occurrences.select_for_update().get(closed_at__isnull=True)
+    occurrence.closed_at = at
+    occurrence.outcome = outcome
+    occurrence.timescale_met = at <= occurrence.due_at
+    occurrence.reason_not_met = "" if occurrence.timescale_met else reason_not_met
+    occurrence.save(update_fields=["closed_at", "outcome", "timescale_met", "reason_not_met"])
+    return occurrence
+
+
+def _stage_label(occurrence: StageOccurrence) -> str:
+    return f"stage {occurrence.number} ({occurrence.policy_stage.name})"
+
+
+def _due_text(occurrence: StageOccurrence) -> str:
+    text = f"due by {_when(occurrence.due_at)}"
+    if occurrence.uses_default_timescale:
+        text += " (the policy sets no timescale for this stage; the partnership's default applies)"
+    if occurrence.arrived_out_of_hours:
+        text += " (raised outside working hours)"
+    return text
+
+
+def _transition(escalation: Escalation, name: str, user, **kwargs) -> None:
+    """Run one transition after its conditions and permission; save with the race guard."""
+    method = getattr(escalation, name)
+    if user is not None and not has_transition_perm(method, user):
+        raise NotPermitted(f"You cannot {name} this escalation at its current stage.")
+    if not can_proceed(method):
+        raise EscalationError(f"This escalation cannot be {name}d now: it is {escalation.get_state_display().lower()}.")
+    method(by=user, **kwargs)
+    try:
+        escalation.save()
+    except ConcurrentTransition as exc:
+        raise StaleEscalation(STALE_MESSAGE) from exc
+
+
+# --- the actions -----------------------------------------------------------------------
+
+
+@transaction.atomic
+def escalation_raise(
+    *,
+    raised_by,
+    raising_agency,
+    receiving_agency,
+    children,
+    category: str,
+    concern: str,
+    why_unsafe: str,
+    outcome_sought: str,
+    urgency: str = Urgency.STANDARD,
+    receiving_professional: str = "",
+    at: datetime | None = None,
+) -> Escalation:
+    at = _now(at)
+    partnership = raising_agency.partnership
+    children = list(children)
+    if not any(m.agency_id == raising_agency.pk for m in memberships_of(raised_by)):
+        raise NotPermitted("You can only raise a disagreement on behalf of an agency you work for.")
+    if receiving_agency.pk == raising_agency.pk:
+        raise EscalationError("Choose another agency: a disagreement is between two agencies.")
+    if receiving_agency.partnership_id != partnership.pk:
+        raise EscalationError("The other agency must be in the same safeguarding partnership.")
+    if not children:
+        raise EscalationError("Name at least one child.")
+    if any(child.partnership_id != partnership.pk for child in children):
+        raise EscalationError("Every child must belong to this partnership.")
+    if partnership.policy_id is None:
+        raise EscalationError(f"{partnership} has no escalation policy yet. Ask an administrator to choose one.")
+
+    escalation = Escalation.objects.create(
+        reference=Escalation.new_reference(),
+        partnership=partnership,
+        policy=partnership.policy,
+        raised_by=raised_by,
+        raising_agency=raising_agency,
+        receiving_agency=receiving_agency,
+        receiving_professional=receiving_professional,
+        category=category,
+        concern=concern,
+        why_unsafe=why_unsafe,
+        outcome_sought=outcome_sought,
+        urgency=urgency,
+        raised_at=at,
+    )
+    escalation.children.set(children)
+    occurrence = _open_stage(escalation, at=at)
+    record_on_files(
+        escalation,
+        RecordEntryKind.RAISED,
+        f"{_person(raised_by)} ({raising_agency}) raised disagreement {escalation.reference} with "
+        f"{receiving_agency} ({escalation.get_category_display().lower()}; "
+        f"{escalation.get_urgency_display().lower()}). It starts at {_stage_label(occurrence)}, "
+        f"{_due_text(occurrence)}.",
+        author=raised_by,
+    )
+    return escalation
+
+
+@transaction.atomic
+def escalation_acknowledge(*, escalation: Escalation, acting_user, at: datetime | None = None) -> Escalation:
+    at = _now(at)
+    _transition(escalation, "acknowledge", acting_user)
+    occurrence = escalation.occurrences.select_for_update().get(closed_at__isnull=True)
+    occurrence.acknowledged_at = at
+    occurrence.acknowledged_by = acting_user
+    fields = ["acknowledged_at", "acknowledged_by"]
+    if occurrence.policy_stage.clock_starts == ClockStart.ACKNOWLEDGEMENT:
+        _apply_deadline(occurrence, escalation, at)
+        fields += ["clock_started_at", "due_at", "arrived_out_of_hours", "uses_default_timescale"]
+    occurrence.save(update_fields=fields)
+    record_on_files(
+        escalation,
+        RecordEntryKind.ACKNOWLEDGED,
+        f"{_person(acting_user)} acknowledged {escalation.reference} at {_stage_label(occurrence)}; "
+        f"{_due_text(occurrence)}.",
+        author=acting_user,
+    )
+    return escalation
+
+
+@transaction.atomic
+def escalation_escalate(
+    *,
+    escalation: Escalation,
+    acting_user,
+    evidence: str = "",
+    reason_not_met: str = "",
+    at: datetime | None = None,
+) -> Escalation:
+    """Move to the next stage. Where the policy asks, evidence of this stage's efforts first."""
+    at = _now(at)
+    next_stage = escalation.policy.stages.filter(number=escalation.stage_number + 1).first()
+    if next_stage is not None and next_stage.evidence_of_previous_stage_required and not evidence.strip():
+        raise EscalationError(
+            "Describe what was done to resolve the disagreement at this stage: the policy asks for this "
+            "evidence before it moves to the next stage."
+        )
+    _transition(escalation, "escalate", acting_user)
+    closed = _close_stage(escalation, at=at, outcome=StageOutcome.ESCALATED, reason_not_met=reason_not_met)
+    opened = _open_stage(escalation, at=at, evidence=evidence.strip())
+    summary = (
+        f"{_person(acting_user)} escalated {escalation.reference} from {_stage_label(closed)} to "
+        f"{_stage_label(opened)}, {_due_text(opened)}."
+    )
+    if evidence.strip():
+        summary += f" Efforts at the previous stage: {evidence.strip()}"
+    record_on_files(escalation, RecordEntryKind.ESCALATED, summary, author=acting_user)
+    return escalation
+
+
+@transaction.atomic
+def stage_record_decision(*, escalation: Escalation, acting_user, decision: str) -> StageOccurrence:
+    """The binding decision at the partnership stage; resolving the final stage needs it."""
+    from escalation.permissions import holds_current_stage
+
+    if not decision.strip():
+        raise EscalationError("Enter the decision.")
+    if not escalation.is_open or not holds_current_stage(escalation, acting_user):
+        raise NotPermitted("Only the people holding this stage can record its decision.")
+    occurrence = escalation.occurrences.select_for_update().get(closed_at__isnull=True)
+    if not occurrence.policy_stage.is_partnership_stage:
+        raise EscalationError("A binding decision is recorded at the partnership stage only.")
+    occurrence.decision = decision.strip()
+    occurrence.save(update_fields=["decision"])
+    record_on_files(
+        escalation,
+        RecordEntryKind.DECISION,
+        f"{_person(acting_user)} recorded the partnership's decision on {escalation.reference}: {occurrence.decision}",
+        author=acting_user,
+    )
+    return occurrence
+
+
+@transaction.atomic
+def escalation_resolve(
+    *,
+    escalation: Escalation,
+    acting_user,
+    outcome: str,
+    reason_not_met: str = "",
+    at: datetime | None = None,
+) -> Escalation:
+    at = _now(at)
+    if not outcome.strip():
+        raise EscalationError("Enter the agreed written outcome.")
+    _transition(escalation, "resolve", acting_user, at=at)
+    closed = _close_stage(escalation, at=at, outcome=StageOutcome.RESOLVED, reason_not_met=reason_not_met)
+    record_on_files(
+        escalation,
+        RecordEntryKind.RESOLVED,
+        f"{_person(acting_user)} recorded {escalation.reference} as resolved at {_stage_label(closed)}. "
+        f"Agreed outcome: {outcome.strip()}",
+        author=acting_user,
+    )
+    return escalation
+
+
+@transaction.atomic
+def escalation_close(*, escalation: Escalation, acting_user, at: datetime | None = None) -> Escalation:
+    at = _now(at)
+    _transition(escalation, "close", acting_user, at=at)
+    record_on_files(
+        escalation, RecordEntryKind.CLOSED, f"{_person(acting_user)} closed {escalation.reference}.", author=acting_user
+    )
+    return escalation
+
+
+@transaction.atomic
+def escalation_withdraw(*, escalation: Escalation, acting_user, reason: str, at: datetime | None = None) -> Escalation:
+    at = _now(at)
+    if not reason.strip():
+        raise EscalationError("Enter why the disagreement is being withdrawn.")
+    _transition(escalation, "withdraw", acting_user, at=at, reason=reason.strip())
+    closed = _close_stage(escalation, at=at, outcome=StageOutcome.WITHDRAWN)
+    record_on_files(
+        escalation,
+        RecordEntryKind.WITHDRAWN,
+        f"{_person(acting_user)} withdrew {escalation.reference} at {_stage_label(closed)}. Reason: {reason.strip()}",
+        author=acting_user,
+    )
+    return escalation
+
+
+@transaction.atomic
+def escalation_change_urgency(
+    *, escalation: Escalation, acting_user, urgency: str, reason: str, at: datetime | None = None
+) -> Escalation:
+    """A change of urgency recomputes the open stage's deadline from when its clock started."""
+    from escalation.permissions import can_escalate
+
+    if not reason.strip():
+        raise EscalationError("Enter why the urgency has changed.")
+    if not escalation.is_open or not can_escalate(escalation, acting_user):
+        raise NotPermitted("You cannot change the urgency of this escalation.")
+    old = escalation.get_urgency_display()
+    updated = Escalation.objects.filter(
+        pk=escalation.pk, state=escalation.state, stage_number=escalation.stage_number
+    ).update(urgency=urgency)
+    if not updated:
+        raise StaleEscalation(STALE_MESSAGE)
+    escalation.urgency = urgency
+    occurrence = escalation.occurrences.select_for_update().get(closed_at__isnull=True)
+    if occurrence.breached_at is None:
+        _apply_deadline(occurrence, escalation, occurrence.clock_started_at)
+        occurrence.save()
+    record_on_files(
+        escalation,
+        RecordEntryKind.URGENCY_CHANGED,
+        f"{_person(acting_user)} changed the urgency of {escalation.reference} from {old.lower()} to "
+        f"{escalation.get_urgency_display().lower()}: {reason.strip()} Stage {occurrence.number} is now "
+        f"{_due_text(occurrence)}.",
+        author=acting_user,
+    )
+    return escalation
+
+
+@transaction.atomic
+def recompute_open_deadlines(*, partnership, reason: str, acting_user=None) -> int:
+    """After a calendar change: open, unbreached stages get their deadlines again. Logged."""
+    changed = 0
+    occurrences = (
+        StageOccurrence.objects.select_for_update(of=("self",))
+        .filter(escalation__partnership=partnership, closed_at__isnull=True, breached_at__isnull=True)
+        .select_related("escalation__policy", "escalation__partnership", "policy_stage")
+    )
+    for occurrence in occurrences:
+        before = occurrence.due_at
+        _apply_deadline(occurrence, occurrence.escalation, occurrence.clock_started_at)
+        if occurrence.due_at != before:
+            occurrence.save(update_fields=["due_at", "arrived_out_of_hours", "uses_default_timescale"])
+            record_on_files(
+                occurrence.escalation,
+                RecordEntryKind.DEADLINE_CHANGED,
+                f"The deadline of {occurrence.escalation.reference} {_stage_label(occurrence)} moved from "
+                f"{_when(before)} to {_when(occurrence.due_at)}: {reason}",
+                author=acting_user,
+            )
+            changed += 1
+    return changed

@@ -1,0 +1,49 @@
+"""States and categories of an escalation."""
+
+from django.db import models
+
+
+class State(models.TextChoices):
+    RAISED = "raised", "Awaiting acknowledgement"
+    IN_DISCUSSION = "in_discussion", "In discussion"
+    RESOLVED = "resolved", "Resolved"
+    CLOSED = "closed", "Closed"
+    WITHDRAWN = "withdrawn", "Withdrawn"
+
+
+OPEN_STATES = [State.RAISED, State.IN_DISCUSSION]
+
+
+class Category(models.TextChoices):
+    THRESHOLD = "threshold", "Threshold (whether a referral meets the criteria for a service)"
+    INFORMATION_SHARING = "information_sharing", "Information sharing"
+    ACTION_INACTION = "action_inaction", "Action or inaction"
+    ASSESSMENT_OR_PLAN = "assessment_or_plan", "Assessment outcome or plan"
+    ROLES = "roles", "Roles and responsibilities"
+    COMMUNICATION = "communication", "Communication"
+    CHILD_PROTECTION_PROCEDURES = "child_protection_procedures", "Whether child protection procedures should be invoked"
+    OTHER = "other", "Other"
+
+
+class StageOutcome(models.TextChoices):
+    ESCALATED = "escalated", "Escalated to the next stage"
+    RESOLVED = "resolved", "Resolved"
+    WITHDRAWN = "withdrawn", "Withdrawn"
+
+
+class DiscussionMethod(models.TextChoices):
+    PHONE = "phone", "Phone"
+    FACE_TO_FACE = "face_to_face", "Face to face"
+    VIRTUAL_MEETING = "virtual_meeting", "Virtual meeting"
+    EMAIL = "email", "E-mail"
+
+
+class ActionStatus(models.TextChoices):
+    OPEN = "open", "Open"
+    DONE = "done", "Done"
+    CANCELLED = "cancelled", "Cancelled"
+
+
+class Side(models.TextChoices):
+    RAISING = "raising", "Raising agency"
+    RECEIVING = "receiving", "Receiving agency"

@@ -1,0 +1,112 @@
+"""Enumerations shared by the policy engine, the calendar and the models.
+
+Kept free of Django model imports so the pure modules (calendar maths, presets) can use
+them in unit tests without a database.
+"""
+
+from django.db import models
+
+
+class Nation(models.TextChoices):
+    """UK nations with their own bank holidays (England and Wales share one list)."""
+
+    ENGLAND_AND_WALES = "england-and-wales", "England and Wales"
+    SCOTLAND = "scotland", "Scotland"
+    NORTHERN_IRELAND = "northern-ireland", "Northern Ireland"
+
+
+class TimescaleUnit(models.TextChoices):
+    WORKING_DAYS = "working_days", "working days"
+    WORKING_HOURS = "working_hours", "working hours"
+    CALENDAR_HOURS = "calendar_hours", "hours"
+    SAME_WORKING_DAY = "same_working_day", "same working day"
+
+
+class ClockStart(models.TextChoices):
+    """What a stage's timescale counts from."""
+
+    STAGE_START = "stage_start", "when the stage starts"
+    ACKNOWLEDGEMENT = "acknowledgement", "when the stage is acknowledged"
+
+
+class Urgency(models.TextChoices):
+    STANDARD = "standard", "Standard"
+    CHILD_PROTECTION = "child-protection", "Child protection"
+    IMMEDIATE_RISK = "immediate-risk", "Immediate risk of significant harm"
+
+
+class Tier(models.TextChoices):
+    """Who handles a stage on one side of the disagreement, lowest first."""
+
+    PRACTITIONER = "practitioner", "Practitioner"
+    LINE_MANAGER = "line_manager", "Line manager"
+    SAFEGUARDING_LEAD = "safeguarding_lead", "Designated or named safeguarding lead"
+    SENIOR_MANAGER = "senior_manager", "Senior manager or head of service"
+    EXECUTIVE = "executive", "Executive lead or director"
+    PARTNERSHIP = "partnership", "Safeguarding partnership"
+
+
+TIER_ORDER = [t.value for t in Tier]
+
+
+class BreachTarget(models.TextChoices):
+    """Who is told when a stage's deadline passes."""
+
+    NEXT_TIER = "next_tier", "The next tier in both agencies"
+    RAISER = "raiser", "The practitioner who raised it"
+    BUSINESS_MANAGER = "business_manager", "The partnership business manager"
+
+
+class PanelRule(models.TextChoices):
+    """How a partnership stage reaches its binding decision."""
+
+    NONE = "none", "Not a partnership stage"
+    RESOLUTION_PANEL = "resolution_panel", "Resolution panel"
+    MEDIATION = "mediation", "Mediation"
+    IMPARTIAL_MEMBER = "impartial_member", "Review by an impartial partnership member"
+    UNINVOLVED_CHAIR = "uninvolved_chair", "Meeting chaired by a member from an uninvolved agency"
+
+
+class AgencyType(models.TextChoices):
+    CHILDRENS_SOCIAL_CARE = "childrens_social_care", "Children's social care"
+    POLICE = "police", "Police"
+    HEALTH = "health", "Health"
+    EDUCATION = "education", "Education"
+    EARLY_YEARS = "early_years", "Early years"
+    PROBATION = "probation", "Probation"
+    OTHER = "other", "Other"
+
+
+class Role(models.TextChoices):
+    """A user's role. Agency roles map to tiers; partnership roles do not."""
+
+    PRACTITIONER = "practitioner", "Practitioner"
+    LINE_MANAGER = "line_manager", "Line manager"
+    SAFEGUARDING_LEAD = "safeguarding_lead", "Designated or named safeguarding lead"
+    SENIOR_MANAGER = "senior_manager", "Senior manager or head of service"
+    EXECUTIVE_LEAD = "executive_lead", "Executive lead or director"
+    BUSINESS_MANAGER = "business_manager", "Partnership business manager"
+    CHAIR = "chair", "Partnership chair"
+    PANEL_MEMBER = "panel_member", "Partnership panel member"
+    AUDITOR = "auditor", "Auditor"
+
+
+AGENCY_ROLES = {
+    Role.PRACTITIONER,
+    Role.LINE_MANAGER,
+    Role.SAFEGUARDING_LEAD,
+    Role.SENIOR_MANAGER,
+    Role.EXECUTIVE_LEAD,
+}
+PARTNERSHIP_ROLES = {Role.BUSINESS_MANAGER, Role.CHAIR, Role.PANEL_MEMBER, Role.AUDITOR}
+
+ROLE_TIER = {
+    Role.PRACTITIONER: Tier.PRACTITIONER,
+    Role.LINE_MANAGER: Tier.LINE_MANAGER,
+    Role.SAFEGUARDING_LEAD: Tier.SAFEGUARDING_LEAD,
+    Role.SENIOR_MANAGER: Tier.SENIOR_MANAGER,
+    Role.EXECUTIVE_LEAD: Tier.EXECUTIVE,
+    Role.BUSINESS_MANAGER: Tier.PARTNERSHIP,
+    Role.CHAIR: Tier.PARTNERSHIP,
+    Role.PANEL_MEMBER: Tier.PARTNERSHIP,
+}

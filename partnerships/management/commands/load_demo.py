@@ -1,0 +1,13 @@
+from django.core.management.base import BaseCommand
+
+from partnerships.demo import DEMO_PASSWORD, load_demo
+
+
+class Command(BaseCommand):
+    help = "Load five demo partnerships (one per preset policy) with a demo user in every role. Idempotent."
+
+    def handle(self, *args, **options):
+        people = load_demo()
+        self.stdout.write(f"Demo users (password for all: {DEMO_PASSWORD}):")
+        for person in people:
+            self.stdout.write(f"  {person.username:<40} {person.role:<40} {person.where}")

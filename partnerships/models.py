@@ -1,0 +1,253 @@
+"""Partnerships, their agencies, people's roles, calendars and escalation policies."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import time
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import models
+
+from partnerships.choices import (
+    AGENCY_ROLES,
+    PARTNERSHIP_ROLES,
+    ROLE_TIER,
+    AgencyType,
+    BreachTarget,
+    ClockStart,
+    Nation,
+    PanelRule,
+    Role,
+    Tier,
+    TimescaleUnit,
+)
+
+
+class Partnership(models.Model):
+    """A local safeguarding children partnership: the unit every record is scoped to."""
+
+    slug = models.SlugField(unique=True)
+    name = models.CharField(max_length=200)
+    nation = models.CharField(max_length=32, choices=Nation.choices, default=Nation.ENGLAND_AND_WALES)
+    opens = models.TimeField(default=time(9, 0))
+    closes = models.TimeField(default=time(17, 0))
+    # Out-of-hours warnings and breaches wait for the next opening unless urgent.
+    hold_out_of_hours_email = models.BooleanField(default=True)
+    policy = models.ForeignKey(
+        "partnerships.Policy", on_delete=models.PROTECT, null=True, blank=True, related_name="partnerships"
+    )
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def working_calendar(self):
+        from partnerships.calendar import WorkingCalendar
+
+        return WorkingCalendar(
+            nation=self.nation,
+            closure_days=frozenset(self.closure_days.values_list("date", flat=True)),
+            opens=self.opens,
+            closes=self.closes,
+        )
+
+
+class ClosureDay(models.Model):
+    """A day the partnership's offices are closed beyond bank holidays (e.g. a one-off holiday)."""
+
+    partnership = models.ForeignKey(Partnership, on_delete=models.CASCADE, related_name="closure_days")
+    date = models.DateField()
+    reason = models.CharField(max_length=200)
+
+    class Meta:
+        ordering = ["date"]
+        constraints = [models.UniqueConstraint(fields=["partnership", "date"], name="one_closure_per_day")]
+
+    def __str__(self) -> str:
+        return f"{self.date:%d %B %Y}: {self.reason}"
+
+
+class Agency(models.Model):
+    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    partnership = models.ForeignKey(Partnership, on_delete=models.PROTECT, related_name="agencies")
+    name = models.CharField(max_length=200)
+    type = models.CharField(max_length=32, choices=AgencyType.choices)
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name_plural = "agencies"
+        constraints = [
+            models.UniqueConstraint(fields=["partnership", "name"], name="agency_name_unique_in_partnership")
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class MembershipQuerySet(models.QuerySet):
+    def active(self):
+        return self.filter(ended__isnull=True, user__is_active=True)
+
+
+class Membership(models.Model):
+    """A user's role: in an agency (practitioner … executive lead) or in the partnership."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="memberships")
+    partnership = models.ForeignKey(Partnership, on_delete=models.PROTECT, related_name="memberships")
+    agency = models.ForeignKey(Agency, on_delete=models.PROTECT, null=True, blank=True, related_name="memberships")
+    role = models.CharField(max_length=32, choices=Role.choices)
+    job_title = models.CharField(max_length=200, blank=True)
+    started = models.DateField(auto_now_add=True)
+    ended = models.DateField(null=True, blank=True)
+
+    objects = MembershipQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["partnership", "agency", "role"]
+        constraints = [
+            models.UniqueConstraint(fields=["user", "partnership", "agency", "role"], name="one_membership_per_role"),
+            # Agency roles need an agency; partnership roles have none.
+            models.CheckConstraint(
+                condition=(
+                    models.Q(role__in=sorted(r.value for r in AGENCY_ROLES), agency__isnull=False)
+                    | models.Q(role__in=sorted(r.value for r in PARTNERSHIP_ROLES), agency__isnull=True)
+                ),
+                name="agency_roles_have_an_agency",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        where = self.agency or self.partnership
+        return f"{self.user} — {self.get_role_display()}, {where}"
+
+    @property
+    def tier(self) -> Tier | None:
+        return ROLE_TIER.get(Role(self.role))
+
+    def clean(self):
+        if self.agency_id and self.agency.partnership_id != self.partnership_id:
+            raise ValidationError({"agency": "The agency must belong to the same partnership."})
+        if self.role in AGENCY_ROLES and not self.agency_id:
+            raise ValidationError({"agency": "Choose the agency this person works for."})
+        if self.role in PARTNERSHIP_ROLES and self.agency_id:
+            raise ValidationError({"agency": "Partnership roles are not held in an agency. Leave the agency empty."})
+
+
+class Policy(models.Model):
+    """An escalation policy: ordered stages. Presets are copied in; a copy can be edited."""
+
+    slug = models.SlugField(unique=True)
+    name = models.CharField(max_length=200)
+    summary = models.TextField(blank=True)
+    source_document = models.CharField(max_length=200, blank=True)
+    preset = models.SlugField(blank=True, help_text="The preset this policy was copied from, if any.")
+    default_timescale_amount = models.PositiveIntegerField(default=5)
+    default_timescale_unit = models.CharField(
+        max_length=32, choices=TimescaleUnit.choices, default=TimescaleUnit.WORKING_DAYS
+    )
+    email_advice = models.TextField(blank=True, help_text="Shown when a discussion is recorded as held by e-mail.")
+    warning_working_days = models.PositiveIntegerField(
+        default=1, help_text="How many working days before a deadline the holders are warned."
+    )
+    auto_escalate_on_breach = models.BooleanField(default=False)
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name_plural = "policies"
+
+    def __str__(self) -> str:
+        return self.name
+
+    def default_timescale(self):
+        from partnerships.presets.base import Timescale
+
+        return Timescale(self.default_timescale_amount, TimescaleUnit(self.default_timescale_unit))
+
+    def timescale_for(self, stage: PolicyStage, urgency: str):
+        """(Timescale, uses_default): the stage's timescale at this urgency, or the policy default."""
+        from partnerships.choices import Urgency
+
+        default = self.default_timescale()
+        timescale = stage.as_preset().timescale_for(Urgency(urgency), default)
+        return timescale, timescale is default
+
+    def stage(self, number: int) -> PolicyStage:
+        return self.stages.get(number=number)
+
+    @property
+    def stage_count(self) -> int:
+        return self.stages.count()
+
+
+class PolicyStage(models.Model):
+    policy = models.ForeignKey(Policy, on_delete=models.CASCADE, related_name="stages")
+    number = models.PositiveIntegerField()
+    name = models.CharField(max_length=200)
+    guidance = models.TextField(blank=True)
+    raiser_tier = models.CharField(max_length=32, choices=Tier.choices)
+    receiver_tier = models.CharField(
+        max_length=32, choices=Tier.choices, blank=True, help_text="Empty: the other agency takes no part yet."
+    )
+    timescale_amount = models.PositiveIntegerField(null=True, blank=True)
+    timescale_unit = models.CharField(max_length=32, choices=TimescaleUnit.choices, blank=True)
+    child_protection_amount = models.PositiveIntegerField(null=True, blank=True)
+    child_protection_unit = models.CharField(max_length=32, choices=TimescaleUnit.choices, blank=True)
+    immediate_risk_amount = models.PositiveIntegerField(null=True, blank=True)
+    immediate_risk_unit = models.CharField(max_length=32, choices=TimescaleUnit.choices, blank=True)
+    clock_starts = models.CharField(max_length=32, choices=ClockStart.choices, default=ClockStart.STAGE_START)
+    evidence_of_previous_stage_required = models.BooleanField(default=False)
+    acknowledgement_required = models.BooleanField(default=True)
+    breach_targets = models.JSONField(default=list, blank=True)
+    is_partnership_stage = models.BooleanField(default=False)
+    panel_rule = models.CharField(max_length=32, choices=PanelRule.choices, default=PanelRule.NONE)
+    panel_min_agencies = models.PositiveIntegerField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["policy", "number"]
+        constraints = [models.UniqueConstraint(fields=["policy", "number"], name="stage_number_unique_in_policy")]
+
+    def __str__(self) -> str:
+        return f"Stage {self.number}: {self.name}"
+
+    def clean(self):
+        valid = {t.value for t in BreachTarget}
+        if not isinstance(self.breach_targets, list) or not set(self.breach_targets) <= valid:
+            raise ValidationError({"breach_targets": f"Use a list of: {', '.join(sorted(valid))}."})
+        for amount, unit, label in (
+            ("timescale_amount", "timescale_unit", "timescale"),
+            ("child_protection_amount", "child_protection_unit", "child protection timescale"),
+            ("immediate_risk_amount", "immediate_risk_unit", "immediate risk timescale"),
+        ):
+            if (getattr(self, amount) is None) != (not getattr(self, unit)):
+                raise ValidationError({unit: f"Give both the amount and the unit of the {label}, or neither."})
+
+    def as_preset(self):
+        """This stage as the frozen data the deadline rules work on (one rule, two sources)."""
+        from partnerships.presets.base import StagePreset, Timescale
+
+        def timescale(amount, unit):
+            return Timescale(amount, TimescaleUnit(unit)) if unit else None
+
+        return StagePreset(
+            name=self.name,
+            guidance=self.guidance,
+            raiser_tier=Tier(self.raiser_tier),
+            receiver_tier=Tier(self.receiver_tier) if self.receiver_tier else None,
+            timescale=timescale(self.timescale_amount, self.timescale_unit),
+            child_protection=timescale(self.child_protection_amount, self.child_protection_unit),
+            immediate_risk=timescale(self.immediate_risk_amount, self.immediate_risk_unit),
+            clock_starts=ClockStart(self.clock_starts),
+            evidence_of_previous_stage_required=self.evidence_of_previous_stage_required,
+            acknowledgement_required=self.acknowledgement_required,
+            breach_targets=tuple(BreachTarget(t) for t in self.breach_targets),
+            is_partnership_stage=self.is_partnership_stage,
+            panel_rule=PanelRule(self.panel_rule),
+            panel_min_agencies=self.panel_min_agencies,
+        )
+
+    @property
+    def has_own_timescale(self) -> bool:
+        return bool(self.timescale_unit)

@@ -1,0 +1,126 @@
+"""Plymouth (Pelican Childcare) policy on escalation.
+
+Source: seeds/001_0eef874128e23fbb.txt. Stage One (preventing disputes) has two steps: the
+professionals' own discussion within one working day, then their line managers within 24
+hours. Stage Two is second-tier management (informal), Stage Three a Head of Service (formal),
+Stage Four the Head of Safeguarding, who may report to the Safeguarding Children Board Chair.
+"""
+
+from partnerships.choices import BreachTarget, PanelRule, Tier, TimescaleUnit
+from partnerships.presets.base import PolicyPreset, StagePreset, Timescale
+
+# The policy asks only that disputes be "resolved in a timely way" and referred "without
+# delay"; one working week is the standard the other seed policies use for management stages.
+_NO_TIMESCALE = (
+    "The policy sets no timescale for this stage; the tracker uses 5 working days, "
+    "because the policy asks for disputes to be resolved in a timely way."
+)
+# "In some situations, it may be required to instigate all of the stages within a short period
+# of time or to escalate the process so that the safety of the child is not compromised."
+_URGENT = (
+    "The policy sets no figure for urgent cases but says all stages may need to happen within a "
+    "short period, so the tracker uses 24 hours for child protection and the same working day for "
+    "immediate risk."
+)
+_IMMEDIATE_RISK = (
+    "The policy says all stages may need to happen within a short period, so for immediate risk "
+    "the tracker uses the same working day."
+)
+_SAME_WORKING_DAY = Timescale(0, TimescaleUnit.SAME_WORKING_DAY)
+_24_HOURS = Timescale(24, TimescaleUnit.CALENDAR_HOURS)
+
+PRESET = PolicyPreset(
+    slug="plymouth",
+    name="Plymouth escalation policy (Pelican Childcare)",
+    source_document="001_0eef874128e23fbb.txt",
+    summary=(
+        "Professionals try to resolve a disagreement within one working day, then their line "
+        "managers within 24 hours; after that it goes to second-tier management, a Head of Service "
+        "and finally the Head of Safeguarding. It does not cover disagreements about convening an "
+        "Initial Child Protection Conference or implementing a Child Protection Plan."
+    ),
+    default_timescale=Timescale(5, TimescaleUnit.WORKING_DAYS),
+    stages=(
+        StagePreset(
+            name="Stage One: professionals' discussion",
+            guidance=(
+                "The professionals who disagree should try to resolve it through discussion within "
+                "one working day. "
+                "If they cannot, they must report the disagreement to their line managers or "
+                "equivalent. "
+                "Record the conflict and anything agreed on the child's file. " + _IMMEDIATE_RISK
+            ),
+            raiser_tier=Tier.PRACTITIONER,
+            receiver_tier=Tier.PRACTITIONER,
+            timescale=Timescale(1, TimescaleUnit.WORKING_DAYS),
+            immediate_risk=_SAME_WORKING_DAY,
+        ),
+        StagePreset(
+            name="Stage One: line managers",
+            guidance=(
+                "The relevant line managers make contact within 24 hours to review the information "
+                "and resolve the concern; most day-to-day issues are settled here. "
+                "It may help to involve the designated or named professional instead of line "
+                "management. "
+                "Feed any agreed action back to the managers involved immediately and record it on "
+                "the child's file. " + _IMMEDIATE_RISK
+            ),
+            raiser_tier=Tier.LINE_MANAGER,
+            receiver_tier=Tier.LINE_MANAGER,
+            timescale=_24_HOURS,
+            immediate_risk=_SAME_WORKING_DAY,
+        ),
+        StagePreset(
+            name="Stage Two: informal dispute procedure (second-tier management)",
+            guidance=(
+                "If front-line managers cannot resolve it, refer the matter without delay to "
+                "second-tier management, who talk directly with the agency's designated or named "
+                "safeguarding professional and may involve the Team Around the Family. "
+                "If the dispute is about whether a case meets the threshold for Children's Social "
+                "Care, the Early Help Assessment/TAC Implementation Officer joins the discussion. "
+                + _NO_TIMESCALE
+                + " "
+                + _URGENT
+            ),
+            raiser_tier=Tier.SAFEGUARDING_LEAD,
+            receiver_tier=Tier.SAFEGUARDING_LEAD,
+            timescale=None,
+            child_protection=_24_HOURS,
+            immediate_risk=_SAME_WORKING_DAY,
+        ),
+        StagePreset(
+            name="Stage Three: formal dispute procedure (Head of Service)",
+            guidance=(
+                "A Head of Service in Specialist Children's Services considers the matter with the "
+                "equivalent level of management in the agency in dispute. "
+                "They take every professional opinion into account, check whether the dispute comes "
+                "from a lack of clarity or understanding, and agree a way forward in which the "
+                "child's interests take precedence over a professional stalemate. " + _NO_TIMESCALE + " " + _URGENT
+            ),
+            raiser_tier=Tier.SENIOR_MANAGER,
+            receiver_tier=Tier.SENIOR_MANAGER,
+            timescale=None,
+            child_protection=_24_HOURS,
+            immediate_risk=_SAME_WORKING_DAY,
+        ),
+        StagePreset(
+            name="Stage Four: Head of Safeguarding and Safeguarding Children Board Chair",
+            guidance=(
+                "If the disagreement is still unresolved, refer it to the Head of Safeguarding, who "
+                "decides a course of action, including reporting it to the Safeguarding Children "
+                "Board Chair. "
+                "Where differences could not be resolved or there are lessons for future practice, "
+                "consider a multi-agency case review. " + _NO_TIMESCALE + " " + _URGENT
+            ),
+            raiser_tier=Tier.PARTNERSHIP,
+            receiver_tier=Tier.PARTNERSHIP,
+            timescale=None,
+            child_protection=_24_HOURS,
+            immediate_risk=_SAME_WORKING_DAY,
+            breach_targets=(BreachTarget.NEXT_TIER, BreachTarget.RAISER, BreachTarget.BUSINESS_MANAGER),
+            is_partnership_stage=True,
+            # The Head of Safeguarding alone decides the course of action; the nearest rule.
+            panel_rule=PanelRule.IMPARTIAL_MEMBER,
+        ),
+    ),
+)

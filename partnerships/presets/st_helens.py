@@ -1,0 +1,112 @@
+"""St Helens Safeguarding Children Board escalation policy (Penkford School).
+
+Source: seeds/004_7a52ed19ae6e7c66.txt. The practitioner first consults their own manager the
+same working day; then the professionals, their line managers (escalation notice within 5
+working days) and the safeguarding leads or service managers try in turn; finally a Board
+member from an uninvolved agency chairs a meeting. Immediate risk: the same working day.
+"""
+
+from partnerships.choices import BreachTarget, PanelRule, Tier, TimescaleUnit
+from partnerships.presets.base import PolicyPreset, StagePreset, Timescale
+
+# "Any professional who considers that a child is at immediate risk of significant harm must
+# ensure that concerns are escalated in a timely manner on the same working day. In all other
+# circumstances professionals should attempt to resolve disagreements within one working week."
+_SAME_WORKING_DAY = Timescale(0, TimescaleUnit.SAME_WORKING_DAY)
+_NO_TIMESCALE = (
+    "The policy sets no timescale for this stage; the tracker uses 5 working days, its general rule "
+    "of resolving disagreements within one working week."
+)
+_IMMEDIATE_RISK = "If the child is at immediate risk of significant harm, escalate on the same working day."
+
+PRESET = PolicyPreset(
+    slug="st-helens",
+    name="St Helens Safeguarding Children Board escalation policy (Penkford School)",
+    source_document="004_7a52ed19ae6e7c66.txt",
+    summary=(
+        "Consult your own manager first, then discuss with the other professional, then your line "
+        "managers, then the safeguarding leads or service managers, and finally a meeting chaired "
+        "by a Board member from an uninvolved agency. Resolve disagreements within one working "
+        "week, or on the same working day if a child is at immediate risk of significant harm, and "
+        "record every decision in writing."
+    ),
+    default_timescale=Timescale(5, TimescaleUnit.WORKING_DAYS),
+    stages=(
+        StagePreset(
+            name="Stage One: consulting the line manager",
+            guidance=(
+                "Before approaching the other agency, consult your own manager or supervisor to "
+                "clarify your thinking and the outcome you want. "
+                "Do this on the same working day that the disagreement arises. "
+                "Managers should support professionals who may need help to pursue a disagreement, "
+                "particularly where there are big differences in status or experience."
+            ),
+            raiser_tier=Tier.PRACTITIONER,
+            receiver_tier=None,
+            timescale=_SAME_WORKING_DAY,
+            immediate_risk=_SAME_WORKING_DAY,
+            # The other agency is not involved yet, so nobody on the receiving side acknowledges.
+            acknowledgement_required=False,
+        ),
+        StagePreset(
+            name="Stage Two: discussion between the professionals",
+            guidance=(
+                "The professionals who disagree discuss the issues, identify where they agree and "
+                "disagree, and agree how far the disagreement matters to the risk to the child. "
+                "For cases involving social care, speak to the social worker first and, if that does "
+                "not resolve it, alert the team manager by phone or in writing within one working "
+                "day. " + _NO_TIMESCALE + " " + _IMMEDIATE_RISK
+            ),
+            raiser_tier=Tier.PRACTITIONER,
+            receiver_tier=Tier.PRACTITIONER,
+            timescale=None,
+            immediate_risk=_SAME_WORKING_DAY,
+        ),
+        StagePreset(
+            name="Stage Three: escalation to line manager",
+            guidance=(
+                "Each professional notifies their manager or supervisor, who discusses the issues "
+                "with the equivalent manager in the other agency. "
+                "If they cannot resolve it, complete an escalation notice and send it to the service "
+                "manager or agency equivalent within 5 working days, with a copy to the Safeguarding "
+                "Children Board business manager. " + _IMMEDIATE_RISK
+            ),
+            raiser_tier=Tier.LINE_MANAGER,
+            receiver_tier=Tier.LINE_MANAGER,
+            timescale=Timescale(5, TimescaleUnit.WORKING_DAYS),
+            immediate_risk=_SAME_WORKING_DAY,
+        ),
+        StagePreset(
+            name="Stage Four: escalation to safeguarding leads or senior manager",
+            guidance=(
+                "Each manager or supervisor reports to their named or designated safeguarding lead "
+                "or service manager, and these two try to resolve the disagreement, working from the "
+                "escalation notice. "
+                "The Safeguarding Children Unit can advise and will always follow up a case with "
+                "immediate concerns about a child. " + _NO_TIMESCALE + " " + _IMMEDIATE_RISK
+            ),
+            raiser_tier=Tier.SAFEGUARDING_LEAD,
+            receiver_tier=Tier.SAFEGUARDING_LEAD,
+            timescale=None,
+            immediate_risk=_SAME_WORKING_DAY,
+            evidence_of_previous_stage_required=True,
+        ),
+        StagePreset(
+            name="Stage Five: mediation by a third party agency",
+            guidance=(
+                "Refer the case to the business coordinator of the St Helens Safeguarding Children "
+                "Board, who tells the Board chair; the chair picks a Board member from an uninvolved "
+                "agency to chair a meeting of the senior managers responsible for the case. "
+                "This meeting is the final opportunity to reach a decision, and its chair reports "
+                "back to the Board chair. " + _NO_TIMESCALE + " " + _IMMEDIATE_RISK
+            ),
+            raiser_tier=Tier.PARTNERSHIP,
+            receiver_tier=Tier.PARTNERSHIP,
+            timescale=None,
+            immediate_risk=_SAME_WORKING_DAY,
+            breach_targets=(BreachTarget.NEXT_TIER, BreachTarget.RAISER, BreachTarget.BUSINESS_MANAGER),
+            is_partnership_stage=True,
+            panel_rule=PanelRule.UNINVOLVED_CHAIR,
+        ),
+    ),
+)

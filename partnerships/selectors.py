@@ -1,0 +1,46 @@
+"""Reads about people's roles. Cached on the user object for the length of a request."""
+
+from __future__ import annotations
+
+from partnerships.choices import ROLE_TIER, TIER_ORDER, Role, Tier
+from partnerships.models import Membership
+
+
+def memberships_of(user) -> list[Membership]:
+    if not getattr(user, "is_authenticated", False):
+        return []
+    cached = getattr(user, "_memberships_cache", None)
+    if cached is None:
+        cached = list(Membership.objects.active().filter(user=user).select_related("agency", "partnership"))
+        user._memberships_cache = cached
+    return cached
+
+
+def tier_rank(tier: Tier | str | None) -> int:
+    """Position in the ladder practitioner (0) … partnership (5); -1 for no tier."""
+    return TIER_ORDER.index(tier) if tier else -1
+
+
+def best_tier_rank_in_agency(user, agency_id: int) -> int:
+    ranks = [tier_rank(ROLE_TIER[Role(m.role)]) for m in memberships_of(user) if m.agency_id == agency_id]
+    return max(ranks, default=-1)
+
+
+def partnership_roles(user, partnership_id: int) -> set[Role]:
+    return {Role(m.role) for m in memberships_of(user) if m.partnership_id == partnership_id and m.agency_id is None}
+
+
+def agency_memberships(user) -> list[Membership]:
+    return [m for m in memberships_of(user) if m.agency_id is not None]
+
+
+def partnerships_of(user) -> list:
+    seen = {}
+    for m in memberships_of(user):
+        seen.setdefault(m.partnership_id, m.partnership)
+    return list(seen.values())
+
+
+def primary_partnership(user):
+    found = partnerships_of(user)
+    return found[0] if found else None

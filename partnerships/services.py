@@ -1,0 +1,107 @@
+"""Writes and calculations for partnerships and their policies."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from django.db import transaction
+
+from partnerships.calendar import Deadline, WorkingCalendar
+from partnerships.choices import Urgency
+from partnerships.models import Partnership, Policy, PolicyStage
+from partnerships.presets import PRESETS, get_preset
+from partnerships.presets.base import PolicyPreset, StagePreset, Timescale
+
+
+def _stage_fields(stage: StagePreset) -> dict:
+    def split(timescale: Timescale | None):
+        return (timescale.amount, timescale.unit.value) if timescale else (None, "")
+
+    amount, unit = split(stage.timescale)
+    cp_amount, cp_unit = split(stage.child_protection)
+    ir_amount, ir_unit = split(stage.immediate_risk)
+    return {
+        "name": stage.name,
+        "guidance": stage.guidance,
+        "raiser_tier": stage.raiser_tier.value,
+        "receiver_tier": stage.receiver_tier.value if stage.receiver_tier else "",
+        "timescale_amount": amount,
+        "timescale_unit": unit,
+        "child_protection_amount": cp_amount,
+        "child_protection_unit": cp_unit,
+        "immediate_risk_amount": ir_amount,
+        "immediate_risk_unit": ir_unit,
+        "clock_starts": stage.clock_starts.value,
+        "evidence_of_previous_stage_required": stage.evidence_of_previous_stage_required,
+        "acknowledgement_required": stage.acknowledgement_required,
+        "breach_targets": [t.value for t in stage.breach_targets],
+        "is_partnership_stage": stage.is_partnership_stage,
+        "panel_rule": stage.panel_rule.value,
+        "panel_min_agencies": stage.panel_min_agencies,
+    }
+
+
+@transaction.atomic
+def policy_load_preset(preset: PolicyPreset) -> Policy:
+    """Create or refresh the policy whose slug is the preset's. Idempotent."""
+    policy, _ = Policy.objects.update_or_create(
+        slug=preset.slug,
+        defaults={
+            "name": preset.name,
+            "summary": preset.summary,
+            "source_document": preset.source_document,
+            "preset": preset.slug,
+            "default_timescale_amount": preset.default_timescale.amount,
+            "default_timescale_unit": preset.default_timescale.unit.value,
+            "email_advice": preset.email_advice,
+            "warning_working_days": preset.warning_working_days,
+        },
+    )
+    for number, stage in enumerate(preset.stages, start=1):
+        PolicyStage.objects.update_or_create(policy=policy, number=number, defaults=_stage_fields(stage))
+    # A preset that lost stages: drop the extra ones unless an escalation already used them.
+    policy.stages.filter(number__gt=len(preset.stages)).delete()
+    return policy
+
+
+def load_all_presets() -> list[Policy]:
+    return [policy_load_preset(preset) for preset in PRESETS.values()]
+
+
+@transaction.atomic
+def policy_copy(policy: Policy, *, slug: str, name: str) -> Policy:
+    """An editable copy of a policy (typically a preset) for a partnership to adapt."""
+    stages = list(policy.stages.all())
+    copy = Policy.objects.get(pk=policy.pk)
+    copy.pk = None
+    copy.slug, copy.name = slug, name
+    copy.save()
+    for stage in stages:
+        stage.pk = None
+        stage.policy = copy
+        stage.save()
+    return copy
+
+
+def preset_deadline(slug: str, stage: int, start: datetime, urgency: str = Urgency.STANDARD) -> Deadline:
+    """A preset's stage deadline on the England and Wales calendar with default hours.
+
+    Reads the preset definitions directly so it works on an empty database.
+    """
+    preset = get_preset(slug)
+    timescale = preset.stage(stage).timescale_for(Urgency(urgency), preset.default_timescale)
+    return WorkingCalendar().deadline(start, timescale.amount, timescale.unit)
+
+
+def partnership_deadline(
+    partnership: Partnership, stage: int, start: datetime, urgency: str = Urgency.STANDARD
+) -> Deadline:
+    """A partnership's own policy and calendar."""
+    policy = partnership.policy
+    if policy is None:
+        raise LookupError(f"{partnership.name} has no escalation policy.")
+    stage_row = policy.stages.filter(number=stage).first()
+    if stage_row is None:
+        raise IndexError(f"stage {stage} is out of range: {policy.slug} has {policy.stages.count()} stages")
+    timescale, _ = policy.timescale_for(stage_row, urgency)
+    return partnership.working_calendar().deadline(start, timescale.amount, timescale.unit)
