@@ -70,6 +70,16 @@ class RecordEntryKind(models.TextChoices):
     CORRECTION = "correction", "Correction"
 
 
+class AppendOnlyQuerySet(models.QuerySet):
+    """Bulk UPDATE and DELETE are refused too, not only per-object save and delete."""
+
+    def update(self, **kwargs):
+        raise AppendOnlyError("Entries on a child's file cannot be changed; add a correction instead.")
+
+    def delete(self):
+        raise AppendOnlyError("Entries on a child's file cannot be deleted.")
+
+
 class RecordEntry(models.Model):
     """One line of a child's chronology. Never changed or deleted: corrections are new entries."""
 
@@ -90,6 +100,8 @@ class RecordEntry(models.Model):
     )
     at = models.DateTimeField(auto_now_add=True, db_index=True)
     corrects = models.ForeignKey("self", on_delete=models.PROTECT, null=True, blank=True, related_name="corrections")
+
+    objects = AppendOnlyQuerySet.as_manager()
 
     class Meta:
         ordering = ["at", "id"]

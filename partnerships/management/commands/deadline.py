@@ -9,6 +9,7 @@ from datetime import datetime
 from zoneinfo import ZoneInfo
 
 from django.core.management.base import BaseCommand, CommandParser
+from django.db import DatabaseError
 
 from partnerships.calendar import WorkingCalendar
 from partnerships.choices import Nation, TimescaleUnit, Urgency
@@ -94,7 +95,10 @@ class Command(BaseCommand):
         try:
             if options["policy"]:
                 return preset_deadline(options["policy"], options["stage"], start, options["urgency"])
-            partnership = Partnership.objects.filter(slug=options["partnership"]).first()
+            try:
+                partnership = Partnership.objects.filter(slug=options["partnership"]).first()
+            except DatabaseError as exc:
+                raise BadInput("the database is not ready: run `manage.py migrate` first") from exc
             if partnership is None:
                 raise BadInput(f"no partnership with the slug {options['partnership']!r}")
             return partnership_deadline(partnership, options["stage"], start, options["urgency"])
