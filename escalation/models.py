@@ -21,7 +21,7 @@ from escalation.states import (
     StageOutcome,
     State,
 )
-from partnerships.choices import Urgency
+from partnerships.choices import PanelRule, Urgency
 
 
 class EscalationQuerySet(models.QuerySet):
@@ -54,6 +54,8 @@ class Escalation(ConcurrentTransitionMixin, FSMModelMixin, models.Model):
     # people in a party agency see the case once it reaches their tier, by index.
     raising_tier_reached = models.SmallIntegerField(default=0)
     receiving_tier_reached = models.SmallIntegerField(default=-1)
+    # The open stage's deadline, copied here so lists sort and filter by it with an index.
+    current_due_at = models.DateTimeField(null=True, blank=True, db_index=True)
     raised_at = models.DateTimeField()
     resolved_at = models.DateTimeField(null=True, blank=True)
     closed_at = models.DateTimeField(null=True, blank=True)
@@ -242,3 +244,120 @@ class Action(models.Model):
 
     def __str__(self) -> str:
         return self.description[:60]
+
+
+class Resolution(models.Model):
+    """The resolution record (the St Helens template, 004): what was agreed and learnt."""
+
+    escalation = models.OneToOneField(Escalation, on_delete=models.PROTECT, related_name="resolution")
+    resolved_on = models.DateField()
+    stage_resolved = models.PositiveIntegerField()
+    agreed_outcome = models.TextField()
+    issues_raised = models.TextField(blank=True)
+    lessons_learnt = models.TextField(blank=True)
+    main_reason = models.CharField(max_length=40, choices=Category.choices)
+    practitioners_informed = models.TextField(blank=True)
+    family_informed = models.BooleanField(null=True)
+    family_not_informed_reason = models.TextField(blank=True)
+    case_review_recommended = models.BooleanField(default=False)
+    recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    recorded_at = models.DateTimeField(auto_now_add=True)
+
+    def __str__(self) -> str:
+        return f"Resolution of {self.escalation}"
+
+
+class PartnershipReview(models.Model):
+    """How the partnership stage reaches its decision: panel, mediation or impartial review."""
+
+    occurrence = models.OneToOneField(StageOccurrence, on_delete=models.PROTECT, related_name="review")
+    formal_use_recorded_at = models.DateTimeField()
+    recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    arrangement = models.CharField(max_length=32, choices=PanelRule.choices)
+    chair = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    chair_agency = models.ForeignKey(
+        "partnerships.Agency", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    meeting_at = models.DateTimeField(null=True, blank=True)
+
+    def __str__(self) -> str:
+        return f"{self.get_arrangement_display()} for {self.occurrence}"
+
+
+class PanelMember(models.Model):
+    review = models.ForeignKey(PartnershipReview, on_delete=models.PROTECT, related_name="members")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    agency = models.ForeignKey("partnerships.Agency", on_delete=models.PROTECT, related_name="+")
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["review", "user"], name="one_seat_per_person")]
+
+    def __str__(self) -> str:
+        return f"{self.user} ({self.agency})"
+
+
+class NotificationKind(models.TextChoices):
+    WARNING = "warning", "Deadline approaching"
+    BREACH = "breach", "Deadline missed"
+    ACTION_OVERDUE = "action_overdue", "Agreed action overdue"
+    ESCALATED = "escalated", "Escalated to you"
+    RESOLVED = "resolved", "Resolved"
+
+
+class EmailStatus(models.TextChoices):
+    PENDING = "pending", "Waiting to be sent"
+    SENDING = "sending", "Being sent"
+    SENT = "sent", "Sent"
+    FAILED = "failed", "Failed, will retry"
+
+
+class Notification(models.Model):
+    """An outbox row: written in the transaction that caused it, delivered afterwards.
+
+    Unique per (stage occurrence or action, kind, recipient), so two watchers or a rerun
+    after downtime cannot notify anyone twice.
+    """
+
+    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    recipient = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="notifications")
+    escalation = models.ForeignKey(Escalation, on_delete=models.PROTECT, related_name="notifications")
+    occurrence = models.ForeignKey(
+        StageOccurrence, on_delete=models.PROTECT, null=True, blank=True, related_name="notifications"
+    )
+    action = models.ForeignKey(Action, on_delete=models.PROTECT, null=True, blank=True, related_name="notifications")
+    kind = models.CharField(max_length=20, choices=NotificationKind.choices)
+    message = models.TextField(help_text="Reference, stage and deadline only: never a child's details.")
+    created_at = models.DateTimeField(auto_now_add=True)
+    read_at = models.DateTimeField(null=True, blank=True)
+    email_status = models.CharField(max_length=10, choices=EmailStatus.choices, default=EmailStatus.PENDING)
+    email_not_before = models.DateTimeField(help_text="Out-of-hours notices wait for the next opening.")
+    email_attempts = models.PositiveIntegerField(default=0)
+    email_claimed_at = models.DateTimeField(null=True, blank=True)
+    email_sent_at = models.DateTimeField(null=True, blank=True)
+    email_last_error = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["occurrence", "kind", "recipient"],
+                condition=models.Q(occurrence__isnull=False),
+                name="one_notice_per_stage_kind_recipient",
+            ),
+            models.UniqueConstraint(
+                fields=["action", "kind", "recipient"],
+                condition=models.Q(action__isnull=False),
+                name="one_notice_per_action_kind_recipient",
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["recipient", "read_at"], name="unread_by_recipient"),
+            models.Index(
+                fields=["email_not_before"],
+                condition=models.Q(email_status__in=["pending", "failed", "sending"]),
+                name="undelivered_email",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} to {self.recipient}"

@@ -92,11 +92,18 @@ def _open_stage(escalation: Escalation, *, at: datetime, evidence: str = "") -> 
     escalation.receiving_tier_reached = max(
         escalation.receiving_tier_reached, tier_rank(policy_stage.receiver_tier or None)
     )
+    escalation.current_due_at = occurrence.due_at
     Escalation.objects.filter(pk=escalation.pk).update(
         raising_tier_reached=escalation.raising_tier_reached,
         receiving_tier_reached=escalation.receiving_tier_reached,
+        current_due_at=occurrence.due_at,
     )
     return occurrence
+
+
+def _sync_current_due(escalation: Escalation, due: datetime | None) -> None:
+    escalation.current_due_at = due
+    Escalation.objects.filter(pk=escalation.pk).update(current_due_at=due)
 
 
 def _close_stage(escalation: Escalation, *, at: datetime, outcome: StageOutcome, reason_not_met: str = ""):
@@ -106,6 +113,7 @@ def _close_stage(escalation: Escalation, *, at: datetime, outcome: StageOutcome,
     occurrence.timescale_met = at <= occurrence.due_at
     occurrence.reason_not_met = "" if occurrence.timescale_met else reason_not_met
     occurrence.save(update_fields=["closed_at", "outcome", "timescale_met", "reason_not_met"])
+    _sync_current_due(escalation, None)
     return occurrence
 
 
@@ -210,6 +218,7 @@ def escalation_acknowledge(*, escalation: Escalation, acting_user, at: datetime 
     if occurrence.policy_stage.clock_starts == ClockStart.ACKNOWLEDGEMENT:
         _apply_deadline(occurrence, escalation, at)
         fields += ["clock_started_at", "due_at", "arrived_out_of_hours", "uses_default_timescale"]
+        _sync_current_due(escalation, occurrence.due_at)
     occurrence.save(update_fields=fields)
     record_on_files(
         escalation,
@@ -346,6 +355,7 @@ def escalation_change_urgency(
     if occurrence.breached_at is None:
         _apply_deadline(occurrence, escalation, occurrence.clock_started_at)
         occurrence.save()
+        _sync_current_due(escalation, occurrence.due_at)
     record_on_files(
         escalation,
         RecordEntryKind.URGENCY_CHANGED,
@@ -371,6 +381,7 @@ def recompute_open_deadlines(*, partnership, reason: str, acting_user=None) -> i
         _apply_deadline(occurrence, occurrence.escalation, occurrence.clock_started_at)
         if occurrence.due_at != before:
             occurrence.save(update_fields=["due_at", "arrived_out_of_hours", "uses_default_timescale"])
+            _sync_current_due(occurrence.escalation, occurrence.due_at)
             record_on_files(
                 occurrence.escalation,
                 RecordEntryKind.DEADLINE_CHANGED,
