@@ -14,5 +14,6 @@ urlpatterns = [
     path("sign-out/", auth_views.LogoutView.as_view(), name="logout"),
     path("partnership/", include("partnerships.urls")),
     path("escalations/", include("escalation.urls")),
+    path("children/", include("cases.urls")),
     path("admin/", admin.site.urls),
 ]

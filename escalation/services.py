@@ -13,7 +13,15 @@ from django.utils import timezone
 from django_fsm import ConcurrentTransition, can_proceed, has_transition_perm
 
 from cases.models import RecordEntry, RecordEntryKind
-from escalation.models import Escalation, StageOccurrence
+from escalation.models import (
+    Action,
+    Discussion,
+    Escalation,
+    Notification,
+    NotificationKind,
+    Resolution,
+    StageOccurrence,
+)
 from escalation.states import StageOutcome
 from partnerships.choices import ClockStart, Urgency
 from partnerships.selectors import memberships_of, tier_rank
@@ -289,14 +297,36 @@ def escalation_resolve(
     escalation: Escalation,
     acting_user,
     outcome: str,
+    main_reason: str = "",
+    issues_raised: str = "",
+    lessons_learnt: str = "",
+    practitioners_informed: str = "",
+    family_informed: bool | None = None,
+    family_not_informed_reason: str = "",
+    case_review_recommended: bool = False,
     reason_not_met: str = "",
     at: datetime | None = None,
 ) -> Escalation:
+    """Resolve at the current stage, keep the resolution record and tell the raiser."""
     at = _now(at)
     if not outcome.strip():
         raise EscalationError("Enter the agreed written outcome.")
     _transition(escalation, "resolve", acting_user, at=at)
     closed = _close_stage(escalation, at=at, outcome=StageOutcome.RESOLVED, reason_not_met=reason_not_met)
+    Resolution.objects.create(
+        escalation=escalation,
+        resolved_on=timezone.localtime(at).date(),
+        stage_resolved=closed.number,
+        agreed_outcome=outcome.strip(),
+        issues_raised=issues_raised.strip(),
+        lessons_learnt=lessons_learnt.strip(),
+        main_reason=main_reason or escalation.category,
+        practitioners_informed=practitioners_informed.strip(),
+        family_informed=family_informed,
+        family_not_informed_reason=family_not_informed_reason.strip(),
+        case_review_recommended=case_review_recommended,
+        recorded_by=acting_user,
+    )
     record_on_files(
         escalation,
         RecordEntryKind.RESOLVED,
@@ -304,7 +334,110 @@ def escalation_resolve(
         f"Agreed outcome: {outcome.strip()}",
         author=acting_user,
     )
+    if escalation.raised_by_id != getattr(acting_user, "pk", None):
+        notify(
+            [escalation.raised_by],
+            escalation=escalation,
+            occurrence=closed,
+            kind=NotificationKind.RESOLVED,
+            message=f"{escalation.reference} was resolved at {_stage_label(closed)}.",
+        )
     return escalation
+
+
+def notify(recipients, *, escalation, kind, message, occurrence=None, action=None) -> None:
+    """Outbox rows for people to be told, in the caller's transaction; delivered later.
+
+    The message carries the reference, stage and deadline only, never a child's details.
+    """
+    Notification.objects.bulk_create(
+        [
+            Notification(
+                recipient=user,
+                escalation=escalation,
+                occurrence=occurrence,
+                action=action,
+                kind=kind,
+                message=message,
+                email_not_before=timezone.now(),
+            )
+            for user in {u.pk: u for u in recipients if u is not None}.values()
+        ],
+        ignore_conflicts=True,
+    )
+
+
+@transaction.atomic
+def discussion_record(
+    *,
+    escalation: Escalation,
+    acting_user,
+    held_at: datetime,
+    method: str,
+    participants: str,
+    outcome: str,
+    areas_of_agreement: str = "",
+    areas_of_disagreement: str = "",
+    actions: list[dict] = (),
+) -> Discussion:
+    """A discussion at the current stage, with the actions agreed in it."""
+    from escalation.permissions import can_record_discussion
+
+    if not can_record_discussion(escalation, acting_user):
+        raise NotPermitted("Only the people holding this stage can record a discussion.")
+    occurrence = escalation.occurrences.get(closed_at__isnull=True)
+    discussion = Discussion.objects.create(
+        occurrence=occurrence,
+        held_at=held_at,
+        method=method,
+        participants=participants.strip(),
+        areas_of_agreement=areas_of_agreement.strip(),
+        areas_of_disagreement=areas_of_disagreement.strip(),
+        outcome=outcome.strip(),
+        recorded_by=acting_user,
+    )
+    Action.objects.bulk_create(
+        [
+            Action(
+                escalation=escalation,
+                discussion=discussion,
+                description=a["description"].strip(),
+                owner_name=a.get("owner_name", "").strip(),
+                owner=a.get("owner"),
+                due_on=a["due_on"],
+            )
+            for a in actions
+        ]
+    )
+    summary = (
+        f"{_person(acting_user)} recorded a {discussion.get_method_display().lower()} discussion held "
+        f"{_when(held_at)} at {_stage_label(occurrence)}. Outcome: {discussion.outcome}"
+    )
+    if actions:
+        summary += " Agreed actions: " + "; ".join(
+            f"{a['description'].strip()} ({a.get('owner_name', '').strip()}, by {a['due_on']:%d/%m/%Y})"
+            for a in actions
+        )
+    record_on_files(escalation, RecordEntryKind.DISCUSSION, summary, author=acting_user)
+    return discussion
+
+
+@transaction.atomic
+def action_set_status(*, action: Action, acting_user, status: str) -> Action:
+    from escalation.permissions import can_record_discussion
+
+    escalation = action.escalation
+    if not can_record_discussion(escalation, acting_user) and action.owner_id != acting_user.pk:
+        raise NotPermitted("Only the people holding this stage or the action's owner can update it.")
+    Action.objects.filter(pk=action.pk).update(status=status)
+    action.status = status
+    record_on_files(
+        escalation,
+        RecordEntryKind.NOTE,
+        f'{_person(acting_user)} marked the action "{action.description}" as {action.get_status_display().lower()}.',
+        author=acting_user,
+    )
+    return action
 
 
 @transaction.atomic
@@ -391,3 +524,13 @@ def recompute_open_deadlines(*, partnership, reason: str, acting_user=None) -> i
             )
             changed += 1
     return changed
+
+
+@transaction.atomic
+def child_add(*, acting_user, agency, **fields):
+    """A child added by a practitioner, visible to their agency from then on."""
+    from cases.models import Child
+
+    if not any(m.agency_id == agency.pk for m in memberships_of(acting_user)):
+        raise NotPermitted("You can only add a child on behalf of an agency you work for.")
+    return Child.objects.create(partnership=agency.partnership, created_by_agency=agency, **fields)

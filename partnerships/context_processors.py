@@ -12,8 +12,14 @@ def navigation_for(user) -> list[tuple[str, str]]:
         return []
     roles = {Role(m.role) for m in memberships_of(user)}
     items = [("Home", reverse("home"))]
+    if roles & AGENCY_ROLES:
+        items.append(("Raise a disagreement", reverse("escalation:find-child")))
     if roles & AGENCY_ROLES or roles & {Role.BUSINESS_MANAGER, Role.CHAIR, Role.AUDITOR, Role.PANEL_MEMBER}:
         items.append(("Escalations", reverse("escalation:list")))
+    if roles & (AGENCY_ROLES - {Role.PRACTITIONER}):
+        items.append(("Inbox", reverse("escalation:inbox")))
+    if roles & {Role.BUSINESS_MANAGER, Role.CHAIR, Role.PANEL_MEMBER}:
+        items.append(("Partnership stage", reverse("escalation:partnership-list")))
     if roles & {Role.BUSINESS_MANAGER, Role.CHAIR}:
         items.append(("Deadline calculator", reverse("partnerships:deadline-calculator")))
     if user.is_staff:

@@ -80,8 +80,12 @@ def build_cast(slug: str = "five-stage") -> Cast:
         auditor=person("auditor", p, Role.AUDITOR),
         outsider=person("outsider", other, Role.PRACTITIONER, other_agency),
         outsider_partnership=other,
-        child=ChildFactory(partnership=p, first_name="Ellie", last_name="Hart"),
-        sibling=ChildFactory(partnership=p, first_name="Noah", last_name="Hart"),
+        child=ChildFactory(
+            partnership=p, first_name="Ellie", last_name="Hart", created_by_agency=school, lead_agency=csc
+        ),
+        sibling=ChildFactory(
+            partnership=p, first_name="Noah", last_name="Hart", created_by_agency=school, lead_agency=csc
+        ),
     )
 
 

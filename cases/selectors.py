@@ -1,0 +1,42 @@
+"""Which children a user may find and see."""
+
+from django.db.models import Q, QuerySet
+
+from cases.models import Child
+from escalation.permissions import OVERSIGHT_ROLES
+from partnerships.choices import Role
+from partnerships.selectors import memberships_of
+
+
+def children_visible_to(user) -> QuerySet[Child]:
+    """Oversight roles see their partnership's children; agency staff see children their
+    agency added or leads for, and children in escalations they can see."""
+    from escalation.selectors import escalations_visible_to
+
+    q = Q(pk__in=[])
+    agency_ids = []
+    for m in memberships_of(user):
+        if m.agency_id is None and Role(m.role) in OVERSIGHT_ROLES:
+            q |= Q(partnership_id=m.partnership_id)
+        elif m.agency_id is not None:
+            agency_ids.append(m.agency_id)
+    if agency_ids:
+        q |= Q(created_by_agency_id__in=agency_ids) | Q(lead_agency_id__in=agency_ids)
+    q |= Q(escalations__in=escalations_visible_to(user))
+    return Child.objects.filter(q).distinct()
+
+
+def child_search(user, text: str) -> QuerySet[Child]:
+    from datetime import datetime
+
+    text = text.strip()
+    children = children_visible_to(user)
+    for fmt in ("%d/%m/%Y", "%Y-%m-%d"):
+        try:
+            return children.filter(date_of_birth=datetime.strptime(text, fmt).date())
+        except ValueError:
+            pass
+    by_name = Q()
+    for word in text.split():
+        by_name &= Q(first_name__icontains=word) | Q(last_name__icontains=word)
+    return children.filter(Q(local_reference__iexact=text) | by_name)

@@ -1,0 +1,414 @@
+"""Forms for the escalation pages. Validation messages follow the GOV.UK style."""
+
+from crispy_forms_gds.helper import FormHelper
+from crispy_forms_gds.layout import Field, Fieldset, Layout, Size, Submit
+from django import forms
+
+from cases.models import Child, ContinuumOfNeed
+from escalation.states import ActionStatus, Category, DiscussionMethod
+from partnerships.choices import PanelRule, Urgency
+
+DATE_FORMATS = ["%d/%m/%Y", "%Y-%m-%d", "%d %m %Y"]
+DATETIME_FORMATS = ["%d/%m/%Y %H:%M", "%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M"]
+
+
+def helper(button: str, *fields, warning=False) -> FormHelper:
+    h = FormHelper()
+    h.form_tag = False
+    h.disable_csrf = True
+    if fields:
+        h.layout = Layout(*fields)
+    h.add_input(Submit("submit", button, css_class="govuk-button--warning" if warning else ""))
+    return h
+
+
+def required(message: str) -> dict:
+    return {"required": message}
+
+
+class ChildSearchForm(forms.Form):
+    q = forms.CharField(
+        label="Child's name, date of birth or local reference",
+        help_text="For example Ellie Hart, 14/03/2015 or a case number",
+        max_length=100,
+        error_messages=required("Enter a name, date of birth or local reference"),
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.helper = FormHelper()
+        self.helper.form_method = "get"
+        self.helper.layout = Layout(Field.text("q"))
+        self.helper.add_input(Submit("search", "Search"))
+
+
+class ChildForm(forms.ModelForm):
+    date_of_birth = forms.DateField(
+        label="Date of birth",
+        help_text="For example 14/03/2015",
+        input_formats=DATE_FORMATS,
+        error_messages={
+            "required": "Enter the child's date of birth",
+            "invalid": "Enter the date of birth as a real date, like 14/03/2015",
+        },
+    )
+
+    class Meta:
+        model = Child
+        fields = [
+            "first_name",
+            "last_name",
+            "date_of_birth",
+            "local_reference",
+            "parents_carers",
+            "lead_practitioner",
+            "continuum_of_need",
+        ]
+        labels = {
+            "first_name": "First name",
+            "last_name": "Last name",
+            "local_reference": "Local reference (optional)",
+            "parents_carers": "Parents or carers (optional)",
+            "lead_practitioner": "Lead practitioner (optional)",
+            "continuum_of_need": "Continuum of need level (optional)",
+        }
+        error_messages = {
+            "first_name": required("Enter the child's first name"),
+            "last_name": required("Enter the child's last name"),
+        }
+        widgets = {"parents_carers": forms.Textarea(attrs={"rows": 2})}
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["continuum_of_need"].choices = [("", "Not known")] + ContinuumOfNeed.choices
+        self.helper = helper("Add child and continue")
+
+    def clean_date_of_birth(self):
+        from django.utils import timezone
+
+        dob = self.cleaned_data["date_of_birth"]
+        if dob > timezone.localdate():
+            raise forms.ValidationError("The date of birth must be today or in the past")
+        return dob
+
+
+class RaiseForm(forms.Form):
+    children = forms.ModelMultipleChoiceField(
+        queryset=Child.objects.none(),
+        widget=forms.CheckboxSelectMultiple,
+        to_field_name="public_id",
+        label="Which children is this about?",
+        error_messages=required("Select at least one child"),
+    )
+    receiving_agency = forms.ModelChoiceField(
+        queryset=None,
+        label="Which agency do you disagree with?",
+        empty_label="Choose an agency",
+        error_messages=required("Choose the agency you disagree with"),
+    )
+    receiving_professional = forms.CharField(
+        label="Name and role of the professional (optional)", max_length=200, required=False
+    )
+    category = forms.ChoiceField(
+        label="What is the disagreement about?",
+        choices=Category.choices,
+        widget=forms.RadioSelect,
+        error_messages=required("Select what the disagreement is about"),
+    )
+    concern = forms.CharField(
+        label="What is the concern?",
+        widget=forms.Textarea(attrs={"rows": 4}),
+        max_length=5000,
+        error_messages=required("Enter what the concern is"),
+    )
+    why_unsafe = forms.CharField(
+        label="Why do you believe the decision or practice is unsafe or inappropriate?",
+        widget=forms.Textarea(attrs={"rows": 4}),
+        max_length=5000,
+        error_messages=required("Enter why you believe it is unsafe or inappropriate"),
+    )
+    outcome_sought = forms.CharField(
+        label="What outcome are you seeking?",
+        widget=forms.Textarea(attrs={"rows": 3}),
+        max_length=5000,
+        error_messages=required("Enter the outcome you are seeking"),
+    )
+    urgency = forms.ChoiceField(
+        label="How urgent is it?",
+        choices=Urgency.choices,
+        widget=forms.RadioSelect,
+        initial=Urgency.STANDARD,
+        error_messages=required("Select how urgent it is"),
+    )
+
+    def __init__(self, *args, children_qs, agencies_qs, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["children"].queryset = children_qs
+        self.fields["children"].label_from_instance = lambda c: f"{c.full_name}, born {c.date_of_birth:%d/%m/%Y}"
+        self.fields["receiving_agency"].queryset = agencies_qs
+        self.helper = helper(
+            "Raise disagreement",
+            Fieldset(Field.checkboxes("children"), legend="Children", legend_size=Size.MEDIUM),
+            Field("receiving_agency"),
+            Field.text("receiving_professional"),
+            Field.radios("category"),
+            Field.textarea("concern"),
+            Field.textarea("why_unsafe"),
+            Field.textarea("outcome_sought"),
+            Field.radios("urgency"),
+        )
+
+
+class DiscussionForm(forms.Form):
+    held_at = forms.DateTimeField(
+        label="When did the discussion take place?",
+        help_text="For example 23/12/2026 14:30",
+        input_formats=DATETIME_FORMATS,
+        error_messages={
+            "required": "Enter when the discussion took place",
+            "invalid": "Enter the date and time like 23/12/2026 14:30",
+        },
+    )
+    method = forms.ChoiceField(
+        label="How was it held?",
+        choices=DiscussionMethod.choices,
+        widget=forms.RadioSelect,
+        error_messages=required("Select how the discussion was held"),
+    )
+    participants = forms.CharField(
+        label="Who took part?",
+        help_text="Names, roles and agencies",
+        widget=forms.Textarea(attrs={"rows": 2}),
+        max_length=2000,
+        error_messages=required("Enter who took part"),
+    )
+    areas_of_agreement = forms.CharField(
+        label="Areas of agreement (optional)", widget=forms.Textarea(attrs={"rows": 3}), required=False, max_length=5000
+    )
+    areas_of_disagreement = forms.CharField(
+        label="Areas of disagreement (optional)",
+        widget=forms.Textarea(attrs={"rows": 3}),
+        required=False,
+        max_length=5000,
+    )
+    outcome = forms.CharField(
+        label="Outcome or decision",
+        widget=forms.Textarea(attrs={"rows": 3}),
+        max_length=5000,
+        error_messages=required("Enter the outcome of the discussion"),
+    )
+
+    def __init__(self, *args, email_advice="", **kwargs):
+        super().__init__(*args, **kwargs)
+        if email_advice:
+            self.fields["method"].help_text = email_advice
+        for i in range(1, 4):
+            self.fields[f"action_{i}_description"] = forms.CharField(
+                label=f"Agreed action {i} (optional)", required=False, max_length=2000
+            )
+            self.fields[f"action_{i}_owner"] = forms.CharField(
+                label=f"Who will do action {i}", required=False, max_length=200
+            )
+            self.fields[f"action_{i}_due_on"] = forms.DateField(
+                label=f"Action {i} to be done by",
+                help_text="For example 08/01/2027",
+                required=False,
+                input_formats=DATE_FORMATS,
+                error_messages={"invalid": f"Enter the date for action {i} like 08/01/2027"},
+            )
+        self.helper = helper("Save discussion")
+
+    def clean(self):
+        data = super().clean()
+        for i in range(1, 4):
+            description = data.get(f"action_{i}_description")
+            if description and not data.get(f"action_{i}_owner"):
+                self.add_error(f"action_{i}_owner", f"Enter who will do action {i}")
+            if description and not data.get(f"action_{i}_due_on") and f"action_{i}_due_on" not in self.errors:
+                self.add_error(f"action_{i}_due_on", f"Enter when action {i} is to be done by")
+        return data
+
+    def actions(self) -> list[dict]:
+        return [
+            {
+                "description": self.cleaned_data[f"action_{i}_description"],
+                "owner_name": self.cleaned_data[f"action_{i}_owner"],
+                "due_on": self.cleaned_data[f"action_{i}_due_on"],
+            }
+            for i in range(1, 4)
+            if self.cleaned_data.get(f"action_{i}_description")
+        ]
+
+
+class ActionStatusForm(forms.Form):
+    status = forms.ChoiceField(choices=ActionStatus.choices, widget=forms.RadioSelect, label="Status")
+
+
+class EscalateForm(forms.Form):
+    evidence = forms.CharField(
+        label="What was done to resolve it at this stage?",
+        help_text="Who spoke to whom, when, and why it did not resolve the disagreement",
+        widget=forms.Textarea(attrs={"rows": 5}),
+        max_length=5000,
+        required=False,
+    )
+    reason_not_met = forms.CharField(
+        label="Why was the timescale for this stage not met? (if it was not)",
+        widget=forms.Textarea(attrs={"rows": 2}),
+        max_length=2000,
+        required=False,
+    )
+
+    def __init__(self, *args, evidence_required=False, overdue=False, **kwargs):
+        super().__init__(*args, **kwargs)
+        if evidence_required:
+            self.fields["evidence"].required = True
+            self.fields["evidence"].error_messages["required"] = (
+                "Describe what was done at this stage: the policy asks for this before moving on"
+            )
+        if not overdue:
+            del self.fields["reason_not_met"]
+        self.helper = helper("Escalate to the next stage")
+
+
+class ResolveForm(forms.Form):
+    agreed_outcome = forms.CharField(
+        label="Agreed written outcome",
+        help_text="Include any action that follows from it",
+        widget=forms.Textarea(attrs={"rows": 4}),
+        max_length=5000,
+        error_messages=required("Enter the agreed written outcome"),
+    )
+    issues_raised = forms.CharField(
+        label="Issues raised (optional)", widget=forms.Textarea(attrs={"rows": 3}), required=False, max_length=5000
+    )
+    lessons_learnt = forms.CharField(
+        label="Lessons learnt (optional)", widget=forms.Textarea(attrs={"rows": 3}), required=False, max_length=5000
+    )
+    main_reason = forms.ChoiceField(
+        label="Main reason for the escalation",
+        choices=Category.choices,
+        widget=forms.RadioSelect,
+        error_messages=required("Select the main reason for the escalation"),
+    )
+    practitioners_informed = forms.CharField(
+        label="Which practitioners have been informed?",
+        widget=forms.Textarea(attrs={"rows": 2}),
+        max_length=2000,
+        error_messages=required("Enter which practitioners have been informed"),
+    )
+    family_informed = forms.TypedChoiceField(
+        label="Has the family been told the outcome?",
+        choices=[("yes", "Yes"), ("no", "No")],
+        coerce=lambda v: v == "yes",
+        widget=forms.RadioSelect,
+        error_messages=required("Select whether the family has been told"),
+    )
+    family_not_informed_reason = forms.CharField(
+        label="If not, why not?", widget=forms.Textarea(attrs={"rows": 2}), required=False, max_length=2000
+    )
+    case_review_recommended = forms.TypedChoiceField(
+        label="Is a multi-agency case review recommended?",
+        choices=[("yes", "Yes"), ("no", "No")],
+        coerce=lambda v: v == "yes",
+        widget=forms.RadioSelect,
+        error_messages=required("Select whether a multi-agency case review is recommended"),
+    )
+    reason_not_met = forms.CharField(
+        label="Why was the timescale for this stage not met? (if it was not)",
+        widget=forms.Textarea(attrs={"rows": 2}),
+        max_length=2000,
+        required=False,
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.helper = helper("Record resolution")
+
+    def clean(self):
+        data = super().clean()
+        if data.get("family_informed") is False and not data.get("family_not_informed_reason", "").strip():
+            self.add_error("family_not_informed_reason", "Enter why the family has not been told")
+        return data
+
+
+class ReasonForm(forms.Form):
+    reason = forms.CharField(
+        label="Why is the disagreement being withdrawn?",
+        widget=forms.Textarea(attrs={"rows": 3}),
+        max_length=2000,
+        error_messages=required("Enter why the disagreement is being withdrawn"),
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.helper = helper("Withdraw disagreement", warning=True)
+
+
+class UrgencyForm(forms.Form):
+    urgency = forms.ChoiceField(label="New urgency", choices=Urgency.choices, widget=forms.RadioSelect)
+    reason = forms.CharField(
+        label="Why has the urgency changed?",
+        widget=forms.Textarea(attrs={"rows": 3}),
+        max_length=2000,
+        error_messages=required("Enter why the urgency has changed"),
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.helper = helper("Change urgency")
+
+
+class DecisionForm(forms.Form):
+    decision = forms.CharField(
+        label="The partnership's binding decision",
+        help_text="Include the actions it sets, who does them and by when",
+        widget=forms.Textarea(attrs={"rows": 6}),
+        max_length=10000,
+        error_messages=required("Enter the decision"),
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.helper = helper("Record decision")
+
+
+class ReviewForm(forms.Form):
+    """Arranging the partnership stage: who chairs or decides, and who sits on the panel."""
+
+    arrangement = forms.ChoiceField(
+        label="How will the partnership reach its decision?",
+        choices=[c for c in PanelRule.choices if c[0] != PanelRule.NONE],
+        widget=forms.RadioSelect,
+        error_messages=required("Select how the partnership will reach its decision"),
+    )
+    chair = forms.ModelChoiceField(
+        queryset=None,
+        label="Who chairs, mediates or decides?",
+        empty_label="Choose a person",
+        error_messages=required("Choose who chairs, mediates or decides"),
+    )
+    members = forms.ModelMultipleChoiceField(
+        queryset=None,
+        label="Panel members (for a resolution panel)",
+        help_text="Senior representatives; the policy may require several agencies",
+        widget=forms.CheckboxSelectMultiple,
+        required=False,
+    )
+    meeting_at = forms.DateTimeField(
+        label="When will it meet? (optional)",
+        help_text="For example 12/01/2027 10:00",
+        input_formats=DATETIME_FORMATS,
+        required=False,
+        error_messages={"invalid": "Enter the date and time like 12/01/2027 10:00"},
+    )
+
+    def __init__(self, *args, people_qs, **kwargs):
+        super().__init__(*args, **kwargs)
+        for name in ("chair", "members"):
+            self.fields[name].queryset = people_qs
+            self.fields[name].label_from_instance = lambda m: (
+                f"{m.user.get_full_name() or m.user.username}, {m.get_role_display()}"
+                + (f", {m.agency.name}" if m.agency else f", {m.partnership.name}")
+            )
+        self.helper = helper("Record formal use and arrangements")

@@ -1,0 +1,82 @@
+"""The partnership stage: formal use recorded, the panel, mediation or impartial review
+arranged as the policy says, and the rules the policies set for who may sit on it.
+"""
+
+from __future__ import annotations
+
+from django.db import transaction
+from django.utils import timezone
+
+from cases.models import RecordEntryKind
+from escalation.models import PanelMember, PartnershipReview
+from escalation.services import EscalationError, NotPermitted, _person, record_on_files
+from partnerships.choices import PanelRule, Role
+from partnerships.selectors import partnership_roles
+
+ORGANISERS = {Role.BUSINESS_MANAGER, Role.CHAIR}
+
+
+def panel_problems(*, escalation, stage, arrangement, chair, members) -> list[str]:
+    """What stops this arrangement meeting the policy's panel rule (empty when it does).
+
+    `chair` and `members` are Memberships, so each seat is tied to an agency.
+    """
+    parties = {escalation.raising_agency_id, escalation.receiving_agency_id}
+    rule = stage.panel_rule
+    problems = []
+    if rule != PanelRule.NONE and arrangement != rule:
+        problems.append(f"This policy's partnership stage is a {PanelRule(rule).label.lower()}.")
+    if arrangement == PanelRule.RESOLUTION_PANEL:
+        needed = stage.panel_min_agencies or 1
+        agencies = {m.agency_id for m in members if m.agency_id}
+        if len(agencies) < needed:
+            problems.append(
+                f"A resolution panel needs senior representatives of at least {needed} different agencies; "
+                f"you chose {len(agencies)}."
+            )
+    if arrangement in (PanelRule.UNINVOLVED_CHAIR, PanelRule.IMPARTIAL_MEMBER) and chair.agency_id in parties:
+        problems.append(
+            "The chair must come from an agency that is not a party to the disagreement: "
+            f"{chair.agency.name} is a party."
+        )
+    if any(m.partnership_id != escalation.partnership_id for m in [chair, *members]):
+        problems.append("Everyone on the panel must belong to this partnership.")
+    return problems
+
+
+@transaction.atomic
+def review_arrange(*, escalation, acting_user, arrangement, chair, members=(), meeting_at=None) -> PartnershipReview:
+    if not partnership_roles(acting_user, escalation.partnership_id) & ORGANISERS:
+        raise NotPermitted("Only the partnership's business manager or chair can arrange the partnership stage.")
+    occurrence = escalation.occurrences.select_for_update().filter(closed_at__isnull=True).first()
+    if occurrence is None or not occurrence.policy_stage.is_partnership_stage:
+        raise EscalationError("This escalation is not at the partnership stage.")
+    if hasattr(occurrence, "review"):
+        raise EscalationError("The partnership stage has already been arranged.")
+    members = list(members)
+    problems = panel_problems(
+        escalation=escalation, stage=occurrence.policy_stage, arrangement=arrangement, chair=chair, members=members
+    )
+    if problems:
+        raise EscalationError(" ".join(problems))
+    review = PartnershipReview.objects.create(
+        occurrence=occurrence,
+        formal_use_recorded_at=timezone.now(),
+        recorded_by=acting_user,
+        arrangement=arrangement,
+        chair=chair.user,
+        chair_agency=chair.agency,
+        meeting_at=meeting_at,
+    )
+    PanelMember.objects.bulk_create([PanelMember(review=review, user=m.user, agency=m.agency) for m in members])
+    names = ", ".join(f"{_person(m.user)} ({m.agency})" for m in members)
+    record_on_files(
+        escalation,
+        RecordEntryKind.NOTE,
+        f"{_person(acting_user)} recorded formal use of the escalation procedure for {escalation.reference} and "
+        f"arranged a {PanelRule(arrangement).label.lower()} chaired by {_person(chair.user)}"
+        + (f"; panel: {names}" if names else "")
+        + ".",
+        author=acting_user,
+    )
+    return review

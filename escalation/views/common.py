@@ -1,0 +1,36 @@
+"""Small helpers the escalation views share: object lookup with the visibility rule,
+the stale-page check, and turning a service's refusal into a page message."""
+
+from django.contrib import messages
+from django.http import Http404
+from django.shortcuts import get_object_or_404, redirect
+
+from escalation.models import Escalation
+from escalation.selectors import escalations_visible_to
+from escalation.services import STALE_MESSAGE
+
+
+def visible_escalation_or_404(request, public_id) -> Escalation:
+    """Anything a user may not see is simply not found (no hint that it exists)."""
+    queryset = escalations_visible_to(request.user).select_related(
+        "partnership", "policy", "raising_agency", "receiving_agency", "raised_by"
+    )
+    return get_object_or_404(queryset, public_id=public_id)
+
+
+def page_is_stale(request, escalation) -> bool:
+    """The form carries the stage and state the person saw; refuse if it has moved since."""
+    seen = (request.POST.get("seen_state"), request.POST.get("seen_stage"))
+    if seen != (escalation.state, str(escalation.stage_number)):
+        messages.error(request, STALE_MESSAGE)
+        return True
+    return False
+
+
+def back_to(escalation):
+    return redirect("escalation:detail", public_id=escalation.public_id)
+
+
+def require(allowed: bool):
+    if not allowed:
+        raise Http404

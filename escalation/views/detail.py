@@ -1,0 +1,346 @@
+"""The escalation page and every action on it. Each POST re-checks the page was current."""
+
+from django.contrib import messages
+from django.shortcuts import get_object_or_404, render
+from django.utils import timezone
+from django.views.decorators.http import require_POST
+from django_fsm import has_transition_perm
+
+from escalation import partnership_stage, services
+from escalation.forms import (
+    DecisionForm,
+    DiscussionForm,
+    EscalateForm,
+    ReasonForm,
+    ResolveForm,
+    ReviewForm,
+    UrgencyForm,
+)
+from escalation.models import Action
+from escalation.permissions import can_escalate, can_record_discussion, holds_current_stage
+from escalation.views.common import back_to, page_is_stale, require, visible_escalation_or_404
+from partnerships.choices import Role
+from partnerships.models import Membership
+from partnerships.selectors import partnership_roles
+
+TRANSITION_BUTTONS = {
+    "acknowledge": "Acknowledge",
+    "escalate": "Escalate to the next stage",
+    "resolve": "Record as resolved",
+    "close": "Close",
+    "withdraw": "Withdraw",
+}
+
+
+def timeline(escalation):
+    """The escalation's entries once each (every child's file holds its own copy)."""
+    seen, entries = set(), []
+    for entry in escalation.record_entries.select_related("author").order_by("at", "id"):
+        key = (entry.kind, entry.summary, entry.at.replace(microsecond=0))
+        if key not in seen:
+            seen.add(key)
+            entries.append(entry)
+    return entries
+
+
+def available_actions(escalation, user) -> list[tuple[str, str]]:
+    """The buttons the state machine allows this user now, and only those."""
+    names = [t.name for t in escalation.get_available_user_state_transitions(user)]
+    return [(name, label) for name, label in TRANSITION_BUTTONS.items() if name in names]
+
+
+def detail(request, public_id):
+    escalation = visible_escalation_or_404(request, public_id)
+    occurrence = escalation.current_occurrence()
+    stage = occurrence.policy_stage if occurrence else None
+    roles = partnership_roles(request.user, escalation.partnership_id)
+    context = {
+        "escalation": escalation,
+        "occurrence": occurrence,
+        "stage": stage,
+        "occurrences": escalation.occurrences.select_related("policy_stage", "acknowledged_by"),
+        "children": escalation.children.all(),
+        "timeline": timeline(escalation),
+        "discussions": [d for o in escalation.occurrences.all() for d in o.discussions.select_related("recorded_by")],
+        "actions": escalation.actions.all(),
+        "buttons": available_actions(escalation, request.user),
+        "can_discuss": can_record_discussion(escalation, request.user),
+        "can_decide": bool(stage and stage.is_partnership_stage and holds_current_stage(escalation, request.user)),
+        "can_arrange": bool(
+            stage
+            and stage.is_partnership_stage
+            and roles & {Role.BUSINESS_MANAGER, Role.CHAIR}
+            and not hasattr(occurrence, "review")
+        ),
+        "review": getattr(occurrence, "review", None) if occurrence else None,
+        "overdue": bool(occurrence and occurrence.due_at < timezone.now()),
+        "resolution": getattr(escalation, "resolution", None),
+    }
+    return render(request, "escalation/detail.html", context)
+
+
+def _form_page(request, escalation, form, template_title, intro=""):
+    return render(
+        request,
+        "escalation/action_form.html",
+        {"escalation": escalation, "form": form, "title": template_title, "intro": intro},
+    )
+
+
+def _run(request, escalation, call, success):
+    """Call a service; a refusal becomes a message on the page, never a 500."""
+    try:
+        call()
+    except services.EscalationError as exc:
+        messages.error(request, str(exc))
+        return False
+    messages.success(request, success)
+    return True
+
+
+def _transition_allowed(escalation, user, name):
+    return has_transition_perm(getattr(escalation, name), user)
+
+
+def acknowledge(request, public_id):
+    escalation = visible_escalation_or_404(request, public_id)
+    require(_transition_allowed(escalation, request.user, "acknowledge"))
+    if request.method == "POST":
+        if not page_is_stale(request, escalation):
+            _run(
+                request,
+                escalation,
+                lambda: services.escalation_acknowledge(escalation=escalation, acting_user=request.user),
+                f"You acknowledged {escalation.reference}.",
+            )
+        return back_to(escalation)
+    return render(
+        request,
+        "escalation/confirm.html",
+        {
+            "escalation": escalation,
+            "title": "Acknowledge this escalation",
+            "body": "You confirm it has reached you and that you will work with the other agency to resolve it.",
+            "button": "Acknowledge",
+        },
+    )
+
+
+def escalate(request, public_id):
+    escalation = visible_escalation_or_404(request, public_id)
+    require(_transition_allowed(escalation, request.user, "escalate"))
+    occurrence = escalation.current_occurrence()
+    next_stage = escalation.policy.stages.filter(number=escalation.stage_number + 1).first()
+    require(next_stage is not None)
+    overdue = occurrence.due_at < timezone.now()
+    form = EscalateForm(
+        request.POST or None, evidence_required=next_stage.evidence_of_previous_stage_required, overdue=overdue
+    )
+    if request.method == "POST" and page_is_stale(request, escalation):
+        return back_to(escalation)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        if _run(
+            request,
+            escalation,
+            lambda: services.escalation_escalate(
+                escalation=escalation,
+                acting_user=request.user,
+                evidence=data["evidence"],
+                reason_not_met=data.get("reason_not_met", ""),
+            ),
+            f"{escalation.reference} is now at stage {next_stage.number}: {next_stage.name}.",
+        ):
+            return back_to(escalation)
+    return _form_page(
+        request, escalation, form, f"Escalate to stage {next_stage.number}: {next_stage.name}", next_stage.guidance
+    )
+
+
+def resolve(request, public_id):
+    escalation = visible_escalation_or_404(request, public_id)
+    require(_transition_allowed(escalation, request.user, "resolve"))
+    form = ResolveForm(request.POST or None, initial={"main_reason": escalation.category})
+    if request.method == "POST" and page_is_stale(request, escalation):
+        return back_to(escalation)
+    if request.method == "POST" and form.is_valid():
+        data = dict(form.cleaned_data)
+        if _run(
+            request,
+            escalation,
+            lambda: services.escalation_resolve(
+                escalation=escalation, acting_user=request.user, outcome=data.pop("agreed_outcome"), **data
+            ),
+            f"{escalation.reference} is recorded as resolved. The practitioner who raised it has been told.",
+        ):
+            return back_to(escalation)
+    return _form_page(request, escalation, form, "Record the resolution")
+
+
+def withdraw(request, public_id):
+    escalation = visible_escalation_or_404(request, public_id)
+    require(_transition_allowed(escalation, request.user, "withdraw"))
+    form = ReasonForm(request.POST or None)
+    if request.method == "POST" and page_is_stale(request, escalation):
+        return back_to(escalation)
+    if request.method == "POST" and form.is_valid():
+        if _run(
+            request,
+            escalation,
+            lambda: services.escalation_withdraw(
+                escalation=escalation, acting_user=request.user, reason=form.cleaned_data["reason"]
+            ),
+            f"{escalation.reference} has been withdrawn.",
+        ):
+            return back_to(escalation)
+    return _form_page(
+        request,
+        escalation,
+        form,
+        "Withdraw this disagreement",
+        "Withdrawing closes it at its current stage. This cannot be undone.",
+    )
+
+
+def close(request, public_id):
+    escalation = visible_escalation_or_404(request, public_id)
+    require(_transition_allowed(escalation, request.user, "close"))
+    if request.method == "POST":
+        if not page_is_stale(request, escalation):
+            _run(
+                request,
+                escalation,
+                lambda: services.escalation_close(escalation=escalation, acting_user=request.user),
+                f"{escalation.reference} is closed.",
+            )
+        return back_to(escalation)
+    return render(
+        request,
+        "escalation/confirm.html",
+        {
+            "escalation": escalation,
+            "title": "Close this escalation",
+            "body": "Close it once the agreed actions are under way. Its record stays on each child's file.",
+            "button": "Close escalation",
+        },
+    )
+
+
+def change_urgency(request, public_id):
+    escalation = visible_escalation_or_404(request, public_id)
+    require(escalation.is_open and can_escalate(escalation, request.user))
+    form = UrgencyForm(request.POST or None, initial={"urgency": escalation.urgency})
+    if request.method == "POST" and page_is_stale(request, escalation):
+        return back_to(escalation)
+    if request.method == "POST" and form.is_valid():
+        if _run(
+            request,
+            escalation,
+            lambda: services.escalation_change_urgency(
+                escalation=escalation, acting_user=request.user, **form.cleaned_data
+            ),
+            "Urgency changed. The deadline of the current stage has been worked out again.",
+        ):
+            return back_to(escalation)
+    return _form_page(request, escalation, form, "Change the urgency")
+
+
+def record_discussion(request, public_id):
+    escalation = visible_escalation_or_404(request, public_id)
+    require(can_record_discussion(escalation, request.user))
+    form = DiscussionForm(request.POST or None, email_advice=escalation.policy.email_advice)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        if _run(
+            request,
+            escalation,
+            lambda: services.discussion_record(
+                escalation=escalation,
+                acting_user=request.user,
+                held_at=data["held_at"],
+                method=data["method"],
+                participants=data["participants"],
+                outcome=data["outcome"],
+                areas_of_agreement=data["areas_of_agreement"],
+                areas_of_disagreement=data["areas_of_disagreement"],
+                actions=form.actions(),
+            ),
+            "Discussion recorded.",
+        ):
+            return back_to(escalation)
+    return _form_page(request, escalation, form, "Record a discussion", escalation.policy.email_advice)
+
+
+@require_POST
+def action_status(request, public_id, action_id):
+    escalation = visible_escalation_or_404(request, public_id)
+    action = get_object_or_404(Action, escalation=escalation, public_id=action_id)
+    status = request.POST.get("status")
+    if status not in {"open", "done", "cancelled"}:
+        messages.error(request, "Choose a status for the action.")
+        return back_to(escalation)
+    _run(
+        request,
+        escalation,
+        lambda: services.action_set_status(action=action, acting_user=request.user, status=status),
+        "Action updated.",
+    )
+    return back_to(escalation)
+
+
+def record_decision(request, public_id):
+    escalation = visible_escalation_or_404(request, public_id)
+    occurrence = escalation.current_occurrence()
+    require(
+        occurrence is not None
+        and occurrence.policy_stage.is_partnership_stage
+        and holds_current_stage(escalation, request.user)
+    )
+    form = DecisionForm(request.POST or None, initial={"decision": occurrence.decision})
+    if request.method == "POST" and form.is_valid():
+        if _run(
+            request,
+            escalation,
+            lambda: services.stage_record_decision(
+                escalation=escalation, acting_user=request.user, decision=form.cleaned_data["decision"]
+            ),
+            "Decision recorded. You can now record the escalation as resolved.",
+        ):
+            return back_to(escalation)
+    return _form_page(request, escalation, form, "Record the partnership's decision")
+
+
+def arrange_review(request, public_id):
+    escalation = visible_escalation_or_404(request, public_id)
+    occurrence = escalation.current_occurrence()
+    roles = partnership_roles(request.user, escalation.partnership_id)
+    require(
+        occurrence is not None
+        and occurrence.policy_stage.is_partnership_stage
+        and bool(roles & partnership_stage.ORGANISERS)
+    )
+    stage = occurrence.policy_stage
+    people = (
+        Membership.objects.active()
+        .filter(partnership=escalation.partnership)
+        .select_related("user", "agency", "partnership")
+    )
+    form = ReviewForm(request.POST or None, people_qs=people, initial={"arrangement": stage.panel_rule})
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            partnership_stage.review_arrange(
+                escalation=escalation,
+                acting_user=request.user,
+                arrangement=data["arrangement"],
+                chair=data["chair"],
+                members=data["members"],
+                meeting_at=data["meeting_at"],
+            )
+        except services.EscalationError as exc:
+            form.add_error(None, str(exc))
+        else:
+            messages.success(request, "Formal use recorded and the partnership stage arranged.")
+            return back_to(escalation)
+    intro = f"{stage.name}. {stage.guidance}"
+    return _form_page(request, escalation, form, "Arrange the partnership stage", intro)

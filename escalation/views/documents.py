@@ -1,0 +1,38 @@
+"""Printable documents laid out after the St Helens templates (004): the escalation
+notice and the resolution record, filled from the record."""
+
+from django.shortcuts import render
+
+from escalation.views.common import require, visible_escalation_or_404
+
+
+def escalation_notice(request, public_id):
+    escalation = visible_escalation_or_404(request, public_id)
+    return render(
+        request,
+        "escalation/documents/notice.html",
+        {"escalation": escalation, "children": escalation.children.all(), "resolution": _resolution(escalation)},
+    )
+
+
+def resolution_record(request, public_id):
+    escalation = visible_escalation_or_404(request, public_id)
+    resolution = _resolution(escalation)
+    require(resolution is not None)
+    occurrences = escalation.occurrences.select_related("policy_stage")
+    return render(
+        request,
+        "escalation/documents/resolution.html",
+        {
+            "escalation": escalation,
+            "children": escalation.children.select_related("lead_agency"),
+            "resolution": resolution,
+            "occurrences": occurrences,
+        },
+    )
+
+
+def _resolution(escalation):
+    from escalation.models import Resolution
+
+    return Resolution.objects.filter(escalation=escalation).select_related("recorded_by").first()

@@ -1,0 +1,89 @@
+"""Lists: my escalations, a manager's inbox, the partnership stage list."""
+
+from django.core.paginator import Paginator
+from django.db.models import Q
+from django.shortcuts import render
+from django.utils import timezone
+
+from escalation.selectors import escalations_visible_to
+from escalation.states import OPEN_STATES, State
+from partnerships.choices import ROLE_TIER, Role
+from partnerships.selectors import memberships_of, tier_rank
+
+SORTS = {
+    "deadline": ("current_due_at", "Deadline"),
+    "raised": ("-raised_at", "Newest first"),
+    "stage": ("-stage_number", "Stage"),
+    "urgency": ("urgency", "Urgency"),
+}
+
+
+def _base(user):
+    return escalations_visible_to(user).select_related("raising_agency", "receiving_agency", "partnership")
+
+
+def _page(request, queryset):
+    return Paginator(queryset, 25).get_page(request.GET.get("page"))
+
+
+def _with_days_left(page):
+    """Working days left (negative: overdue) on each row's own partnership calendar."""
+    today = timezone.localdate()
+    calendars = {}
+    for e in page.object_list:
+        if e.current_due_at:
+            calendar = calendars.setdefault(e.partnership_id, e.partnership.working_calendar())
+            e.days_left = calendar.working_days_between(today, timezone.localtime(e.current_due_at).date())
+            e.overdue = e.current_due_at < timezone.now()
+    return page
+
+
+def escalation_list(request):
+    sort = request.GET.get("sort", "deadline")
+    order, _ = SORTS.get(sort, SORTS["deadline"])
+    status = request.GET.get("status", "open")
+    queryset = _base(request.user)
+    if status == "open":
+        queryset = queryset.filter(state__in=OPEN_STATES)
+    elif status == "mine":
+        queryset = queryset.filter(raised_by=request.user)
+    queryset = queryset.order_by(order, "-raised_at")
+    return render(
+        request,
+        "escalation/list.html",
+        {"page": _with_days_left(_page(request, queryset)), "sort": sort, "sorts": SORTS, "status": status},
+    )
+
+
+def inbox(request):
+    """Escalations that have reached this person's tier in their agency, oldest deadline first."""
+    q = Q(pk__in=[])
+    for m in memberships_of(request.user):
+        if m.agency_id is None:
+            continue
+        rank = tier_rank(ROLE_TIER[Role(m.role)])
+        q |= Q(raising_agency_id=m.agency_id, raising_tier_reached=rank)
+        q |= Q(receiving_agency_id=m.agency_id, receiving_tier_reached=rank)
+    queryset = _base(request.user).filter(q, state__in=OPEN_STATES).exclude(raised_by=request.user)
+    queryset = queryset.order_by("current_due_at")
+    return render(
+        request,
+        "escalation/inbox.html",
+        {"page": _with_days_left(_page(request, queryset)), "awaiting": State.RAISED},
+    )
+
+
+def partnership_stage_list(request):
+    """Final-stage referrals for the business manager, chair and panel members."""
+    partnership_ids = [
+        m.partnership_id
+        for m in memberships_of(request.user)
+        if m.agency_id is None and Role(m.role) in {Role.BUSINESS_MANAGER, Role.CHAIR, Role.PANEL_MEMBER}
+    ]
+    queryset = (
+        _base(request.user)
+        .filter(partnership_id__in=partnership_ids, raising_tier_reached=tier_rank("partnership"))
+        .filter(state__in=OPEN_STATES)
+        .order_by("current_due_at")
+    )
+    return render(request, "escalation/partnership_list.html", {"page": _with_days_left(_page(request, queryset))})

@@ -1,0 +1,91 @@
+"""Raising a disagreement: find the children (or add one), then describe it."""
+
+import uuid
+
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+
+from cases.selectors import child_search, children_visible_to
+from escalation import services
+from escalation.forms import ChildForm, ChildSearchForm, RaiseForm
+from partnerships.models import Agency
+from partnerships.selectors import agency_memberships
+
+
+def _raising_agency(user):
+    """The agency a practitioner raises for: their first agency membership."""
+    memberships = agency_memberships(user)
+    if not memberships:
+        raise PermissionDenied
+    return memberships[0].agency
+
+
+def _selected_ids(request) -> list[str]:
+    return [value for value in request.GET.getlist("child") if value][:10]
+
+
+def _valid_uuids(values) -> list[uuid.UUID]:
+    valid = []
+    for value in values:
+        try:
+            valid.append(uuid.UUID(str(value)))
+        except ValueError:
+            continue
+    return valid
+
+
+def find_child(request):
+    agency = _raising_agency(request.user)
+    form = ChildSearchForm(request.GET if "q" in request.GET else None)
+    results = None
+    if form.is_bound and form.is_valid():
+        results = child_search(request.user, form.cleaned_data["q"])[:50]
+    selected = list(children_visible_to(request.user).filter(public_id__in=_valid_uuids(_selected_ids(request))))
+    return render(
+        request,
+        "escalation/raise_find_child.html",
+        {"form": form, "results": results, "selected": selected, "agency": agency},
+    )
+
+
+def add_child(request):
+    agency = _raising_agency(request.user)
+    form = ChildForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        child = services.child_add(acting_user=request.user, agency=agency, **form.cleaned_data)
+        ids = _selected_ids(request) + [str(child.public_id)]
+        return redirect(reverse("escalation:raise") + "?" + "&".join(f"child={i}" for i in ids))
+    return render(request, "escalation/raise_add_child.html", {"form": form, "selected_ids": _selected_ids(request)})
+
+
+def raise_disagreement(request):
+    agency = _raising_agency(request.user)
+    # Only the children chosen on the previous page (or posted back) are offered.
+    chosen = _selected_ids(request) + request.POST.getlist("children")[:10]
+    children_qs = children_visible_to(request.user).filter(public_id__in=_valid_uuids(chosen))
+    if request.method == "GET" and not children_qs.exists():
+        return redirect("escalation:find-child")
+    agencies_qs = Agency.objects.filter(partnership=agency.partnership).exclude(pk=agency.pk)
+    initial = {"children": list(children_qs)}
+    form = RaiseForm(request.POST or None, initial=initial, children_qs=children_qs, agencies_qs=agencies_qs)
+    if request.method == "POST" and form.is_valid():
+        try:
+            escalation = services.escalation_raise(raised_by=request.user, raising_agency=agency, **form.cleaned_data)
+        except services.EscalationError as exc:
+            form.add_error(None, str(exc))
+        else:
+            messages.success(request, f"Disagreement {escalation.reference} raised.")
+            return redirect("escalation:detail", public_id=escalation.public_id)
+    calendar = agency.partnership.working_calendar()
+    return render(
+        request,
+        "escalation/raise.html",
+        {
+            "form": form,
+            "agency": agency,
+            "out_of_hours": not calendar.is_within_working_hours(timezone.now()),
+        },
+    )

@@ -1,0 +1,168 @@
+"""The workflow in pages, through the Django test client: what each person sees and may do."""
+
+import pytest
+from django.urls import reverse
+from django.utils.html import escape
+
+from escalation.models import Escalation
+from escalation.states import State
+from tests.integration.test_escalation_lifecycle import raise_one
+
+pytestmark = pytest.mark.django_db
+
+
+def seen(escalation):
+    return {"seen_state": escalation.state, "seen_stage": str(escalation.stage_number)}
+
+
+def test_raising_a_disagreement_keeps_everything_typed_when_something_is_missing(client, cast):
+    client.force_login(cast.practitioner)
+    url = reverse("escalation:raise") + f"?child={cast.child.public_id}"
+    response = client.post(
+        url,
+        {"children": [str(cast.child.public_id)], "concern": "Referral refused <script>alert(1)</script>"},
+    )
+    page = response.content.decode()
+    assert response.status_code == 200
+    assert "There is a problem" in page
+    for message in (
+        "Choose the agency you disagree with",
+        "Select what the disagreement is about",
+        "Enter why you believe it is unsafe or inappropriate",
+        "Enter the outcome you are seeking",
+    ):
+        assert message in page
+    assert "Referral refused &lt;script&gt;alert(1)&lt;/script&gt;" in page
+    assert "<script>alert(1)" not in page
+    assert not Escalation.objects.exists()
+
+
+def test_a_practitioner_raises_a_disagreement_and_lands_on_its_page(client, cast):
+    client.force_login(cast.practitioner)
+    response = client.post(
+        reverse("escalation:raise") + f"?child={cast.child.public_id}",
+        {
+            "children": [str(cast.child.public_id), str(cast.sibling.public_id)],
+            "receiving_agency": cast.csc.pk,
+            "category": "threshold",
+            "concern": "The referral was refused.",
+            "why_unsafe": "Bruising seen twice.",
+            "outcome_sought": "A strategy discussion.",
+            "urgency": "standard",
+        },
+        follow=True,
+    )
+    escalation = Escalation.objects.get()
+    page = response.content.decode()
+    assert response.redirect_chain[-1][0] == reverse("escalation:detail", args=[escalation.public_id])
+    assert f"Disagreement {escalation.reference} raised." in page
+    assert "Stage 1 of 5" in page
+    assert set(escalation.children.all()) == {cast.child, cast.sibling}
+    # The raiser may withdraw or escalate but not acknowledge their own.
+    assert reverse("escalation:withdraw", args=[escalation.public_id]) in page
+    assert reverse("escalation:acknowledge", args=[escalation.public_id]) not in page
+
+
+def test_the_other_agency_acknowledges_from_its_page(client, cast):
+    escalation = raise_one(cast)
+    client.force_login(cast.other_practitioner)
+    page = client.get(reverse("escalation:detail", args=[escalation.public_id])).content.decode()
+    assert reverse("escalation:acknowledge", args=[escalation.public_id]) in page
+    response = client.post(reverse("escalation:acknowledge", args=[escalation.public_id]), seen(escalation))
+    assert response.status_code == 302
+    assert Escalation.objects.get().state == State.IN_DISCUSSION
+
+
+def test_a_stale_page_changes_nothing_and_says_why(client, cast):
+    escalation = raise_one(cast)
+    client.force_login(cast.other_practitioner)
+    response = client.post(
+        reverse("escalation:acknowledge", args=[escalation.public_id]),
+        {"seen_state": "raised", "seen_stage": "2"},
+        follow=True,
+    )
+    assert "Someone else changed this escalation" in response.content.decode()
+    assert Escalation.objects.get().state == State.RAISED
+
+
+def test_escalating_without_the_evidence_the_policy_asks_for_shows_an_error(client, cast):
+    escalation = raise_one(cast)
+    client.force_login(cast.practitioner)
+    response = client.post(reverse("escalation:escalate", args=[escalation.public_id]), seen(escalation))
+    assert "Describe what was done at this stage" in response.content.decode()
+    assert Escalation.objects.get().stage_number == 1
+
+
+def test_people_who_may_not_see_it_get_not_found(client, cast):
+    escalation = raise_one(cast)
+    for who in (cast.outsider, cast.manager, cast.police_senior_manager):
+        client.force_login(who)
+        assert client.get(reverse("escalation:detail", args=[escalation.public_id])).status_code == 404
+        assert client.post(reverse("escalation:acknowledge", args=[escalation.public_id])).status_code == 404
+
+
+def test_the_auditor_reads_but_has_no_buttons(client, cast):
+    escalation = raise_one(cast)
+    client.force_login(cast.auditor)
+    page = client.get(reverse("escalation:detail", args=[escalation.public_id])).content.decode()
+    assert escalation.reference in page
+    assert "govuk-button" not in page.split("<h2 class=\"govuk-heading-m\">Summary</h2>")[0].split("</h1>")[1]
+    assert client.post(reverse("escalation:withdraw", args=[escalation.public_id])).status_code == 404
+
+
+def test_recording_a_discussion_with_an_action_and_seeing_it(client, cast):
+    escalation = raise_one(cast)
+    client.force_login(cast.other_practitioner)
+    response = client.post(
+        reverse("escalation:discussion", args=[escalation.public_id]),
+        {
+            "held_at": "24/12/2026 11:00",
+            "method": "phone",
+            "participants": "Both practitioners",
+            "outcome": "Agreed to review the referral",
+            "action_1_description": "Review the referral",
+            "action_1_owner": "Team manager",
+            "action_1_due_on": "30/12/2026",
+        },
+        follow=True,
+    )
+    page = response.content.decode()
+    assert "Discussion recorded." in page
+    assert "Review the referral" in page
+    assert escalation.actions.count() == 1
+
+
+def test_an_action_without_an_owner_or_date_is_explained(client, cast):
+    escalation = raise_one(cast)
+    client.force_login(cast.other_practitioner)
+    response = client.post(
+        reverse("escalation:discussion", args=[escalation.public_id]),
+        {
+            "held_at": "24/12/2026 11:00",
+            "method": "email",
+            "participants": "Both",
+            "outcome": "x",
+            "action_1_description": "Review",
+        },
+    )
+    page = response.content.decode()
+    assert "Enter who will do action 1" in page
+    assert "Enter when action 1 is to be done by" in page
+    assert "Escalation via e-mail is not recommended" in page
+
+
+def test_the_childs_file_shows_the_whole_chronology(client, cast):
+    escalation = raise_one(cast)
+    client.force_login(cast.practitioner)
+    page = client.get(reverse("cases:child-file", args=[cast.child.public_id])).content.decode()
+    assert escalation.reference in page
+    assert "Disagreement raised" in page
+
+
+def test_the_printable_notice_is_filled_from_the_record(client, cast):
+    escalation = raise_one(cast)
+    client.force_login(cast.practitioner)
+    page = client.get(reverse("escalation:notice", args=[escalation.public_id])).content.decode()
+    assert "Agency issuing escalation notice" in page
+    assert escape(cast.school.name) in page and escape(cast.csc.name) in page
+    assert "Not resolved yet" in page
