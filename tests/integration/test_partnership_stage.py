@@ -1,0 +1,133 @@
+"""The partnership stage: formal use recorded and the panel rules each policy sets."""
+
+import pytest
+
+from escalation import services
+from escalation.models import Notification, NotificationKind, PartnershipReview
+from escalation.partnership_stage import review_arrange
+from partnerships.choices import PanelRule
+from partnerships.models import Membership
+from tests.conftest import build_cast
+from tests.integration.test_escalation_lifecycle import climb_to_partnership_stage, fresh, raise_one
+
+pytestmark = pytest.mark.django_db
+
+
+def seat(user):
+    return Membership.objects.filter(user=user).first()
+
+
+def test_the_five_stage_policy_ends_in_partnership_mediation(cast):
+    escalation = climb_to_partnership_stage(cast, raise_one(cast))
+    with pytest.raises(services.EscalationError, match="mediation"):
+        review_arrange(
+            escalation=escalation,
+            acting_user=cast.business_manager,
+            arrangement=PanelRule.RESOLUTION_PANEL,
+            chair=seat(cast.chair),
+        )
+    review_arrange(
+        escalation=escalation,
+        acting_user=cast.business_manager,
+        arrangement=PanelRule.MEDIATION,
+        chair=seat(cast.chair),
+    )
+    assert PartnershipReview.objects.get().arrangement == PanelRule.MEDIATION
+
+
+def test_only_the_business_manager_or_chair_arranges_the_partnership_stage(cast):
+    escalation = climb_to_partnership_stage(cast, raise_one(cast))
+    with pytest.raises(services.NotPermitted):
+        review_arrange(
+            escalation=escalation, acting_user=cast.auditor, arrangement=PanelRule.MEDIATION, chair=seat(cast.chair)
+        )
+
+
+@pytest.fixture
+def bromley(db):
+    return build_cast("bromley")
+
+
+def climb_bromley(cast):
+    escalation = raise_one(cast)
+    for holder in (cast.other_practitioner, cast.other_manager, cast.other_senior_manager):
+        services.escalation_acknowledge(escalation=fresh(escalation), acting_user=holder)
+        services.escalation_escalate(escalation=fresh(escalation), acting_user=cast.practitioner, evidence="Tried.")
+    return fresh(escalation)
+
+
+def test_a_bromley_resolution_panel_needs_senior_representatives_of_three_agencies(bromley):
+    cast = bromley
+    escalation = climb_bromley(cast)
+    assert escalation.stage_number == 4
+    two_agencies = [seat(cast.senior_manager), seat(cast.other_senior_manager)]
+    with pytest.raises(services.EscalationError, match="at least 3 different agencies; you chose 2"):
+        review_arrange(
+            escalation=escalation,
+            acting_user=cast.business_manager,
+            arrangement=PanelRule.RESOLUTION_PANEL,
+            chair=seat(cast.chair),
+            members=two_agencies,
+        )
+    assert not PartnershipReview.objects.exists()
+    review_arrange(
+        escalation=escalation,
+        acting_user=cast.business_manager,
+        arrangement=PanelRule.RESOLUTION_PANEL,
+        chair=seat(cast.chair),
+        members=two_agencies + [seat(cast.police_senior_manager)],
+    )
+    assert PartnershipReview.objects.get().members.count() == 3
+
+
+@pytest.fixture
+def st_helens(db):
+    return build_cast("st-helens")
+
+
+def test_st_helens_mediation_is_chaired_by_a_member_from_an_uninvolved_agency(st_helens):
+    cast = st_helens
+    escalation = raise_one(cast)
+    holders = {1: None, 2: cast.other_practitioner, 3: cast.other_manager, 4: cast.other_senior_manager}
+    for number in range(1, 5):
+        if holders[number]:
+            services.escalation_acknowledge(escalation=fresh(escalation), acting_user=holders[number])
+        services.escalation_escalate(
+            escalation=fresh(escalation), acting_user=cast.practitioner, evidence="Escalation notice sent."
+        )
+    escalation = fresh(escalation)
+    assert escalation.stage_number == 5
+    with pytest.raises(services.EscalationError, match="not a party to the disagreement"):
+        review_arrange(
+            escalation=escalation,
+            acting_user=cast.business_manager,
+            arrangement=PanelRule.UNINVOLVED_CHAIR,
+            chair=seat(cast.other_senior_manager),
+        )
+    review_arrange(
+        escalation=escalation,
+        acting_user=cast.business_manager,
+        arrangement=PanelRule.UNINVOLVED_CHAIR,
+        chair=seat(cast.health_senior_manager),
+    )
+    assert PartnershipReview.objects.get().chair_agency == cast.health
+
+
+def test_resolving_keeps_the_resolution_record_and_tells_the_raiser(cast):
+    escalation = raise_one(cast)
+    services.escalation_acknowledge(escalation=escalation, acting_user=cast.other_practitioner)
+    services.escalation_resolve(
+        escalation=fresh(escalation),
+        acting_user=cast.other_practitioner,
+        outcome="Referral accepted for assessment.",
+        lessons_learnt="Share bruising photos early.",
+        family_informed=False,
+        family_not_informed_reason="Would increase risk.",
+        case_review_recommended=True,
+    )
+    resolution = fresh(escalation).resolution
+    assert (resolution.stage_resolved, resolution.case_review_recommended) == (1, True)
+    assert resolution.main_reason == escalation.category
+    notice = Notification.objects.get(recipient=cast.practitioner, kind=NotificationKind.RESOLVED)
+    assert escalation.reference in notice.message
+    assert "Ellie" not in notice.message and "Hart" not in notice.message
