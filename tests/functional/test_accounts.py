@@ -1,0 +1,54 @@
+"""Accounts and sessions: lockout, hashing, expiry, deactivation."""
+
+import pytest
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.urls import reverse
+
+from tests.factories import PASSWORD
+
+pytestmark = pytest.mark.django_db
+
+
+def sign_in(client, username, password):
+    return client.post(reverse("login"), {"username": username, "password": password})
+
+
+def test_five_wrong_passwords_lock_the_account_even_for_the_right_one(client, cast):
+    for _ in range(5):
+        response = sign_in(client, "practitioner", "wrong-password")
+    assert response.status_code == 429
+    assert "Sign-in locked for 30 minutes" in response.content.decode()
+    response = sign_in(client, "practitioner", PASSWORD)
+    assert response.status_code == 429
+    assert "_auth_user_id" not in client.session
+
+
+def test_the_right_password_signs_in_and_a_wrong_one_says_what_to_do(client, cast):
+    response = sign_in(client, "practitioner", "nope")
+    assert "Please enter a correct username and password" in response.content.decode()
+    response = sign_in(client, "practitioner", PASSWORD)
+    assert response.status_code == 302
+    assert client.session["_auth_user_id"] == str(cast.practitioner.pk)
+
+
+def test_passwords_are_hashed_with_argon2():
+    # The suite swaps in a fast hasher per test; the configured one is read from the module.
+    from config import settings as configured
+
+    assert configured.PASSWORD_HASHERS[0] == "django.contrib.auth.hashers.Argon2PasswordHasher"
+
+
+def test_sessions_expire_after_30_idle_minutes_and_when_the_browser_closes():
+    assert settings.SESSION_COOKIE_AGE == 30 * 60
+    assert settings.SESSION_SAVE_EVERY_REQUEST is True
+    assert settings.SESSION_EXPIRE_AT_BROWSER_CLOSE is True
+
+
+def test_a_deactivated_user_is_signed_out_at_their_next_request(client, cast):
+    client.force_login(cast.practitioner)
+    assert client.get("/").status_code == 200
+    get_user_model().objects.filter(pk=cast.practitioner.pk).update(is_active=False)
+    response = client.get("/")
+    assert response.status_code == 302
+    assert response["Location"].startswith(reverse("login"))
