@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from cases.models import Child, RecordEntry
+from cases.models import AccessLog, Child, RecordEntry
 
 
 @admin.register(Child)
@@ -25,3 +25,10 @@ class RecordEntryAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return False
+
+
+@admin.register(AccessLog)
+class AccessLogAdmin(RecordEntryAdmin):
+    list_display = ["at", "user", "action", "object_type", "object_id", "ip_address"]
+    list_filter = ["action", "object_type"]
+    search_fields = ["user__username", "object_id", "detail"]

@@ -118,3 +118,39 @@ class RecordEntry(models.Model):
 
     def delete(self, *args, **kwargs):
         raise AppendOnlyError("Entries on a child's file cannot be deleted.")
+
+
+class AccessAction(models.TextChoices):
+    VIEW_ESCALATION = "view_escalation", "Viewed an escalation"
+    VIEW_CHILD = "view_child", "Viewed a child's file"
+    VIEW_DOCUMENT = "view_document", "Viewed a printable document"
+    EXPORT = "export", "Exported records"
+
+
+class AccessLog(models.Model):
+    """Who looked at which child's record, when and from where. Never edited or deleted."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    at = models.DateTimeField(auto_now_add=True, db_index=True)
+    action = models.CharField(max_length=20, choices=AccessAction.choices)
+    object_type = models.CharField(max_length=40)
+    object_id = models.CharField(max_length=64, help_text="The public id of what was seen.")
+    detail = models.CharField(max_length=500, blank=True)
+    ip_address = models.GenericIPAddressField(null=True, blank=True)
+
+    objects = AppendOnlyQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-at"]
+        indexes = [models.Index(fields=["object_type", "object_id"]), models.Index(fields=["user", "at"])]
+
+    def __str__(self) -> str:
+        return f"{self.user} {self.get_action_display().lower()} at {self.at:%d %b %Y %H:%M}"
+
+    def save(self, *args, **kwargs):
+        if self.pk is not None and not kwargs.get("force_insert"):
+            raise AppendOnlyError("The access log cannot be changed.")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise AppendOnlyError("The access log cannot be deleted.")

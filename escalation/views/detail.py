@@ -6,6 +6,8 @@ from django.utils import timezone
 from django.views.decorators.http import require_POST
 from django_fsm import has_transition_perm
 
+from cases.audit import log_access
+from cases.models import AccessAction
 from escalation import partnership_stage, services
 from escalation.forms import (
     DecisionForm,
@@ -51,6 +53,7 @@ def available_actions(escalation, user) -> list[tuple[str, str]]:
 
 def detail(request, public_id):
     escalation = visible_escalation_or_404(request, public_id)
+    log_access(request, AccessAction.VIEW_ESCALATION, escalation, escalation.reference)
     occurrence = escalation.current_occurrence()
     stage = occurrence.policy_stage if occurrence else None
     roles = partnership_roles(request.user, escalation.partnership_id)

@@ -3,11 +3,14 @@ notice and the resolution record, filled from the record."""
 
 from django.shortcuts import render
 
+from cases.audit import log_access
+from cases.models import AccessAction
 from escalation.views.common import require, visible_escalation_or_404
 
 
 def escalation_notice(request, public_id):
     escalation = visible_escalation_or_404(request, public_id)
+    log_access(request, AccessAction.VIEW_DOCUMENT, escalation, "escalation notice")
     return render(
         request,
         "escalation/documents/notice.html",
@@ -19,6 +22,7 @@ def resolution_record(request, public_id):
     escalation = visible_escalation_or_404(request, public_id)
     resolution = _resolution(escalation)
     require(resolution is not None)
+    log_access(request, AccessAction.VIEW_DOCUMENT, escalation, "resolution record")
     occurrences = escalation.occurrences.select_related("policy_stage")
     return render(
         request,

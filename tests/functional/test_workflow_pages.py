@@ -106,7 +106,7 @@ def test_the_auditor_reads_but_has_no_buttons(client, cast):
     client.force_login(cast.auditor)
     page = client.get(reverse("escalation:detail", args=[escalation.public_id])).content.decode()
     assert escalation.reference in page
-    assert "govuk-button" not in page.split("<h2 class=\"govuk-heading-m\">Summary</h2>")[0].split("</h1>")[1]
+    assert "govuk-button" not in page.split('<h2 class="govuk-heading-m">Summary</h2>')[0].split("</h1>")[1]
     assert client.post(reverse("escalation:withdraw", args=[escalation.public_id])).status_code == 404
 
 
@@ -166,3 +166,17 @@ def test_the_printable_notice_is_filled_from_the_record(client, cast):
     assert "Agency issuing escalation notice" in page
     assert escape(cast.school.name) in page and escape(cast.csc.name) in page
     assert "Not resolved yet" in page
+
+
+def test_every_view_of_an_escalation_or_a_childs_file_is_logged(client, cast):
+    from cases.models import AccessAction, AccessLog
+
+    escalation = raise_one(cast)
+    client.force_login(cast.auditor)
+    client.get(reverse("escalation:detail", args=[escalation.public_id]))
+    client.get(reverse("cases:child-file", args=[cast.child.public_id]))
+    logged = list(AccessLog.objects.order_by("at").values_list("user__username", "action", "object_id", "ip_address"))
+    assert logged == [
+        ("auditor", AccessAction.VIEW_ESCALATION, str(escalation.public_id), "127.0.0.1"),
+        ("auditor", AccessAction.VIEW_CHILD, str(cast.child.public_id), "127.0.0.1"),
+    ]
