@@ -2,7 +2,7 @@
 the stale-page check, and turning a service's refusal into a page message."""
 
 from django.contrib import messages
-from django.http import Http404
+from django.core.exceptions import PermissionDenied
 from django.shortcuts import get_object_or_404, redirect
 
 from escalation.models import Escalation
@@ -32,5 +32,6 @@ def back_to(escalation):
 
 
 def require(allowed: bool):
+    """For actions: the escalation is visible but this person may not do this (403)."""
     if not allowed:
-        raise Http404
+        raise PermissionDenied

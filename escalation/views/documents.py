@@ -1,11 +1,12 @@
 """Printable documents laid out after the St Helens templates (004): the escalation
 notice and the resolution record, filled from the record."""
 
+from django.http import Http404
 from django.shortcuts import render
 
 from cases.audit import log_access
 from cases.models import AccessAction
-from escalation.views.common import require, visible_escalation_or_404
+from escalation.views.common import visible_escalation_or_404
 
 
 def escalation_notice(request, public_id):
@@ -21,7 +22,8 @@ def escalation_notice(request, public_id):
 def resolution_record(request, public_id):
     escalation = visible_escalation_or_404(request, public_id)
     resolution = _resolution(escalation)
-    require(resolution is not None)
+    if resolution is None:
+        raise Http404("This escalation has no resolution record yet.")
     log_access(request, AccessAction.VIEW_DOCUMENT, escalation, "resolution record")
     occurrences = escalation.occurrences.select_related("policy_stage")
     return render(

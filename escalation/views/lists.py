@@ -1,5 +1,6 @@
 """Lists: my escalations, a manager's inbox, the partnership stage list."""
 
+from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.db.models import Q
 from django.shortcuts import render
@@ -80,6 +81,8 @@ def partnership_stage_list(request):
         for m in memberships_of(request.user)
         if m.agency_id is None and Role(m.role) in {Role.BUSINESS_MANAGER, Role.CHAIR, Role.PANEL_MEMBER}
     ]
+    if not partnership_ids:
+        raise PermissionDenied
     queryset = (
         _base(request.user)
         .filter(partnership_id__in=partnership_ids, raising_tier_reached=tier_rank("partnership"))

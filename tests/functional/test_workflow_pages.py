@@ -107,7 +107,7 @@ def test_the_auditor_reads_but_has_no_buttons(client, cast):
     page = client.get(reverse("escalation:detail", args=[escalation.public_id])).content.decode()
     assert escalation.reference in page
     assert "govuk-button" not in page.split('<h2 class="govuk-heading-m">Summary</h2>')[0].split("</h1>")[1]
-    assert client.post(reverse("escalation:withdraw", args=[escalation.public_id])).status_code == 404
+    assert client.post(reverse("escalation:withdraw", args=[escalation.public_id])).status_code == 403
 
 
 def test_recording_a_discussion_with_an_action_and_seeing_it(client, cast):
