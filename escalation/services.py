@@ -138,16 +138,27 @@ def _due_text(occurrence: StageOccurrence) -> str:
     return text
 
 
-def _transition(escalation: Escalation, name: str, user, **kwargs) -> None:
-    """Run one transition after its conditions and permission; save with the race guard."""
+TRANSITION_FIELDS = ["state", "stage_number", "resolved_at", "closed_at", "withdrawn_reason"]
+
+
+def _ensure_allowed(escalation: Escalation, name: str, user) -> None:
     method = getattr(escalation, name)
     if user is not None and not has_transition_perm(method, user):
         raise NotPermitted(f"You cannot {name} this escalation at its current stage.")
     if not can_proceed(method):
         raise EscalationError(f"This escalation cannot be {name}d now: it is {escalation.get_state_display().lower()}.")
-    method(by=user, **kwargs)
+
+
+def _transition(escalation: Escalation, name: str, user, **kwargs) -> None:
+    """Run one transition after its conditions and permission; save with the race guard.
+
+    Only the fields transitions change are written: a copy loaded earlier must not undo
+    an urgency or deadline change made since (those columns are not FSM-guarded).
+    """
+    _ensure_allowed(escalation, name, user)
+    getattr(escalation, name)(by=user, **kwargs)
     try:
-        escalation.save()
+        escalation.save(update_fields=TRANSITION_FIELDS)
     except ConcurrentTransition as exc:
         raise StaleEscalation(STALE_MESSAGE) from exc
 
@@ -249,6 +260,7 @@ def escalation_escalate(
 ) -> Escalation:
     """Move to the next stage. Where the policy asks, evidence of this stage's efforts first."""
     at = _now(at)
+    _ensure_allowed(escalation, "escalate", acting_user)
     next_stage = escalation.policy.stages.filter(number=escalation.stage_number + 1).first()
     if next_stage is not None and next_stage.evidence_of_previous_stage_required and not evidence.strip():
         raise EscalationError(

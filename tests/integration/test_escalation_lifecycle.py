@@ -209,3 +209,21 @@ def test_a_partnership_closure_day_moves_open_deadlines_and_is_logged(cast):
     assert changed == 1
     assert fresh(escalation).current_occurrence().due_at == london(2026, 11, 26, 17, 0)
     assert RecordEntry.objects.filter(escalation=escalation, kind=RecordEntryKind.DEADLINE_CHANGED).count() == 2
+
+
+def test_a_transition_from_an_older_copy_keeps_a_newer_urgency_and_deadline(cast):
+    escalation = raise_one(cast, at=london(2026, 11, 23, 10, 0))
+    stage = escalation.policy.stages.get(number=1)
+    stage.child_protection_amount, stage.child_protection_unit = 24, "calendar_hours"
+    stage.save()
+    page_opened_earlier = fresh(escalation)
+    services.escalation_change_urgency(
+        escalation=fresh(escalation),
+        acting_user=cast.practitioner,
+        urgency=Urgency.CHILD_PROTECTION,
+        reason="Disclosure.",
+    )
+    services.escalation_acknowledge(escalation=page_opened_earlier, acting_user=cast.other_practitioner)
+    escalation = fresh(escalation)
+    assert escalation.urgency == Urgency.CHILD_PROTECTION
+    assert escalation.current_due_at == london(2026, 11, 24, 10, 0)
