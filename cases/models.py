@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import uuid
 
+import pgtrigger
 from django.conf import settings
 from django.db import models
 
@@ -107,6 +108,8 @@ class RecordEntry(models.Model):
         ordering = ["at", "id"]
         verbose_name_plural = "record entries"
         indexes = [models.Index(fields=["child", "at"]), models.Index(fields=["escalation", "at"])]
+        # On PostgreSQL the database itself refuses: no code path can rewrite a child's file.
+        triggers = [pgtrigger.Protect(name="record_entry_append_only", operation=pgtrigger.Update | pgtrigger.Delete)]
 
     def __str__(self) -> str:
         return f"{self.at:%d %b %Y %H:%M} {self.get_kind_display()}"
@@ -143,6 +146,7 @@ class AccessLog(models.Model):
     class Meta:
         ordering = ["-at"]
         indexes = [models.Index(fields=["object_type", "object_id"]), models.Index(fields=["user", "at"])]
+        triggers = [pgtrigger.Protect(name="access_log_append_only", operation=pgtrigger.Update | pgtrigger.Delete)]
 
     def __str__(self) -> str:
         return f"{self.user} {self.get_action_display().lower()} at {self.at:%d %b %Y %H:%M}"

@@ -59,6 +59,7 @@ INSTALLED_APPS = [
     "crispy_forms_gds",
     "django_fsm",
     "axes",
+    "pgtrigger",
     "partnerships",
     "cases",
     "escalation",

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import uuid
 
+import pgtrigger
 from django.conf import settings
 from django.db import models
 from django_fsm import ConcurrentTransitionMixin, FSMField, FSMIntegerField, FSMModelMixin, transition
@@ -187,6 +188,15 @@ class StageOccurrence(models.Model):
                 condition=models.Q(due_at__gte=models.F("clock_started_at")), name="due_not_before_start"
             ),
         ]
+        # A closed stage is history: PostgreSQL refuses to change or delete it.
+        triggers = [
+            pgtrigger.Protect(name="stage_occurrence_no_delete", operation=pgtrigger.Delete),
+            pgtrigger.Protect(
+                name="closed_stage_occurrence_frozen",
+                operation=pgtrigger.Update,
+                condition=pgtrigger.Q(old__closed_at__isnull=False),
+            ),
+        ]
         indexes = [
             # The watcher's scans: open, unbreached stages by deadline.
             models.Index(
@@ -262,6 +272,9 @@ class Resolution(models.Model):
     case_review_recommended = models.BooleanField(default=False)
     recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     recorded_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        triggers = [pgtrigger.Protect(name="resolution_frozen", operation=pgtrigger.Update | pgtrigger.Delete)]
 
     def __str__(self) -> str:
         return f"Resolution of {self.escalation}"
