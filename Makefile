@@ -28,9 +28,20 @@ migrate: deps
 demo: migrate
 	$(DEV_ENV) $(BIN)/python manage.py load_demo
 
-## make run: install, migrate, load demo data and serve on http://127.0.0.1:8000
+## make run: install, migrate, load demo data and serve on http://127.0.0.1:8000,
+## with the deadline watcher running beside it (in-process, no Redis needed)
 run: deps assets demo
+	$(DEV_ENV) $(BIN)/python manage.py run_watcher_loop --exit-with-parent & watcher=$$!; \
+	trap 'kill $$watcher 2>/dev/null' EXIT INT TERM; \
 	$(DEV_ENV) $(BIN)/python manage.py runserver 127.0.0.1:$(PORT)
+
+## With REDIS_URL set: a Celery worker, and exactly one beat
+worker: deps
+	$(BIN)/celery -A config worker --loglevel=INFO
+
+beat: deps
+	mkdir -p build
+	$(BIN)/celery -A config beat --loglevel=INFO --schedule build/celerybeat-schedule
 
 ## make test: install what is missing and run the whole suite
 test: deps assets

@@ -197,8 +197,8 @@ EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS")
 EMAIL_TIMEOUT = env_int("EMAIL_TIMEOUT", 10)
 DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", "escalations@localhost")
 
-# Celery: Redis when REDIS_URL is set; otherwise tasks are not queued and the
-# deadline watcher runs in-process (see escalation.apps).
+# Celery: Redis when REDIS_URL is set (a worker and one beat run the watcher); otherwise
+# `manage.py run_watcher_loop` runs it in-process, as `make run` does.
 REDIS_URL = env("REDIS_URL")
 CELERY_BROKER_URL = REDIS_URL or "memory://"
 CELERY_RESULT_BACKEND = None

@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from escalation.models import Action, Discussion, Escalation, StageOccurrence
+from escalation.models import Action, Discussion, Escalation, Notification, StageOccurrence
 
 
 class ReadOnlyAdmin(admin.ModelAdmin):
@@ -36,3 +36,20 @@ class EscalationAdmin(ReadOnlyAdmin):
 
 admin.site.register(Discussion, ReadOnlyAdmin)
 admin.site.register(Action, ReadOnlyAdmin)
+
+
+@admin.register(Notification)
+class NotificationAdmin(ReadOnlyAdmin):
+    """Undelivered e-mail is visible here: failed rows show their attempts and last error."""
+
+    list_display = [
+        "escalation",
+        "kind",
+        "recipient",
+        "email_status",
+        "email_attempts",
+        "email_not_before",
+        "email_last_error",
+    ]
+    list_filter = ["email_status", "kind"]
+    search_fields = ["escalation__reference", "recipient__username"]

@@ -322,6 +322,7 @@ class EmailStatus(models.TextChoices):
     SENDING = "sending", "Being sent"
     SENT = "sent", "Sent"
     FAILED = "failed", "Failed, will retry"
+    CANCELLED = "cancelled", "Not sent (stage closed)"
 
 
 class Notification(models.Model):

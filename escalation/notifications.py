@@ -1,0 +1,150 @@
+"""Delivering the outbox: e-mail through Django's backend, and the in-app unread count.
+
+The watcher (escalation.deadlines) writes Notification rows in the transaction that caused
+them; this module sends them afterwards. Each row is claimed with a conditional UPDATE to
+`sending` before it is sent, so two delivery workers never send the same row; a failure is
+recorded on the row (attempts, last error) and retried with backoff, never dropped. A row
+left in `sending` by a worker that died is taken over after STALE_CLAIM.
+
+E-mail is at-least-once: a worker that dies after the SMTP server accepted a message but
+before the row was marked sent will have it sent again after STALE_CLAIM.
+"""
+
+from __future__ import annotations
+
+import logging
+import smtplib
+from collections.abc import Iterable
+from datetime import datetime, timedelta
+
+from django.conf import settings
+from django.core import mail
+from django.db.models import Q, QuerySet
+from django.utils import timezone
+
+from escalation.models import EmailStatus, Notification, NotificationKind
+
+logger = logging.getLogger(__name__)
+
+STALE_CLAIM = timedelta(minutes=10)
+MAX_BACKOFF = timedelta(minutes=60)
+
+FOOTER = (
+    "You are receiving this because of your part in this escalation. Sign in to see the details: "
+    "for the child's privacy this e-mail never contains them.\n\n{service}"
+)
+
+# Errors about one message (a refused recipient or sender, rejected data): the server is up,
+# so the rest of the batch goes on. Anything else (refused connection, timeout, lost
+# connection, failed login) means the server is unusable now: stop and let the backoff work.
+MESSAGE_ERRORS = (smtplib.SMTPRecipientsRefused, smtplib.SMTPSenderRefused, smtplib.SMTPDataError, ValueError)
+
+
+def backoff(attempts: int) -> timedelta:
+    """Wait after the 1st, 2nd, 3rd … failure: 1, 2, 4 … minutes, never more than an hour."""
+    return min(timedelta(minutes=2 ** min(max(attempts - 1, 0), 6)), MAX_BACKOFF)
+
+
+def _due(now: datetime) -> QuerySet[Notification]:
+    # The first filter is the `undelivered_email` partial index's condition plus its column.
+    return Notification.objects.filter(
+        email_status__in=[EmailStatus.PENDING, EmailStatus.FAILED, EmailStatus.SENDING],
+        email_not_before__lte=now,
+    ).filter(
+        Q(email_status__in=[EmailStatus.PENDING, EmailStatus.FAILED])
+        | Q(email_status=EmailStatus.SENDING, email_claimed_at__lt=now - STALE_CLAIM)
+    )
+
+
+def render_email(notice: Notification) -> tuple[str, str]:
+    """(subject, body): the reference, the kind, the stage, and the stored message with its link."""
+    subject = f"[{notice.escalation.reference}] {notice.get_kind_display()}"
+    if notice.occurrence_id:
+        subject += f": stage {notice.occurrence.number}"
+    body = notice.message + "\n\n" + FOOTER.format(service=getattr(settings, "SERVICE_NAME", ""))
+    return subject, body
+
+
+def _send(notice: Notification, connection) -> None:
+    if not notice.recipient.email:
+        raise ValueError("The recipient has no e-mail address; add one and it will be sent on the next retry.")
+    subject, body = render_email(notice)
+    mail.EmailMessage(subject, body, to=[notice.recipient.email], connection=connection).send(fail_silently=False)
+
+
+def _stage_closed_warning(notice: Notification) -> bool:
+    """A warning about a stage that has since closed (resolved, withdrawn, moved on) is moot."""
+    return bool(
+        notice.kind == NotificationKind.WARNING and notice.occurrence_id and notice.occurrence.closed_at is not None
+    )
+
+
+def _mine(notice: Notification, now: datetime) -> QuerySet[Notification]:
+    # Finish only a claim that is still ours (not taken over as stale meanwhile).
+    return Notification.objects.filter(pk=notice.pk, email_status=EmailStatus.SENDING, email_claimed_at=now)
+
+
+def deliver_pending(now: datetime | None = None, batch: int = 100) -> int:
+    """Send up to `batch` due e-mails; returns how many were sent."""
+    now = now or timezone.now()
+    due_ids = list(_due(now).order_by("email_not_before", "pk").values_list("pk", flat=True)[:batch])
+    if not due_ids:
+        return 0
+    sent = 0
+    connection = mail.get_connection(fail_silently=False)
+    try:
+        for pk in due_ids:
+            # The claim: only the worker whose UPDATE changes the row sends it.
+            if _due(now).filter(pk=pk).update(email_status=EmailStatus.SENDING, email_claimed_at=now) != 1:
+                continue
+            notice = Notification.objects.select_related("recipient", "escalation", "occurrence").get(pk=pk)
+            if _stage_closed_warning(notice):
+                _mine(notice, now).update(
+                    email_status=EmailStatus.CANCELLED,
+                    email_claimed_at=None,
+                    email_last_error=f"Not sent: stage {notice.occurrence.number} closed before the warning went out.",
+                )
+                continue
+            try:
+                _send(notice, connection)
+            except Exception as exc:
+                attempts = notice.email_attempts + 1
+                _mine(notice, now).update(
+                    email_status=EmailStatus.FAILED,
+                    email_attempts=attempts,
+                    email_claimed_at=None,
+                    email_last_error=f"{type(exc).__name__}: {exc}"[:2000],
+                    email_not_before=now + backoff(attempts),
+                )
+                logger.warning("E-mail for notification %s failed (attempt %s): %s", notice.public_id, attempts, exc)
+                if not isinstance(exc, MESSAGE_ERRORS):
+                    break  # the server is unreachable: the rest stay due for the next run
+            else:
+                _mine(notice, now).update(
+                    email_status=EmailStatus.SENT,
+                    email_attempts=notice.email_attempts + 1,
+                    email_claimed_at=None,
+                    email_sent_at=now,
+                )
+                sent += 1
+    finally:
+        connection.close()
+    return sent
+
+
+# --- in-app ------------------------------------------------------------------------------------
+
+
+def unread_count(user) -> int:
+    """For the header: the in-app list shows notices at once, whenever their e-mail goes."""
+    if not getattr(user, "is_authenticated", False):
+        return 0
+    return Notification.objects.filter(recipient=user, read_at__isnull=True).count()
+
+
+def mark_read(*, user, public_ids: Iterable | None = None, at: datetime | None = None) -> int:
+    """Mark the user's own notices read: the given ones, or all of them. Returns how many."""
+    unread = Notification.objects.filter(recipient=user, read_at__isnull=True)
+    if public_ids is not None:
+        unread = unread.filter(public_id__in=[str(p) for p in public_ids])
+    return unread.update(read_at=at or timezone.now())

@@ -1,0 +1,215 @@
+"""Delivering the outbox: what the e-mails say (and never say), retries against a real SMTP
+server that is down and then comes back, crash recovery, and the in-app unread count."""
+
+import socket
+from datetime import date, timedelta
+from email import message_from_bytes
+
+import pytest
+from aiosmtpd.controller import Controller
+from django.core import mail
+
+from cases.models import Child
+from escalation.deadlines import run_watcher
+from escalation.models import Action, EmailStatus, Notification, NotificationKind
+from escalation.notifications import deliver_pending, mark_read, unread_count
+from partnerships.choices import Urgency
+from tests.conftest import london
+from tests.integration.test_watcher import climb, raise_one
+
+pytestmark = pytest.mark.django_db
+
+SITE = "https://escalations.example.org"
+
+
+@pytest.fixture(autouse=True)
+def site_url(settings):
+    settings.SITE_URL = SITE
+
+
+def breach_three(cast):
+    """One stage 1 breach in working hours: three notices (both line managers and the raiser)."""
+    escalation = raise_one(cast, at=london(2026, 11, 2, 10, 0))  # due Wednesday 4 November 17:00
+    run_watcher(now=london(2026, 11, 5, 10, 0))
+    assert Notification.objects.count() == 3
+    return escalation
+
+
+# --- content ----------------------------------------------------------------------------------------
+
+
+def test_no_e_mail_subject_or_body_and_no_in_app_message_carries_a_childs_details(cast):
+    Child.objects.filter(pk=cast.child.pk).update(date_of_birth=date(2015, 6, 14), local_reference="NHS 943 476 5919")
+    Child.objects.filter(pk=cast.sibling.pk).update(date_of_birth=date(2017, 2, 3))
+    standard = raise_one(cast, at=london(2027, 1, 4, 10, 0))
+    urgent = raise_one(cast, at=london(2027, 1, 4, 10, 0), urgency=Urgency.IMMEDIATE_RISK, children=[cast.child])
+    final = climb(cast, raise_one(cast, at=london(2027, 1, 4, 10, 0)), 5, at=london(2027, 1, 4, 11, 0))
+    Action.objects.create(
+        escalation=standard,
+        description="Ellie Hart (born 14/06/2015) to be seen",
+        owner=cast.manager,
+        due_on=date(2027, 1, 4),
+    )
+    run_watcher(now=london(2027, 1, 5, 10, 0))  # warnings for stage 1, overdue action
+    run_watcher(now=london(2027, 1, 7, 10, 0))  # stage 1 breaches; immediate risk too
+    run_watcher(now=london(2027, 1, 12, 10, 0))  # the final stage breaches
+    kinds = set(Notification.objects.values_list("kind", flat=True))
+    assert kinds == {NotificationKind.WARNING, NotificationKind.BREACH, NotificationKind.ACTION_OVERDUE}
+    assert {standard.pk, urgent.pk, final.pk} == set(Notification.objects.values_list("escalation", flat=True))
+
+    while deliver_pending(now=london(2027, 1, 12, 10, 0)):
+        pass
+    assert len(mail.outbox) == Notification.objects.count() > 10
+    forbidden = ["Ellie", "Hart", "Noah", "943 476", "Bruising", "referral"]
+    for child in (cast.child, cast.sibling):
+        dob = Child.objects.get(pk=child.pk).date_of_birth
+        forbidden += [dob.isoformat(), dob.strftime("%d/%m/%Y"), dob.strftime("%-d %B %Y"), dob.strftime("%B %Y")]
+    for message in mail.outbox:
+        text = "\n".join([message.subject, message.body, *message.to])
+        for detail in forbidden:
+            assert detail.lower() not in text.lower(), (detail, text)
+        assert message.subject.startswith("[ESC-")
+        assert f"{SITE}/escalations/" in message.body
+    for notice in Notification.objects.select_related("escalation"):
+        assert all(detail.lower() not in notice.message.lower() for detail in forbidden)
+        assert f"{SITE}/escalations/{notice.escalation.public_id}/" in notice.message
+
+
+def test_the_subject_names_the_reference_kind_and_stage(cast):
+    escalation = breach_three(cast)
+    assert deliver_pending(now=london(2026, 11, 5, 10, 0)) == 3
+    assert {m.subject for m in mail.outbox} == {f"[{escalation.reference}] Deadline missed: stage 1"}
+    notice = Notification.objects.get(recipient=cast.manager)
+    assert (notice.email_status, notice.email_attempts) == (EmailStatus.SENT, 1)
+    assert notice.email_sent_at == london(2026, 11, 5, 10, 0)
+
+
+# --- a real SMTP server that refuses, then comes back ----------------------------------------------------
+
+
+class Sink:
+    def __init__(self):
+        self.received = []
+
+    async def handle_DATA(self, server, session, envelope):
+        self.received.append((envelope.rcpt_tos, message_from_bytes(envelope.content)))
+        return "250 OK"
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture
+def smtp(settings):
+    port = free_port()
+    settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+    settings.EMAIL_HOST, settings.EMAIL_PORT = "127.0.0.1", port
+    settings.EMAIL_USE_TLS, settings.EMAIL_TIMEOUT = False, 5
+    sink = Sink()
+    controller = Controller(sink, hostname="127.0.0.1", port=port)
+    yield sink, controller
+    if getattr(controller, "_thread", None) is not None:
+        controller.stop()
+
+
+def test_when_the_smtp_server_refuses_nothing_is_lost_and_it_is_sent_when_it_is_back(cast, smtp):
+    sink, controller = smtp
+    breach_three(cast)
+    now = london(2026, 11, 5, 10, 0)
+
+    # The server is down: connection refused. The first row fails; the others wait untried.
+    assert deliver_pending(now=now) == 0
+    failed = Notification.objects.get(email_status=EmailStatus.FAILED)
+    assert failed.email_attempts == 1
+    assert "refused" in failed.email_last_error.lower()
+    assert failed.email_not_before == now + timedelta(minutes=1)
+    assert failed.email_claimed_at is None
+    assert Notification.objects.filter(email_status=EmailStatus.PENDING).count() == 2
+
+    # Still down a minute later: the failed row backs off 2 minutes; nothing is dropped.
+    assert deliver_pending(now=now + timedelta(minutes=1)) == 0
+    assert Notification.objects.count() == 3
+    assert not Notification.objects.filter(email_status=EmailStatus.SENT).exists()
+
+    controller.start()
+    assert deliver_pending(now=now + timedelta(seconds=90)) == 2  # the retried row is not due yet
+    assert deliver_pending(now=now + timedelta(minutes=4)) == 1
+    assert deliver_pending(now=now + timedelta(minutes=10)) == 0
+    assert set(Notification.objects.values_list("email_status", flat=True)) == {EmailStatus.SENT}
+
+    # Exactly one message per notification, each to its recipient, with the link.
+    recipients = sorted(rcpt for rcpts, _ in sink.received for rcpt in rcpts)
+    assert recipients == sorted(Notification.objects.values_list("recipient__email", flat=True))
+    assert len(sink.received) == 3
+    for _, message in sink.received:
+        assert message["Subject"].startswith("[ESC-")
+        assert f"{SITE}/escalations/" in message.get_payload(decode=True).decode()
+
+
+def test_a_failure_stays_visible_and_keeps_being_retried_at_most_an_hour_apart(cast, smtp):
+    breach_three(cast)
+    Notification.objects.exclude(recipient=cast.manager).update(email_status=EmailStatus.SENT)
+    now = london(2026, 11, 5, 10, 0)
+    for _ in range(10):
+        deliver_pending(now=now)
+        notice = Notification.objects.get(recipient=cast.manager)
+        assert notice.email_status == EmailStatus.FAILED
+        assert notice.email_not_before - now <= timedelta(minutes=60)
+        now = notice.email_not_before
+    assert notice.email_attempts == 10
+    assert notice.email_claimed_at is None
+    assert "refused" in notice.email_last_error.lower()
+
+
+def test_a_recipient_without_an_address_fails_alone_and_the_others_are_sent(cast):
+    breach_three(cast)
+    type(cast.manager).objects.filter(pk=cast.manager.pk).update(email="")
+    assert deliver_pending(now=london(2026, 11, 5, 10, 0)) == 2
+    notice = Notification.objects.get(recipient=cast.manager)
+    assert notice.email_status == EmailStatus.FAILED
+    assert "no e-mail address" in notice.email_last_error
+
+
+# --- claims ---------------------------------------------------------------------------------------------
+
+
+def test_a_row_claimed_by_a_worker_that_died_is_taken_over_after_ten_minutes(cast):
+    breach_three(cast)
+    claimed_at = london(2026, 11, 5, 10, 0)
+    Notification.objects.update(email_status=EmailStatus.SENDING, email_claimed_at=claimed_at)
+    assert deliver_pending(now=claimed_at + timedelta(minutes=9)) == 0  # perhaps still sending
+    assert deliver_pending(now=claimed_at + timedelta(minutes=11)) == 3
+    assert len(mail.outbox) == 3
+
+
+def test_a_claimed_row_is_not_sent_by_a_second_worker(cast):
+    breach_three(cast)
+    now = london(2026, 11, 5, 10, 0)
+    first = Notification.objects.first()
+    Notification.objects.filter(pk=first.pk).update(email_status=EmailStatus.SENDING, email_claimed_at=now)
+    assert deliver_pending(now=now) == 2
+    assert first.recipient.email not in [m.to[0] for m in mail.outbox]
+
+
+# --- in-app ---------------------------------------------------------------------------------------------
+
+
+def test_the_in_app_list_shows_held_notices_at_once_and_counts_only_your_own_unread(cast):
+    raise_one(cast, at=london(2026, 11, 2, 10, 0))  # due Wednesday 4 November 17:00
+    assert run_watcher(now=london(2026, 11, 3, 20, 0)).warned == 1  # e-mail waits for the morning
+    assert run_watcher(now=london(2026, 11, 5, 2, 0)).breached == 1  # so does this one
+    assert deliver_pending(now=london(2026, 11, 3, 20, 0)) == 0
+    assert unread_count(cast.practitioner) == 2  # a warning and a breach, in the list at once
+    assert unread_count(cast.other_practitioner) == 1
+    assert unread_count(cast.manager) == 1
+    assert unread_count(cast.outsider) == 0
+
+    breach = Notification.objects.get(recipient=cast.practitioner, kind=NotificationKind.BREACH)
+    assert mark_read(user=cast.manager, public_ids=[breach.public_id]) == 0  # not theirs
+    assert mark_read(user=cast.practitioner, public_ids=[breach.public_id]) == 1
+    assert unread_count(cast.practitioner) == 1
+    assert mark_read(user=cast.practitioner) == 1
+    assert unread_count(cast.practitioner) == 0
