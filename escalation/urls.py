@@ -1,12 +1,14 @@
 from django.urls import path
 
-from escalation.views import detail, documents, lists, raise_views
+from escalation.views import detail, documents, lists, notices, raise_views
 
 app_name = "escalation"
 urlpatterns = [
     path("", lists.escalation_list, name="list"),
     path("inbox/", lists.inbox, name="inbox"),
     path("partnership-stage/", lists.partnership_stage_list, name="partnership-list"),
+    path("notifications/", notices.notification_list, name="notifications"),
+    path("notifications/read/", notices.notifications_mark_read, name="notifications-read"),
     path("raise/", raise_views.raise_disagreement, name="raise"),
     path("raise/find-child/", raise_views.find_child, name="find-child"),
     path("raise/add-child/", raise_views.add_child, name="add-child"),

@@ -43,6 +43,8 @@ EXPECTED = {
     "partnerships:deadline-calculator": {r: 200 if r in {"business_manager", "chair"} else 403 for r in ROLES},
     "escalation:list": EVERYONE,
     "escalation:inbox": EVERYONE,
+    "escalation:notifications": EVERYONE,
+    "escalation:notifications-read": {r: 405 for r in ROLES},  # POST only
     "escalation:partnership-list": {
         r: 200 if r in {"business_manager", "chair", "panel_member"} else 403 for r in ROLES
     },

@@ -4,6 +4,7 @@ import pytest
 from django.urls import reverse
 from django.utils.html import escape
 
+from escalation import services
 from escalation.models import Escalation
 from escalation.states import State
 from tests.integration.test_escalation_lifecycle import raise_one
@@ -180,3 +181,18 @@ def test_every_view_of_an_escalation_or_a_childs_file_is_logged(client, cast):
         ("auditor", AccessAction.VIEW_ESCALATION, str(escalation.public_id), "127.0.0.1"),
         ("auditor", AccessAction.VIEW_CHILD, str(cast.child.public_id), "127.0.0.1"),
     ]
+
+
+def test_the_header_counts_unread_notifications_and_the_list_marks_them_read(client, cast):
+    escalation = raise_one(cast)
+    services.escalation_acknowledge(escalation=escalation, acting_user=cast.other_practitioner)
+    services.escalation_resolve(
+        escalation=Escalation.objects.get(pk=escalation.pk), acting_user=cast.other_practitioner, outcome="Agreed."
+    )
+    client.force_login(cast.practitioner)
+    page = client.get("/").content.decode()
+    assert "Notifications <strong" in page and '1<span class="govuk-visually-hidden"> unread</span>' in page
+    listing = client.get(reverse("escalation:notifications")).content.decode()
+    assert f"{escalation.reference} was resolved at stage 1" in listing
+    client.post(reverse("escalation:notifications-read"))
+    assert "unread</span>" not in client.get("/").content.decode()
