@@ -61,6 +61,9 @@ class Escalation(ConcurrentTransitionMixin, FSMModelMixin, models.Model):
     resolved_at = models.DateTimeField(null=True, blank=True)
     closed_at = models.DateTimeField(null=True, blank=True)
     withdrawn_reason = models.TextField(blank=True)
+    # Retention: kept until the youngest child is 25, then reviewed; a hold stops disposal.
+    legal_hold = models.BooleanField(default=False)
+    disposed_at = models.DateTimeField(null=True, blank=True)
 
     objects = EscalationQuerySet.as_manager()
 
@@ -375,3 +378,68 @@ class Notification(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} to {self.recipient}"
+
+
+class AuditResult(models.TextChoices):
+    PENDING = "pending", "Not checked yet"
+    MET = "met", "Policy followed"
+    PARTLY = "partly", "Policy partly followed"
+    NOT_MET = "not_met", "Policy not followed"
+
+
+class AuditSample(models.Model):
+    """A random sample of closed escalations for quality assurance (Bromley, 003)."""
+
+    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    partnership = models.ForeignKey("partnerships.Partnership", on_delete=models.PROTECT, related_name="+")
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+    size = models.PositiveIntegerField()
+    note = models.CharField(max_length=200, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"Audit sample of {self.size}, {self.created_at:%d %b %Y}"
+
+
+class AuditCheck(models.Model):
+    sample = models.ForeignKey(AuditSample, on_delete=models.PROTECT, related_name="checks")
+    escalation = models.ForeignKey(Escalation, on_delete=models.PROTECT, related_name="audit_checks")
+    result = models.CharField(max_length=10, choices=AuditResult.choices, default=AuditResult.PENDING)
+    notes = models.TextField(blank=True)
+    checked_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    checked_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["sample", "id"]
+        constraints = [models.UniqueConstraint(fields=["sample", "escalation"], name="escalation_once_per_sample")]
+
+    def __str__(self) -> str:
+        return f"{self.escalation}: {self.get_result_display()}"
+
+
+class RetentionDecisionKind(models.TextChoices):
+    DISPOSE = "dispose", "Disposal confirmed"
+    HOLD = "hold", "Legal hold placed"
+    RELEASE = "release", "Legal hold released"
+
+
+class RetentionDecision(models.Model):
+    """Every retention decision, kept for good (never changed or deleted)."""
+
+    escalation = models.ForeignKey(Escalation, on_delete=models.PROTECT, related_name="retention_decisions")
+    decision = models.CharField(max_length=10, choices=RetentionDecisionKind.choices)
+    reason = models.TextField()
+    decided_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    decided_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["decided_at"]
+        triggers = [pgtrigger.Protect(name="retention_decision_frozen", operation=pgtrigger.Update | pgtrigger.Delete)]
+
+    def __str__(self) -> str:
+        return f"{self.get_decision_display()} for {self.escalation}"
