@@ -15,5 +15,8 @@ urlpatterns = [
     path("partnership/", include("partnerships.urls")),
     path("escalations/", include("escalation.urls")),
     path("children/", include("cases.urls")),
+    path("dashboard/", include("escalation.dashboard_urls")),
+    path("exports/", include("escalation.export_urls")),
+    path("retention/", include("escalation.retention_urls")),
     path("admin/", admin.site.urls),
 ]

@@ -70,6 +70,20 @@ EXPECTED = {
 PUBLIC = {"login", "logout"}
 
 
+def _merge_rules_from_other_modules():
+    """Each area keeps its own rows in tests/functional/access_rules_<area>.py (EXPECTED = {...})."""
+    import importlib
+    from pathlib import Path
+
+    for path in sorted(Path(__file__).parent.glob("access_rules_*.py")):
+        module = importlib.import_module(f"tests.functional.{path.stem}")
+        EXPECTED.update(module.EXPECTED)
+        PUBLIC.update(getattr(module, "PUBLIC", set()))
+
+
+_merge_rules_from_other_modules()
+
+
 def project_url_names(resolver=None, namespace=""):
     for pattern in (resolver or get_resolver()).url_patterns:
         if isinstance(pattern, URLResolver):

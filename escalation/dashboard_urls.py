@@ -1,0 +1,4 @@
+"""Partnership oversight: dashboard, learning report, audit samples."""
+
+app_name = "dashboard"
+urlpatterns = []

@@ -1,0 +1,4 @@
+"""Retention review: records due for review, disposal and legal holds."""
+
+app_name = "retention"
+urlpatterns = []
