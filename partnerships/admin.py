@@ -15,6 +15,22 @@ class PartnershipAdmin(admin.ModelAdmin):
     inlines = [ClosureDayInline]
     prepopulated_fields = {"slug": ["name"]}
 
+    def save_related(self, request, form, formsets, change):
+        """A changed calendar (nation, hours, closure days) moves open deadlines, and says so."""
+        super().save_related(request, form, formsets, change)
+        calendar_changed = any(f in form.changed_data for f in ("nation", "opens", "closes")) or any(
+            formset.has_changed() for formset in formsets
+        )
+        if change and calendar_changed:
+            from escalation.services import recompute_open_deadlines
+
+            moved = recompute_open_deadlines(
+                partnership=form.instance,
+                reason=f"the partnership's calendar was changed by {request.user.get_username()}",
+                acting_user=request.user,
+            )
+            self.message_user(request, f"Deadlines of {moved} open stage(s) were worked out again.", messages.INFO)
+
 
 @admin.register(Agency)
 class AgencyAdmin(admin.ModelAdmin):
