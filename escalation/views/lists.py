@@ -8,7 +8,7 @@ from django.utils import timezone
 
 from escalation.selectors import escalations_visible_to
 from escalation.states import OPEN_STATES, State
-from partnerships.choices import ROLE_TIER, Role
+from partnerships.choices import ROLE_TIER, TIER_ORDER, Role, Tier
 from partnerships.selectors import memberships_of, tier_rank
 
 SORTS = {
@@ -27,11 +27,23 @@ def _page(request, queryset):
     return Paginator(queryset, 25).get_page(request.GET.get("page"))
 
 
+def holders(escalation) -> str:
+    """Who holds the current stage, from the tiers each side has reached (no extra query)."""
+    sides = [rank for rank in (escalation.raising_tier_reached, escalation.receiving_tier_reached) if rank >= 0]
+    labels = []
+    for rank in sides:
+        label = Tier(TIER_ORDER[rank]).label
+        if label not in labels:
+            labels.append(label)
+    return " and ".join(labels)
+
+
 def _with_days_left(page):
     """Working days left (negative: overdue) on each row's own partnership calendar."""
     today = timezone.localdate()
     calendars = {}
     for e in page.object_list:
+        e.holders = holders(e)
         if e.current_due_at:
             calendar = calendars.setdefault(e.partnership_id, e.partnership.working_calendar())
             e.days_left = calendar.working_days_between(today, timezone.localtime(e.current_due_at).date())

@@ -7,6 +7,7 @@ from django.utils.html import escape
 from escalation import services
 from escalation.models import Escalation
 from escalation.states import State
+from tests.conftest import london
 from tests.integration.test_escalation_lifecycle import raise_one
 
 pytestmark = pytest.mark.django_db
@@ -196,3 +197,19 @@ def test_the_header_counts_unread_notifications_and_the_list_marks_them_read(cli
     assert f"{escalation.reference} was resolved at stage 1" in listing
     client.post(reverse("escalation:notifications-read"))
     assert "unread</span>" not in client.get("/").content.decode()
+
+
+def test_the_list_shows_who_holds_each_stage_and_the_working_days_left(client, cast):
+    import time_machine
+
+    with time_machine.travel(london(2026, 11, 23, 11, 0)):
+        escalation = raise_one(cast, at=london(2026, 11, 23, 10, 0))
+        client.force_login(cast.practitioner)
+        page = client.get(reverse("escalation:list")).content.decode()
+    assert escalation.reference in page
+    assert "<td class=\"govuk-table__cell\">Practitioner</td>" in page
+    assert "2 working days left" in page
+    with time_machine.travel(london(2026, 11, 27, 11, 0)):
+        client.force_login(cast.practitioner)  # the old session expired after 30 idle minutes
+        page = client.get(reverse("escalation:list")).content.decode()
+    assert "Overdue by 2 working days" in page
