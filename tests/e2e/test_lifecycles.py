@@ -108,7 +108,8 @@ def expect_escalation_page(page, escalation, *, stage=None, total=5, name="", st
     if stage is None:
         expect(page.locator("main .govuk-inset-text h2")).to_have_count(0)
     else:
-        expect(page.locator("main .govuk-inset-text h2")).to_have_text(f"Stage {stage} of {total}: {name}")
+        expect(page.locator("main .govuk-inset-text .app-stage-position")).to_have_text(f"Stage {stage} of {total}")
+        expect(page.locator("main .govuk-inset-text h2")).to_have_text(name)
     expect_no_error_banner(page)
     shown = page.locator("main .govuk-button-group .govuk-button")
     if buttons:
@@ -125,7 +126,7 @@ def open_from_list(page, nav_label, escalation, *, status_in_row=None, check_a11
     row = page.locator("tbody tr", has=page.get_by_role("link", name=escalation.reference))
     expect(row).to_have_count(1)
     if status_in_row:
-        expect(row.locator("td").nth(3)).to_have_text(status_in_row)
+        expect(row.locator("td").nth(4)).to_have_text(status_in_row)
     follow(page, row.get_by_role("link", name=escalation.reference))
 
 
@@ -679,7 +680,7 @@ def test_raising_a_disagreement_with_the_keyboard_alone(sign_in_as, browser_log,
 
     escalation = Escalation.objects.get()
     expect_banner(page, f"Disagreement {escalation.reference} raised.")
-    expect(page.locator("main .govuk-inset-text h2")).to_contain_text("Stage 1 of 5")
+    expect(page.locator("main .govuk-inset-text .app-stage-position")).to_have_text("Stage 1 of 5")
     assert escalation.concern == "The referral was refused."
     assert escalation.why_unsafe == "Bruising has been seen twice."
     assert escalation.outcome_sought == "A strategy discussion."
