@@ -53,3 +53,10 @@ lint: deps
 
 clean:
 	rm -rf build staticfiles .pytest_cache
+
+## make bench: the performance benchmark on this machine's PostgreSQL (tests/bench/run.py):
+## generates the data, serves it with gunicorn, measures with wrk, writes docs/benchmark-results.md.
+## Smaller: BENCH_ESCALATIONS=10000 BENCH_WATCHER_OCCURRENCES=100000 make bench
+bench: deps assets
+	command -v wrk >/dev/null 2>&1 || (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk)
+	$(BIN)/python tests/bench/run.py

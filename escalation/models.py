@@ -73,6 +73,8 @@ class Escalation(ConcurrentTransitionMixin, FSMModelMixin, models.Model):
             models.Index(fields=["partnership", "state"]),
             models.Index(fields=["raising_agency", "state"]),
             models.Index(fields=["receiving_agency", "state"]),
+            # The default order and "Newest first": without it a page sorts the whole partnership.
+            models.Index(fields=["-raised_at", "-id"], name="escalation_raised_desc"),
         ]
 
     def __str__(self) -> str:
@@ -252,7 +254,11 @@ class Action(models.Model):
     class Meta:
         ordering = ["due_on"]
         indexes = [
-            models.Index(fields=["due_on"], condition=models.Q(status="open"), name="open_actions_due"),
+            models.Index(
+                fields=["due_on"],
+                condition=models.Q(status="open", overdue_notified_at__isnull=True),
+                name="open_actions_due",
+            ),
         ]
 
     def __str__(self) -> str:

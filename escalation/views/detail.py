@@ -18,7 +18,7 @@ from escalation.forms import (
     ReviewForm,
     UrgencyForm,
 )
-from escalation.models import Action
+from escalation.models import Action, Discussion
 from escalation.permissions import can_escalate, can_record_discussion, holds_current_stage
 from escalation.views.common import back_to, page_is_stale, require, visible_escalation_or_404
 from partnerships.choices import Role
@@ -64,7 +64,9 @@ def detail(request, public_id):
         "occurrences": escalation.occurrences.select_related("policy_stage", "acknowledged_by"),
         "children": escalation.children.all(),
         "timeline": timeline(escalation),
-        "discussions": [d for o in escalation.occurrences.all() for d in o.discussions.select_related("recorded_by")],
+        "discussions": Discussion.objects.filter(occurrence__escalation=escalation)
+        .select_related("recorded_by")
+        .order_by("occurrence__number", "held_at"),
         "actions": escalation.actions.all(),
         "buttons": available_actions(escalation, request.user),
         "can_discuss": can_record_discussion(escalation, request.user),

@@ -45,7 +45,9 @@ def _with_days_left(page):
     for e in page.object_list:
         e.holders = holders(e)
         if e.current_due_at:
-            calendar = calendars.setdefault(e.partnership_id, e.partnership.working_calendar())
+            if e.partnership_id not in calendars:  # one calendar (and closure-days query) per partnership
+                calendars[e.partnership_id] = e.partnership.working_calendar()
+            calendar = calendars[e.partnership_id]
             e.days_left = calendar.working_days_between(today, timezone.localtime(e.current_due_at).date())
             e.overdue = e.current_due_at < timezone.now()
     return page

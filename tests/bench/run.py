@@ -1,0 +1,575 @@
+"""`make bench`: the whole performance benchmark in one run, on this machine's PostgreSQL.
+
+1. Fresh scratch databases (names contain "bench"): the data set (default 100,000
+   escalations in 10 partnerships), the same generator's first 1,000 (for query counts), and
+   later the watcher's 1,000,000 open stage occurrences.
+2. Queries per page at both sizes, in-process (the test client, CaptureQueriesContext).
+3. gunicorn (production settings, DEBUG off, every middleware) and wrk at 1 and 20
+   connections per page, the floor page first; signed-in sessions are written straight into
+   the session store (the sign-in form and its second step are not the load being measured).
+4. The export: every escalation moved into one partnership of a copy of the data set, then one
+   export per format through a fresh single-worker gunicorn, with that worker's peak RSS.
+5. The watcher: one run over the realistic data set, and five over 1,000,000 open stages.
+6. docs/benchmark-results.md (the table) and build/bench/results.json (everything, with the
+   slowest SQL of each page).
+
+Settings come from the environment (all optional):
+  BENCH_ESCALATIONS=100000 BENCH_SMALL=1000 BENCH_PARTNERSHIPS=10 BENCH_WATCHER_OCCURRENCES=1000000
+  BENCH_DURATION=15 (seconds per measurement) BENCH_CONNECTIONS=1,20 BENCH_WORKERS=4 BENCH_PORT=8765
+  BENCH_PG=postgres://postgres@127.0.0.1:5432 BENCH_DB=bench_escalations
+  BENCH_SKIP=export,watcher (steps to leave out) BENCH_RESULTS=docs/benchmark-results.md
+  BENCH_EXPORT_FORMATS=csv (or csv,json,xlsx)
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import http.client
+import json
+import os
+import platform
+import re
+import secrets
+import shutil
+import signal
+import subprocess
+import sys
+import time
+import urllib.parse
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+HERE = Path(__file__).resolve().parent
+PYTHON = sys.executable
+WORK = ROOT / "build" / "bench"
+
+
+def env_int(name: str, default: int) -> int:
+    return int(os.environ.get(name, default))
+
+
+ESCALATIONS = env_int("BENCH_ESCALATIONS", 100_000)
+SMALL = min(env_int("BENCH_SMALL", 1_000), ESCALATIONS)
+PARTNERSHIPS = env_int("BENCH_PARTNERSHIPS", 10)
+WATCHER_OCCURRENCES = env_int("BENCH_WATCHER_OCCURRENCES", 1_000_000)
+DURATION = env_int("BENCH_DURATION", 15)
+CONNECTIONS = [int(c) for c in os.environ.get("BENCH_CONNECTIONS", "1,20").split(",")]
+WORKERS = env_int("BENCH_WORKERS", 4)
+PORT = env_int("BENCH_PORT", 8765)
+PG = os.environ.get("BENCH_PG", "postgres://postgres@127.0.0.1:5432").rstrip("/")
+DB = os.environ.get("BENCH_DB", "bench_escalations")
+SKIP = {s.strip() for s in os.environ.get("BENCH_SKIP", "").split(",") if s.strip()}
+RESULTS = ROOT / os.environ.get("BENCH_RESULTS", "docs/benchmark-results.md")
+# CSV is the streaming export; JSON (the full record, ~10 KB an escalation) and XLSX take minutes at 100,000.
+EXPORT_FORMATS = [f.strip() for f in os.environ.get("BENCH_EXPORT_FORMATS", "csv").split(",") if f.strip()]
+DATABASES = {"main": DB, "small": f"{DB}_small", "export": f"{DB}_export", "watcher": f"{DB}_watcher"}
+TARGET_RATIO, TARGET_WATCHER_S, TARGET_EXPORT_MB = 4.0, 2.0, 300
+
+STARTED = time.perf_counter()
+TIMINGS: dict[str, float] = {}
+
+
+def log(message: str) -> None:
+    print(f"[bench {time.perf_counter() - STARTED:6.0f}s] {message}", flush=True)
+
+
+def url_of(name: str) -> str:
+    return f"{PG}/{name}"
+
+
+def base_env(database: str) -> dict:
+    env = {k: v for k, v in os.environ.items() if k not in {"DEBUG", "REDIS_URL", "DJANGO_SETTINGS_MODULE"}}
+    env.update(
+        DATABASE_URL=url_of(database),
+        DJANGO_SETTINGS_MODULE="tests.bench.settings",
+        SECRET_KEY=SECRET_KEY,
+        DEBUG="0",
+        ALLOWED_HOSTS="127.0.0.1,localhost,testserver",
+        SECURE_SSL_REDIRECT="0",
+        SESSION_IDLE_MINUTES="600",
+        LOG_LEVEL="WARNING",
+        BENCH_STATIC_ROOT=str(WORK / "static"),
+        PYTHONUNBUFFERED="1",
+        BENCH_EXPORT_FORMATS=",".join(EXPORT_FORMATS),
+    )
+    return env
+
+
+SECRET_KEY = "bench-" + secrets.token_urlsafe(48)
+
+
+def run(cmd: list[str], env: dict | None = None, quiet: bool = False, **kwargs) -> str:
+    result = subprocess.run(cmd, cwd=ROOT, env=env, capture_output=True, text=True, **kwargs)
+    if result.returncode != 0:
+        sys.stderr.write(result.stdout[-4000:] + result.stderr[-4000:])
+        raise SystemExit(f"bench: command failed ({result.returncode}): {' '.join(cmd)}")
+    if not quiet and result.stdout.strip():
+        for line in result.stdout.strip().splitlines():
+            print("    " + line, flush=True)
+    return result.stdout
+
+
+def psql(sql: str, database: str = "postgres") -> str:
+    return run(["psql", url_of(database), "-v", "ON_ERROR_STOP=1", "-tAc", sql], quiet=True).strip()
+
+
+def step(name: str):
+    class Timer:
+        def __enter__(self):
+            self.started = time.perf_counter()
+            log(name)
+
+        def __exit__(self, *exc):
+            TIMINGS[name] = round(time.perf_counter() - self.started, 1)
+
+    return Timer()
+
+
+def fresh_database(name: str, template: str | None = None) -> None:
+    assert "bench" in name, name
+    psql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    psql(f'CREATE DATABASE "{name}"' + (f' TEMPLATE "{template}"' if template else ""))
+
+
+def manage(database: str, *args: str, quiet: bool = False) -> str:
+    return run([PYTHON, "manage.py", *args], env=base_env(database), quiet=quiet)
+
+
+def inproc(database: str, *args: str) -> dict:
+    out = WORK / f"inproc-{args[0]}-{database}.json"
+    run([PYTHON, str(HERE / "inproc.py"), *args, "--out", str(out)], env=base_env(database))
+    return json.loads(out.read_text())
+
+
+# --- machine ------------------------------------------------------------------------------
+
+
+def machine() -> dict:
+    mem_kb = int(re.search(r"MemTotal:\s+(\d+)", Path("/proc/meminfo").read_text()).group(1))
+    cpu = re.search(r"model name\s*:\s*(.*)", Path("/proc/cpuinfo").read_text())
+    return {
+        "date": dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M UTC"),
+        "cpus": os.cpu_count(),
+        "cpu": cpu.group(1).strip() if cpu else platform.processor(),
+        "memory_gb": round(mem_kb / 1024 / 1024, 1),
+        "python": platform.python_version(),
+        "postgresql": psql("SHOW server_version"),
+        "django": run([PYTHON, "-c", "import django; print(django.get_version())"], quiet=True).strip(),
+        "gunicorn": run([PYTHON, "-m", "gunicorn", "--version"], quiet=True).strip(),
+        "wrk": subprocess.run(["wrk", "-v"], capture_output=True, text=True).stdout.split(" Copyright")[0].strip(),
+        "load_before": os.getloadavg()[0],
+    }
+
+
+# --- the server and the load generator ---------------------------------------------------------
+
+
+class Server:
+    def __init__(self, database: str, workers: int):
+        self.database, self.workers = database, workers
+
+    def __enter__(self):
+        cmd = [
+            PYTHON, "-m", "gunicorn", "config.wsgi:application",
+            "--bind", f"127.0.0.1:{PORT}",
+            "--workers", str(self.workers),
+            "--worker-class", "sync",
+            "--timeout", "600",
+            "--log-level", "warning",
+            "--backlog", "256",
+        ]  # fmt: skip
+        self.log = open(WORK / "gunicorn.log", "a")
+        self.process = subprocess.Popen(cmd, cwd=ROOT, env=base_env(self.database), stdout=self.log, stderr=self.log)
+        deadline = time.time() + 60
+        while time.time() < deadline:
+            if self.process.poll() is not None:
+                raise SystemExit("bench: gunicorn exited; see build/bench/gunicorn.log")
+            try:
+                status, _, _ = request("GET", "/sign-in/")
+                if status == 200 and len(self.worker_pids()) == self.workers:
+                    return self
+            except OSError:
+                pass
+            time.sleep(0.3)
+        raise SystemExit("bench: gunicorn did not start")
+
+    def worker_pids(self) -> list[int]:
+        pids = []
+        for stat in Path("/proc").glob("[0-9]*/stat"):
+            try:
+                fields = stat.read_text().rsplit(")", 1)[1].split()
+            except OSError:
+                continue
+            if int(fields[1]) == self.process.pid:
+                pids.append(int(stat.parent.name))
+        return pids
+
+    def __exit__(self, *exc):
+        self.process.send_signal(signal.SIGTERM)
+        try:
+            self.process.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+            self.process.wait()
+        self.log.close()
+
+
+def request(method: str, path: str, cookie: str = "", body: bytes | None = None, headers: dict | None = None):
+    conn = http.client.HTTPConnection("127.0.0.1", PORT, timeout=600)
+    all_headers = {"Cookie": cookie} if cookie else {}
+    all_headers.update(headers or {})
+    conn.request(method, path, body=body, headers=all_headers)
+    response = conn.getresponse()
+    data = response.read()
+    conn.close()
+    return response.status, response.getheaders(), data
+
+
+def wrk(path: str, cookies: list[str], connections: int, duration: int) -> dict:
+    cookie_file = WORK / "cookies.txt"
+    cookie_file.write_text("\n".join(cookies[: max(connections, 1)]) + "\n")
+    out = WORK / "wrk.json"
+    out.unlink(missing_ok=True)
+    env = dict(os.environ, BENCH_PATH=path, BENCH_COOKIES=str(cookie_file) if cookies else "", BENCH_WRK_OUT=str(out))
+    threads = min(2, connections)
+    cmd = ["wrk", "-t", str(threads), "-c", str(connections), "-d", f"{duration}s", "--timeout", "30s"]
+    cmd += ["-s", str(HERE / "wrk.lua"), f"http://127.0.0.1:{PORT}{path}"]
+    subprocess.run(cmd, env=env, capture_output=True, text=True, check=True)
+    result = json.loads(out.read_text())
+    seconds = result["duration_us"] / 1e6
+    result["rps"] = round(result["requests"] / seconds, 1) if seconds else 0
+    for key in ("p50", "p90", "p95", "p99", "max"):
+        result[f"{key}_ms"] = round(result.pop(f"{key}_us") / 1000, 1)
+    result["load"] = round(os.getloadavg()[0], 2)
+    return result
+
+
+def load_test(targets: dict) -> dict:
+    results = {}
+    pages = [p for p in targets["pages"] if p["status"] == 200]
+    with Server(DATABASES["main"], WORKERS):
+        for page in pages:
+            cookies = targets["cookies"][page["user"]] if page["user"] else []
+            status, _, _ = request("GET", page["path"], cookies[0] if cookies else "")
+            if status != 200:
+                results[page["key"]] = {"status": status}
+                log(f"  {page['key']}: HTTP {status} through gunicorn; skipped")
+                continue
+            wrk(page["path"], cookies, 4, 2)  # warm every worker
+            results[page["key"]] = {"status": 200}
+            for connections in CONNECTIONS:
+                measured = wrk(page["path"], cookies, connections, DURATION)
+                results[page["key"]][str(connections)] = measured
+                log(
+                    f"  {page['key']:<13} c={connections:<3} {measured['rps']:>7} req/s  p50 {measured['p50_ms']}"
+                    f"  p95 {measured['p95_ms']}  p99 {measured['p99_ms']} ms  (not 200: {measured['not_200']},"
+                    f" load {measured['load']})"
+                )
+    return results
+
+
+# --- the export ------------------------------------------------------------------------------
+
+
+def status_kb(pid: int) -> dict:
+    text = Path(f"/proc/{pid}/status").read_text()
+    return {key: int(re.search(rf"{key}:\s+(\d+)", text).group(1)) for key in ("VmHWM", "VmRSS")}
+
+
+def export_test(targets: dict) -> dict:
+    slug = targets["hero"]["partnership"]
+    fresh_database(DATABASES["export"], template=DATABASES["main"])
+    moved = inproc(DATABASES["export"], "consolidate", "--slug", slug)
+    prepared = inproc(DATABASES["export"], "prepare", "--prefix", str(SMALL), "--sessions", "1", "--no-check")
+    cookie = prepared["cookies"]["auditor"][0]
+    results = {"escalations": moved["escalations"], "formats": {}}
+    for fmt in EXPORT_FORMATS:
+        with Server(DATABASES["export"], 1) as server:
+            status, headers, html = request("GET", "/exports/", cookie)
+            page = html.decode(errors="replace")
+            if status != 200 or f'value="{fmt}"' not in page:
+                results["formats"][fmt] = {"status": f"not available (GET /exports/: {status})"}
+                continue
+            set_cookies = " ".join(value for name, value in headers if name.lower() == "set-cookie")
+            csrf_cookie = re.search(r"csrftoken=([^;]+)", set_cookies)
+            token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', page)
+            fields = {"format": fmt, "download": "Download export", "csrfmiddlewaretoken": token.group(1)}
+            if 'name="partnership"' in page:
+                fields["partnership"] = slug
+            cookies = cookie + (f"; csrftoken={csrf_cookie.group(1)}" if csrf_cookie else "")
+            (pid,) = server.worker_pids()
+            before = status_kb(pid)
+            body = urllib.parse.urlencode(fields).encode()
+            conn = http.client.HTTPConnection("127.0.0.1", PORT, timeout=1200)
+            started = time.perf_counter()
+            conn.request(
+                "POST",
+                "/exports/",
+                body=body,
+                headers={
+                    "Cookie": cookies,
+                    "Content-Type": "application/x-www-form-urlencoded",
+                    "Referer": f"http://127.0.0.1:{PORT}/exports/",
+                },
+            )
+            response = conn.getresponse()
+            first = response.read(1)
+            ttfb = time.perf_counter() - started
+            size, newlines, peak = len(first), first.count(b"\n"), status_kb(pid)["VmHWM"]
+            while chunk := response.read(1 << 20):
+                size += len(chunk)
+                newlines += chunk.count(b"\n")
+                try:
+                    peak = max(peak, status_kb(pid)["VmHWM"])
+                except (OSError, AttributeError):
+                    pass
+            total = time.perf_counter() - started
+            conn.close()
+            try:
+                peak = max(peak, status_kb(pid)["VmHWM"])
+            except (OSError, AttributeError):
+                pass
+            content_type = response.getheader("Content-Type", "")
+            ok = response.status == 200 and "text/html" not in content_type
+            results["formats"][fmt] = {
+                "status": response.status if ok else f"{response.status} {content_type}",
+                "content_type": content_type,
+                "streaming": response.getheader("Content-Length") is None,
+                "bytes": size,
+                "rows": max(newlines - 1, 0) if fmt == "csv" else None,
+                "ttfb_s": round(ttfb, 3),
+                "total_s": round(total, 2),
+                "rss_before_mb": round(before["VmRSS"] / 1024, 1),
+                "peak_rss_mb": round(peak / 1024, 1),
+            }
+            log(f"  export {fmt}: {results['formats'][fmt]}")
+    return results
+
+
+# --- results ---------------------------------------------------------------------------------
+
+
+def ms(value) -> str:
+    return "–" if value is None else (f"{value:.1f}" if value < 100 else f"{value:.0f}")
+
+
+def write_markdown(data: dict) -> str:
+    m, targets, load = data["machine"], data["targets"], data.get("load", {})
+    q_small, q_main = data["queries"]["small"]["pages"], data["queries"]["main"]["pages"]
+    floor = load.get("floor", {})
+    floor_p95 = {c: floor.get(str(c), {}).get("p95_ms") for c in CONNECTIONS}
+    top = max(CONNECTIONS)
+    loads = [r["load"] for page in load.values() for c, r in page.items() if isinstance(r, dict) and "load" in r]
+    lines = [
+        "# Benchmark results",
+        "",
+        f"Measured by `make bench` on {m['date']}. Machine: {m['cpus']} CPUs ({m['cpu']}), {m['memory_gb']} GB;",
+        f"Python {m['python']}, PostgreSQL {m['postgresql']}, Django {m['django']}, {m['gunicorn']}, {m['wrk']}.",
+        f"Server: gunicorn, {WORKERS} sync workers, production settings (DEBUG off, every middleware),",
+        f"on the same machine as PostgreSQL and wrk. Each measurement: {DURATION} s of wrk at 1 and {top}",
+        "connections, after a 2 s warm-up; every connection carries its own signed-in session.",
+        f"1-minute load average before the run: {m['load_before']:.2f}; right after each measurement: "
+        + (
+            f"{min(loads):.1f} to {max(loads):.1f} (on {m['cpus']} CPUs: other work was running on this machine,"
+            " so absolute times are inflated; the ratios to the floor, measured in the same conditions, hold better)."
+            if loads
+            else "not measured."
+        ),
+        "",
+        f"Data: {data['counts'].get('escalations', ESCALATIONS):,} escalations in {PARTNERSHIPS} partnerships "
+        f"(the five policy presets twice), {data['counts'].get('summary', '')}.",
+        f"Pages are measured on escalation {targets['hero']['reference']} ({targets['hero']['state']}, "
+        f"{targets['hero']['stages']} stages, {targets['hero']['children']} children) in "
+        f"{targets['hero']['partnership_name']}, as {', '.join(f'{k} `{v}`' for k, v in targets['people'].items())}.",
+        "",
+        f"| page | req/s, 1 | req/s, {top} | p50 / p95 / p99 ms, 1 | p50 / p95 / p99 ms, {top} "
+        f"| p95 ÷ floor p95, {top} | queries, {SMALL:,} | queries, {ESCALATIONS:,} |",
+        "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
+    ]
+    verdicts = []
+    for page in targets["pages"]:
+        key = page["key"]
+        measured = load.get(key, {})
+        qs, qm = q_small.get(key, {}), q_main.get(key, {})
+        label = page["label"] + (" (extra)" if page["kind"] == "extra" else "")
+        if page["status"] != 200 or measured.get("status") != 200:
+            reason = page["status"] if page["status"] != 200 else measured.get("status")
+            lines.append(f"| {label} | not available ({reason}) | | | | | {qs.get('queries', '–')} "
+                         f"| {qm.get('queries', '–')} |")  # fmt: skip
+            continue
+        cells = [label]
+        for c in CONNECTIONS:
+            cells.append(f"{measured[str(c)]['rps']:.0f}")
+        for c in CONNECTIONS:
+            r = measured[str(c)]
+            cells.append(f"{ms(r['p50_ms'])} / {ms(r['p95_ms'])} / {ms(r['p99_ms'])}")
+        ratio = measured[str(top)]["p95_ms"] / floor_p95[top] if floor_p95.get(top) else None
+        cells.append("1.0 (the floor)" if key == "floor" else (f"{ratio:.1f}×" if ratio else "–"))
+        cells += [str(qs.get("queries", "–")), str(qm.get("queries", "–"))]
+        lines.append("| " + " | ".join(cells) + " |")
+        if key != "floor" and ratio:
+            verdicts.append((key, ratio, qs.get("queries"), qm.get("queries"), page["kind"]))
+    lines += [
+        "",
+        "p50/p95/p99 are wrk's latencies; p95 ÷ floor compares each page with the floor at the same concurrency.",
+        "Queries are counted in-process (the test client) on the same page, person and escalation at both sizes.",
+    ]
+    lines += ["", "## Export", ""]
+    export = data.get("export")
+    if export:
+        lines += [
+            f"One export per format of all {export['escalations']:,} escalations (a copy of the data set with every",
+            "escalation moved into one partnership, since an export covers one partnership), through a fresh",
+            "single-worker gunicorn; peak memory is that worker's peak resident set size (VmHWM), Django included.",
+            "Export queries grow by design: the export reads in chunks (a fixed number of queries per chunk).",
+            "",
+            f"| format | status | size | rows | first byte | whole export | peak RSS | queries, {SMALL:,} → "
+            f"{ESCALATIONS:,} (partnership of {q_small.get('export-csv', {}).get('escalations', '?')} → "
+            f"{q_main.get('export-csv', {}).get('escalations', '?')}) |",
+            "| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: |",
+        ]
+        for fmt, r in export["formats"].items():
+            small_q = q_small.get(f"export-{fmt}", {}).get("queries", "–")
+            q = f"{small_q} → {q_main.get(f'export-{fmt}', {}).get('queries', '–')}"
+            if "bytes" not in r:
+                lines.append(f"| {fmt} | {r['status']} | | | | | | {q} |")
+                continue
+            lines.append(
+                f"| {fmt} | {r['status']}{' (streamed)' if r['streaming'] else ''} | {r['bytes'] / 1e6:.1f} MB "
+                f"| {r['rows'] if r['rows'] is not None else '–'} | {r['ttfb_s']:.2f} s | {r['total_s']:.1f} s "
+                f"| {r['peak_rss_mb']:.0f} MB | {q} |"
+            )
+    else:
+        lines.append("Not measured in this run.")
+    lines += ["", "## Deadline watcher", ""]
+    watcher = data.get("watcher", {})
+    if watcher:
+        lines += ["| data | open, unbreached stages | runs | median | slowest | what it did |",
+                  "| --- | ---: | ---: | ---: | ---: | --- |"]  # fmt: skip
+        for label, w in watcher.items():
+            lines.append(
+                f"| {label} | {w['open_unbreached']:,} | {len(w['timings_s'])} | {w['median_s'] * 1000:.0f} ms "
+                f"| {w['max_s'] * 1000:.0f} ms | {w['reports'][-1]} |"
+            )
+    else:
+        lines.append("Not measured in this run.")
+    lines += ["", "## Targets (issue 8)", ""]
+    required = [v for v in verdicts if v[4] != "extra"]
+    slow = [f"{k} {r:.1f}×" for k, r, *_ in required if r > TARGET_RATIO]
+    lines.append(
+        f"- Every page's p95 within {TARGET_RATIO:.0f}× the floor's at {top} connections: "
+        + ("**met**." if not slow else f"**missed** by {', '.join(slow)}.")
+    )
+    moving = [
+        f"{p['key']} ({q_small[p['key']].get('queries')} → {q_main[p['key']].get('queries')})"
+        for p in targets["pages"]
+        if p["key"] in q_small
+        and "queries" in q_small[p["key"]]
+        and q_small[p["key"]].get("queries") != q_main.get(p["key"], {}).get("queries")
+    ]
+    lines.append(
+        f"- Queries per page the same at {SMALL:,} and {ESCALATIONS:,} escalations: "
+        + ("**met**." if not moving else f"**missed** by {', '.join(moving)}.")
+    )
+    big = watcher.get(f"{WATCHER_OCCURRENCES:,} open stages, nothing due")
+    if big:
+        lines.append(
+            f"- Watcher over {big['open_unbreached']:,} open stages, nothing due, under {TARGET_WATCHER_S:.0f} s: "
+            + ("**met**" if big["max_s"] < TARGET_WATCHER_S else "**missed**")
+            + f" (slowest of {len(big['timings_s'])} runs {big['max_s'] * 1000:.0f} ms)."
+        )
+    if export:
+        peaks = [(f, r["peak_rss_mb"]) for f, r in export["formats"].items() if "peak_rss_mb" in r]
+        over = [f"{f} {p:.0f} MB" for f, p in peaks if p >= TARGET_EXPORT_MB]
+        lines.append(
+            f"- Export of {export['escalations']:,} escalations under {TARGET_EXPORT_MB} MB peak: "
+            + ("**met**" if peaks and not over else "**missed**" if over else "not measured")
+            + (f" ({', '.join(f'{f} {p:.0f} MB' for f, p in peaks)})." if peaks else ".")
+        )
+    lines += [
+        "",
+        "Step times (s): " + ", ".join(f"{k} {v}" for k, v in data.get("timings", TIMINGS).items()) + ".",
+        "",
+    ]
+    return "\n".join(lines)
+
+
+def main() -> None:
+    if "--markdown-only" in sys.argv:  # rewrite the table from the last run's results.json
+        RESULTS.write_text(write_markdown(json.loads((WORK / "results.json").read_text())))
+        print(RESULTS.read_text())
+        return
+    if shutil.which("wrk") is None:
+        raise SystemExit("bench: wrk is missing (apt-get install -y wrk; `make bench` does this)")
+    WORK.mkdir(parents=True, exist_ok=True)
+    (WORK / "gunicorn.log").write_text("")
+    data: dict = {"machine": machine(), "settings": {"escalations": ESCALATIONS, "small": SMALL}}
+    log(f"machine: {data['machine']}")
+    anchor = dt.datetime.now(dt.UTC).replace(microsecond=0).isoformat()
+    generate = ["--escalations", None, "--partnerships", str(PARTNERSHIPS), "--anchor", anchor]
+
+    with step("databases and migrations"):
+        for key in ("main", "small"):
+            fresh_database(DATABASES[key])
+            manage(DATABASES[key], "migrate", "--no-input", "-v0")
+    with step(f"data: {SMALL:,} escalations"):
+        manage(DATABASES["small"], "bench_data", *[a or str(SMALL) for a in generate])
+    with step(f"data: {ESCALATIONS:,} escalations"):
+        out = manage(DATABASES["main"], "bench_data", *[a or str(ESCALATIONS) for a in generate])
+        summary = re.search(r"wrote \d+ escalations, (.*) in [\d.]+s", out)
+        data["counts"] = {"escalations": ESCALATIONS, "summary": summary.group(1) if summary else ""}
+    with step("static files"):
+        manage(DATABASES["main"], "collectstatic", "--no-input", "-v0")
+    with step("targets and sessions"):
+        targets = inproc(DATABASES["main"], "prepare", "--prefix", str(SMALL), "--sessions", str(max(CONNECTIONS)))
+        data["targets"] = {k: v for k, v in targets.items() if k != "cookies"}
+        for page in targets["pages"]:
+            log(f"  {page['key']:<13} {page['status']}  {page['path']}")
+    with step("queries per page"):
+        data["queries"] = {
+            "small": inproc(DATABASES["small"], "queries", "--prefix", str(SMALL)),
+            "main": inproc(DATABASES["main"], "queries", "--prefix", str(SMALL)),
+        }
+        if data["queries"]["small"]["hero"] != data["queries"]["main"]["hero"]:
+            log("  warning: the two sizes picked different target escalations")
+        for key, page in data["queries"]["main"]["pages"].items():
+            log(f"  {key:<13} {data['queries']['small']['pages'].get(key, {}).get('queries')} → {page.get('queries')}")
+    with step("load (wrk)"):
+        data["load"] = load_test(targets)
+    data["watcher"] = {}
+    if "watcher" not in SKIP:
+        with step("watcher over the data set"):
+            w = inproc(DATABASES["main"], "watcher", "--runs", "3")
+            data["watcher"][f"the data set ({ESCALATIONS:,} escalations, steady state)"] = w
+    if "export" not in SKIP:
+        with step("export"):
+            data["export"] = export_test(targets)
+        psql(f'DROP DATABASE IF EXISTS "{DATABASES["export"]}" WITH (FORCE)')
+    if "watcher" not in SKIP:
+        with step(f"watcher data: {WATCHER_OCCURRENCES:,} open stages"):
+            fresh_database(DATABASES["watcher"])
+            manage(DATABASES["watcher"], "migrate", "--no-input", "-v0")
+            manage(
+                DATABASES["watcher"],
+                "bench_data",
+                "--watcher-occurrences",
+                str(WATCHER_OCCURRENCES),
+                "--partnerships",
+                str(PARTNERSHIPS),
+                "--anchor",
+                anchor,
+            )
+        with step("watcher runs"):
+            w = inproc(DATABASES["watcher"], "watcher", "--runs", "5")
+            data["watcher"][f"{WATCHER_OCCURRENCES:,} open stages, nothing due"] = w
+            log(f"  {w['timings_s']}")
+    data["timings"] = TIMINGS
+    (WORK / "results.json").write_text(json.dumps(data, indent=2, default=str))
+    RESULTS.parent.mkdir(parents=True, exist_ok=True)
+    RESULTS.write_text(write_markdown(data))
+    log(f"done: {RESULTS.relative_to(ROOT)} and build/bench/results.json")
+    print(RESULTS.read_text())
+
+
+if __name__ == "__main__":
+    main()
