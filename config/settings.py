@@ -59,6 +59,9 @@ INSTALLED_APPS = [
     "crispy_forms_gds",
     "django_fsm",
     "axes",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
     "pgtrigger",
     "partnerships",
     "cases",
@@ -72,10 +75,14 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # Tells us whether this session has passed the second step (request.user.is_verified()).
+    "django_otp.middleware.OTPMiddleware",
     "django.contrib.auth.middleware.LoginRequiredMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "config.middleware.ContentSecurityPolicyMiddleware",
+    # Two-factor sign-in: sends unverified sessions that need it to the second step.
+    "partnerships.middleware.TwoFactorMiddleware",
     # Last, as django-axes asks: it turns a locked-out sign-in into the lockout page.
     "axes.middleware.AxesMiddleware",
 ]
@@ -91,6 +98,15 @@ AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_LOCKOUT_TEMPLATE = "registration/locked.html"
 AXES_RESET_ON_SUCCESS = True
 AXES_VERBOSE = False
+
+# Two-factor sign-in (django-otp): authenticator apps (TOTP) and one-time recovery codes.
+# Who must use it is in partnerships/two_factor.py. Wrong codes back off exponentially per
+# device (1, 2, 4, 8… seconds) and also count toward the django-axes lockout above.
+OTP_TOTP_ISSUER = SERVICE_NAME
+OTP_TOTP_THROTTLE_FACTOR = 1
+OTP_STATIC_THROTTLE_FACTOR = 1
+# The admin may reset someone's two-factor sign-in (delete a device) but never read secrets.
+OTP_ADMIN_HIDE_SENSITIVE_DATA = True
 
 ROOT_URLCONF = "config.urls"
 TEMPLATES = [

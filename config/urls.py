@@ -3,6 +3,17 @@ from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
 from partnerships import views as partnership_views
+from partnerships import views_two_factor as two_factor_views
+
+two_factor_patterns = [
+    path("", two_factor_views.manage, name="manage"),
+    path("verify/", two_factor_views.verify, name="verify"),
+    path("recovery/", two_factor_views.recovery, name="recovery"),
+    path("set-up/", two_factor_views.set_up, name="set-up"),
+    path("recovery-codes/", two_factor_views.recovery_codes, name="recovery-codes"),
+    path("recovery-codes/new/", two_factor_views.new_recovery_codes, name="new-recovery-codes"),
+    path("turn-off/", two_factor_views.turn_off, name="turn-off"),
+]
 
 urlpatterns = [
     path("", partnership_views.home, name="home"),
@@ -12,6 +23,7 @@ urlpatterns = [
         name="login",
     ),
     path("sign-out/", auth_views.LogoutView.as_view(), name="logout"),
+    path("two-factor/", include((two_factor_patterns, "two_factor"))),
     path("partnership/", include("partnerships.urls")),
     path("escalations/", include("escalation.urls")),
     path("children/", include("cases.urls")),

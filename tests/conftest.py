@@ -98,3 +98,45 @@ def cast(db) -> Cast:
 def fast_password_hashing(settings):
     # Argon2 is deliberately slow; the tests create dozens of people.
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+def verified_device_for(user):
+    """The confirmed authenticator app of a user who must use (or has) two-factor sign-in, made if missing."""
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    from partnerships.models import Membership
+    from partnerships.two_factor import ROLES_REQUIRING_TWO_FACTOR
+
+    device = TOTPDevice.objects.filter(user=user, confirmed=True).order_by("-pk").first()
+    if device is not None:
+        return device
+    required = (
+        user.is_staff
+        or user.is_superuser
+        or Membership.objects.active().filter(user=user, role__in=ROLES_REQUIRING_TWO_FACTOR).exists()
+    )
+    return TOTPDevice.objects.create(user=user, name="Authenticator app", confirmed=True) if required else None
+
+
+@pytest.fixture
+def client(client):
+    """pytest-django's client, whose force_login also passes the second step of two-factor sign-in.
+
+    For users who must use two-factor sign-in (or have an app) it makes a confirmed app if
+    missing and marks the session verified with it, as django_otp.login does.
+    """
+    from django_otp import DEVICE_ID_SESSION_KEY
+
+    force_login_without_second_step = client.force_login
+
+    def force_login(user, backend=None):
+        force_login_without_second_step(user, backend)
+        device = verified_device_for(user)
+        if device is not None:
+            session = client.session
+            session[DEVICE_ID_SESSION_KEY] = device.persistent_id
+            session.save()
+
+    client.force_login = force_login
+    client.force_login_without_second_step = force_login_without_second_step
+    return client

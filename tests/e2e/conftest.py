@@ -7,6 +7,7 @@ Chromium. Without it they skip, unless E2E_REQUIRE_BROWSER=1 (CI), where they fa
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import pytest
 
@@ -91,14 +92,54 @@ def page(browser, browser_log):
     context.close()
 
 
-def sign_in(page, live_server, username: str, password: str):
-    """Fill in the GOV.UK sign-in form by its labels and submit it; returns the response."""
+def sign_in(page, live_server, username: str, password: str, *, second_step: bool = True):
+    """Fill in the GOV.UK sign-in form by its labels and submit it; returns the last response.
+
+    Then, if the page asks for a code, the second step: the code the person's authenticator app
+    would show. People who must use two-factor sign-in and have no app get one first, so they
+    are asked for a code rather than sent to set one up. `second_step=False` stops after the
+    password (to test the two-factor pages themselves).
+    """
+    device = authenticator_for(username) if second_step else None
     page.goto(f"{live_server.url}/sign-in/")
     page.get_by_label("Username").fill(username)
     page.get_by_label("Password").fill(password)
     with page.expect_navigation() as navigation:
         page.get_by_role("button", name="Sign in").click()
+    if device is None or urlsplit(page.url).path != "/two-factor/verify/":
+        return navigation.value
+    page.get_by_label("Security code").fill(next_code(device))
+    with page.expect_navigation() as navigation:
+        page.get_by_role("button", name="Continue").click()
     return navigation.value
+
+
+def authenticator_for(username: str):
+    """The person's confirmed authenticator app; made for those who must use one. None for the rest."""
+    from django.contrib.auth import get_user_model
+
+    from tests.conftest import verified_device_for
+
+    user = get_user_model().objects.filter(username=username).first()
+    return verified_device_for(user) if user is not None else None
+
+
+def next_code(device) -> str:
+    """A code the server will accept now: within one time step of now and not used before."""
+    import time
+
+    from django_otp.oath import TOTP
+
+    for _ in range(3):
+        device.refresh_from_db()
+        totp = TOTP(device.bin_key, device.step, device.t0, device.digits, device.drift)
+        now = time.time()
+        for offset in (0, 1):
+            totp.time = now + offset * device.step
+            if totp.t() > device.last_t:
+                return f"{totp.token():0{device.digits}d}"
+        time.sleep(device.step - (now - device.t0) % device.step + 0.1)  # the next step
+    pytest.fail(f"no unused code for {device.user}")
 
 
 def assert_accessible(page):

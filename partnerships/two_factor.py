@@ -1,0 +1,287 @@
+"""Two-factor sign-in (TOTP with django-otp): who must use it, and the services behind its pages.
+
+The rules
+- Business managers and auditors (partnership roles, from active memberships) and staff or
+  superusers must use two-factor sign-in. Everyone else may switch it on for themselves.
+- A user with a confirmed authenticator app (TOTP device) must enter a code after their
+  password, whatever their role. A user who must use it but has no app yet sets one up first.
+  `partnerships.middleware.TwoFactorMiddleware` enforces both on every page.
+- Recovery codes: ten one-time codes (a django-otp static device), shown once when the app is
+  set up or when new ones are made; using one deletes it.
+- Wrong codes: each device throttles itself (django-otp's exponential back-off, kept on the
+  device in the database, so signing out and in again does not reset it), and every wrong code
+  at the second step of signing in is also reported to django-axes as a failed sign-in, so
+  together with wrong passwords it counts toward the lockout of that username from that
+  address (the half-signed-in session is then ended). Wrong codes while setting up a new app
+  are only throttled: guessing them gains nothing, the key is on the screen.
+"""
+
+from __future__ import annotations
+
+import re
+from base64 import b32encode
+from dataclasses import dataclass
+from xml.etree import ElementTree
+
+from django.contrib.auth import logout
+from django.contrib.auth.signals import user_login_failed
+from django.db import transaction
+from django.utils import timezone
+from django.utils.safestring import SafeString, mark_safe
+from django_otp import login as otp_login
+from django_otp.models import VerifyNotAllowed
+from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
+from django_otp.plugins.otp_totp.models import TOTPDevice
+
+from partnerships.choices import Role
+from partnerships.selectors import memberships_of
+
+ROLES_REQUIRING_TWO_FACTOR = frozenset({Role.BUSINESS_MANAGER, Role.AUDITOR})
+RECOVERY_CODE_COUNT = 10
+AUTHENTICATOR_NAME = "Authenticator app"
+RECOVERY_CODES_NAME = "Recovery codes"
+TOTP_CODE = re.compile(r"^\d{6}$")
+RECOVERY_CODE = re.compile(r"^[a-z2-7]{8}$")
+
+
+# --- the rules ---------------------------------------------------------------------------
+
+
+def role_requires_two_factor(user) -> bool:
+    """Staff, superusers, business managers and auditors must use two-factor sign-in."""
+    if not getattr(user, "is_authenticated", False):
+        return False
+    if user.is_staff or user.is_superuser:
+        return True
+    return any(m.role in ROLES_REQUIRING_TWO_FACTOR for m in memberships_of(user))
+
+
+def authenticator_of(user) -> TOTPDevice | None:
+    """The user's confirmed authenticator app, if they have set one up."""
+    if not getattr(user, "is_authenticated", False):
+        return None
+    return TOTPDevice.objects.devices_for_user(user, confirmed=True).order_by("-pk").first()
+
+
+def has_two_factor(user) -> bool:
+    return authenticator_of(user) is not None
+
+
+def is_verified(user) -> bool:
+    """True when this session has passed the second step (django-otp's OTPMiddleware says so)."""
+    check = getattr(user, "is_verified", None)
+    return bool(check and check())
+
+
+def next_step(user) -> str | None:
+    """Where a signed-in user must go before anything else: "verify", "set-up" or None."""
+    if not getattr(user, "is_authenticated", False) or is_verified(user):
+        return None
+    if has_two_factor(user):
+        return "verify"
+    if role_requires_two_factor(user):
+        return "set-up"
+    return None
+
+
+# --- setting up an authenticator app -----------------------------------------------------
+
+
+def pending_authenticator(user) -> TOTPDevice:
+    """The unconfirmed device being set up: the same secret until it is confirmed."""
+    device = TOTPDevice.objects.devices_for_user(user, confirmed=False).order_by("-pk").first()
+    if device is None:
+        device = TOTPDevice.objects.create(user=user, name=AUTHENTICATOR_NAME, confirmed=False)
+    return device
+
+
+def secret_for_typing(device: TOTPDevice) -> str:
+    """The secret in base32, in groups of four, as authenticator apps accept it typed in."""
+    secret = b32encode(device.bin_key).decode("ascii").rstrip("=")
+    return " ".join(secret[i : i + 4] for i in range(0, len(secret), 4))
+
+
+def qr_code_svg(device: TOTPDevice) -> SafeString:
+    """The otpauth:// set-up address as an inline SVG QR code: no script, no style attributes."""
+    import qrcode
+    from qrcode.image.svg import SvgPathFillImage
+
+    image = qrcode.make(device.config_url, image_factory=SvgPathFillImage, box_size=10, border=4)
+    svg = image._img
+    svg.attrib.update(
+        {
+            "width": "200",
+            "height": "200",
+            "role": "img",
+            "aria-label": "QR code to scan with your authenticator app",
+            "focusable": "false",
+        }
+    )
+    # ElementTree escapes attribute values; the only content is the path data qrcode drew.
+    return mark_safe(ElementTree.tostring(svg, encoding="unicode"))
+
+
+@dataclass
+class Outcome:
+    ok: bool
+    error: str = ""
+    locked_out: bool = False
+    device: object = None
+    remaining: int | None = None
+    codes: list[str] | None = None
+
+
+WRONG_CODE = "The code is not correct or has expired. Enter the 6-digit code your authenticator app shows now"
+WRONG_RECOVERY_CODE = "The recovery code is not correct or has already been used"
+
+
+def _too_many(info) -> str:
+    if info and info.get("reason") == VerifyNotAllowed.N_FAILED_ATTEMPTS and info.get("locked_until"):
+        seconds = max(1, int((info["locked_until"] - timezone.now()).total_seconds()) + 1)
+        wait = f"{seconds} seconds" if seconds < 120 else f"{seconds // 60} minutes"
+        return f"You have entered too many wrong codes. Wait {wait}, then try again"
+    return "You have entered too many wrong codes. Wait a few minutes, then try again"
+
+
+def confirm_authenticator(request, device: TOTPDevice, code: str) -> Outcome:
+    """Check the first code from a new app; on success it replaces any old app and gets new recovery codes."""
+    user = request.user
+    with transaction.atomic():
+        device = TOTPDevice.objects.select_for_update().filter(pk=device.pk, user=user, confirmed=False).first()
+        if device is None:  # confirmed or replaced meanwhile, in another tab
+            return Outcome(False, "This key is no longer waiting to be set up. Reload the page to start again")
+        allowed, info = device.verify_is_allowed()
+        if not allowed:
+            return Outcome(False, _too_many(info))
+        if not device.verify_token(code):
+            return Outcome(False, WRONG_CODE)
+        TOTPDevice.objects.filter(user=user).exclude(pk=device.pk).delete()
+        device.confirmed = True
+        device.name = AUTHENTICATOR_NAME
+        device.save(update_fields=["confirmed", "name"])
+        codes = new_recovery_codes(user)
+    _passed_second_step(request, device)
+    return Outcome(True, device=device, remaining=len(codes), codes=codes)
+
+
+def new_recovery_codes(user) -> list[str]:
+    """Replace the user's recovery codes with ten new ones and return them (the only time they are shown)."""
+    with transaction.atomic():
+        devices = list(StaticDevice.objects.select_for_update().filter(user=user).order_by("pk"))
+        device = devices[0] if devices else StaticDevice(user=user)
+        for extra in devices[1:]:
+            extra.delete()
+        device.name = RECOVERY_CODES_NAME
+        device.confirmed = True
+        device.throttle_reset(commit=False)
+        device.save()
+        device.token_set.all().delete()
+        codes = set()
+        while len(codes) < RECOVERY_CODE_COUNT:
+            codes.add(StaticToken.random_token())
+        StaticToken.objects.bulk_create(StaticToken(device=device, token=code) for code in codes)
+    return [format_recovery_code(code) for code in sorted(codes)]
+
+
+def recovery_codes_left(user) -> int:
+    return StaticToken.objects.filter(device__user=user, device__confirmed=True).count()
+
+
+def format_recovery_code(code: str) -> str:
+    return f"{code[:4]}-{code[4:]}"
+
+
+def normalise_recovery_code(value: str) -> str:
+    return re.sub(r"[\s-]", "", value or "").lower()
+
+
+def normalise_totp_code(value: str) -> str:
+    return re.sub(r"\s", "", value or "")
+
+
+def _passed_second_step(request, device) -> None:
+    """Mark the session verified (django_otp.login) under a new session key, as Django does at sign-in."""
+    otp_login(request, device)
+    request.session.cycle_key()
+
+
+# --- the second step of signing in ---------------------------------------------------------
+
+
+def _credentials(user) -> dict:
+    return {"username": user.get_username()}
+
+
+def _locked_out(request, user) -> bool:
+    from axes.handlers.proxy import AxesProxyHandler
+
+    return AxesProxyHandler.is_locked(request, _credentials(user))
+
+
+def _report_failure(request, user) -> bool:
+    """Count a wrong code as a failed sign-in for django-axes; True if that locks the user out."""
+    user_login_failed.send(sender=__name__, credentials=_credentials(user), request=request)
+    return bool(getattr(request, "axes_locked_out", False)) or _locked_out(request, user)
+
+
+def _end_half_signed_in_session(request) -> Outcome:
+    logout(request)
+    return Outcome(False, locked_out=True)
+
+
+def verify_authenticator_code(request, code: str) -> Outcome:
+    """The second step with a code from the app. Wrong codes throttle the device and count toward lockout."""
+    user = request.user
+    if _locked_out(request, user):
+        return _end_half_signed_in_session(request)
+    with transaction.atomic():
+        device = TOTPDevice.objects.select_for_update().filter(user=user, confirmed=True).order_by("-pk").first()
+        if device is None:
+            return Outcome(False, "You have not set up an authenticator app")
+        allowed, info = device.verify_is_allowed()
+        if not allowed:
+            return Outcome(False, _too_many(info))
+        verified = device.verify_token(code)
+    if not verified:
+        if _report_failure(request, user):
+            return _end_half_signed_in_session(request)
+        return Outcome(False, WRONG_CODE)
+    _passed_second_step(request, device)
+    return Outcome(True, device=device)
+
+
+def verify_recovery_code(request, code: str) -> Outcome:
+    """The second step with a recovery code. Each code works once, even for two requests at the same moment."""
+    user = request.user
+    if _locked_out(request, user):
+        return _end_half_signed_in_session(request)
+    code = normalise_recovery_code(code)
+    with transaction.atomic():
+        device = StaticDevice.objects.select_for_update().filter(user=user, confirmed=True).order_by("pk").first()
+        if device is None:
+            used = False
+        else:
+            allowed, info = device.verify_is_allowed()
+            if not allowed:
+                return Outcome(False, _too_many(info))
+            # The DELETE's row count decides: only one request can remove a given code.
+            used, _ = StaticToken.objects.filter(device=device, token=code).delete()
+            if used:
+                device.throttle_reset(commit=False)
+                device.set_last_used_timestamp(commit=False)
+                device.save()
+            else:
+                device.throttle_increment(commit=True)
+    if not used:
+        if _report_failure(request, user):
+            return _end_half_signed_in_session(request)
+        return Outcome(False, WRONG_RECOVERY_CODE)
+    _passed_second_step(request, device)
+    return Outcome(True, device=device, remaining=recovery_codes_left(user))
+
+
+def turn_off(user) -> None:
+    """Remove the app and the recovery codes (only for people whose role does not require them)."""
+    with transaction.atomic():
+        TOTPDevice.objects.filter(user=user).delete()
+        StaticDevice.objects.filter(user=user).delete()
