@@ -35,6 +35,8 @@ def test_raising_a_disagreement_keeps_everything_typed_when_something_is_missing
     ):
         assert message in page
     assert "Referral refused &lt;script&gt;alert(1)&lt;/script&gt;" in page
+    # Each message links to its field; for radios, to the first option.
+    assert 'href="#id_category_1"' in page and 'id="id_category_1"' in page
     assert "<script>alert(1)" not in page
     assert not Escalation.objects.exists()
 
