@@ -44,6 +44,7 @@ class ChildSearchForm(forms.Form):
 
 class ChildForm(forms.ModelForm):
     date_of_birth = forms.DateField(
+        widget=forms.TextInput,  # crispy-forms-gds styles text inputs, not date inputs
         label="Date of birth",
         help_text="For example 14/03/2015",
         input_formats=DATE_FORMATS,
@@ -161,6 +162,7 @@ class RaiseForm(forms.Form):
 
 class DiscussionForm(forms.Form):
     held_at = forms.DateTimeField(
+        widget=forms.TextInput,  # crispy-forms-gds styles text inputs, not date inputs
         label="When did the discussion take place?",
         help_text="For example 23/12/2026 14:30",
         input_formats=DATETIME_FORMATS,
@@ -210,6 +212,7 @@ class DiscussionForm(forms.Form):
                 label=f"Who will do action {i}", required=False, max_length=200
             )
             self.fields[f"action_{i}_due_on"] = forms.DateField(
+                widget=forms.TextInput,  # crispy-forms-gds styles text inputs, not date inputs
                 label=f"Action {i} to be done by",
                 help_text="For example 08/01/2027",
                 required=False,
@@ -396,6 +399,7 @@ class ReviewForm(forms.Form):
         required=False,
     )
     meeting_at = forms.DateTimeField(
+        widget=forms.TextInput,  # crispy-forms-gds styles text inputs, not date inputs
         label="When will it meet? (optional)",
         help_text="For example 12/01/2027 10:00",
         input_formats=DATETIME_FORMATS,

@@ -7,6 +7,7 @@ from partnerships.choices import Nation, TimescaleUnit, Urgency
 
 class DeadlineCalculatorForm(forms.Form):
     start = forms.DateTimeField(
+        widget=forms.TextInput,  # crispy-forms-gds styles text inputs, not date inputs
         label="When does the clock start?",
         help_text="London time, for example 23/12/2026 10:00",
         input_formats=["%d/%m/%Y %H:%M", "%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M"],
