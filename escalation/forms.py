@@ -376,6 +376,36 @@ class DecisionForm(forms.Form):
         self.helper = helper("Record decision")
 
 
+MAX_ID = 2**63 - 1
+
+
+def _id_in_range(value) -> bool:
+    try:
+        return 0 < int(value) <= MAX_ID
+    except (TypeError, ValueError):
+        return False
+
+
+class MembershipChoiceField(forms.ModelChoiceField):
+    """A choice by primary key that turns an impossible id into a validation error, not a 500."""
+
+    def to_python(self, value):
+        if value in self.empty_values:
+            return None
+        if not _id_in_range(value):
+            raise forms.ValidationError(self.error_messages["invalid_choice"], code="invalid_choice")
+        return super().to_python(value)
+
+
+class MembershipMultipleChoiceField(forms.ModelMultipleChoiceField):
+    def _check_values(self, value):
+        if any(not _id_in_range(v) for v in value):
+            raise forms.ValidationError(
+                self.error_messages["invalid_choice"], code="invalid_choice", params={"value": "?"}
+            )
+        return super()._check_values(value)
+
+
 class ReviewForm(forms.Form):
     """Arranging the partnership stage: who chairs or decides, and who sits on the panel."""
 
@@ -385,13 +415,13 @@ class ReviewForm(forms.Form):
         widget=forms.RadioSelect,
         error_messages=required("Select how the partnership will reach its decision"),
     )
-    chair = forms.ModelChoiceField(
+    chair = MembershipChoiceField(
         queryset=None,
         label="Who chairs, mediates or decides?",
         empty_label="Choose a person",
         error_messages=required("Choose who chairs, mediates or decides"),
     )
-    members = forms.ModelMultipleChoiceField(
+    members = MembershipMultipleChoiceField(
         queryset=None,
         label="Panel members (for a resolution panel)",
         help_text="Senior representatives; the policy may require several agencies",

@@ -26,6 +26,8 @@ def panel_problems(*, escalation, stage, arrangement, chair, members) -> list[st
     problems = []
     if rule != PanelRule.NONE and arrangement != rule:
         problems.append(f"This policy's partnership stage is a {PanelRule(rule).label.lower()}.")
+    if any(m.agency_id is None for m in members):
+        problems.append("Panel members sit for an agency: choose people who work for one of the agencies.")
     if arrangement == PanelRule.RESOLUTION_PANEL:
         needed = stage.panel_min_agencies or 1
         agencies = {m.agency_id for m in members if m.agency_id}

@@ -33,6 +33,12 @@ class DeadlineCalculatorForm(forms.Form):
         self.helper.form_method = "get"
         self.helper.add_input(Submit("calculate", "Work out the deadline"))
 
+    def clean_start(self):
+        start = self.cleaned_data["start"]
+        if not 2000 <= start.year <= 2100:
+            raise forms.ValidationError("Enter a start between the years 2000 and 2100")
+        return start
+
     def clean(self):
         data = super().clean()
         if data.get("stage") is None and not data.get("unit"):

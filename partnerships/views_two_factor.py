@@ -55,7 +55,8 @@ class RecoveryCodeForm(forms.Form):
 def _next_url(request) -> str:
     """The page the person was going to, if it is on this site; otherwise their home page."""
     candidate = request.POST.get("next") or request.GET.get("next") or ""
-    if candidate and url_has_allowed_host_and_scheme(
+    # Only a path on this site: redirect() would take anything else for a view name.
+    if candidate.startswith("/") and url_has_allowed_host_and_scheme(
         candidate, allowed_hosts={request.get_host()}, require_https=request.is_secure()
     ):
         return candidate

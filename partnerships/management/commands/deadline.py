@@ -27,6 +27,8 @@ def parse_start(text: str) -> datetime:
         moment = datetime.fromisoformat(text)
     except ValueError as exc:
         raise BadInput(f"--from {text!r} is not a date and time like 2026-12-23T10:00") from exc
+    if not 2000 <= moment.year <= 2100:
+        raise BadInput(f"--from {text!r} must be between the years 2000 and 2100")
     return moment if moment.tzinfo else moment.replace(tzinfo=LONDON)
 
 
