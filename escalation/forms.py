@@ -440,7 +440,8 @@ class ReviewForm(forms.Form):
     def __init__(self, *args, people_qs, **kwargs):
         super().__init__(*args, **kwargs)
         for name in ("chair", "members"):
-            self.fields[name].queryset = people_qs
+            # Panel members sit for an agency; the chair may hold a partnership role.
+            self.fields[name].queryset = people_qs if name == "chair" else people_qs.filter(agency__isnull=False)
             self.fields[name].label_from_instance = lambda m: (
                 f"{m.user.get_full_name() or m.user.username}, {m.get_role_display()}"
                 + (f", {m.agency.name}" if m.agency else f", {m.partnership.name}")

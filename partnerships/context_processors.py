@@ -24,6 +24,8 @@ def navigation_for(user) -> list[tuple[str, str]]:
         items.append(("Export records", reverse("exports:index")))
     if roles & {Role.BUSINESS_MANAGER, Role.CHAIR}:
         items.append(("Deadline calculator", reverse("partnerships:deadline-calculator")))
+    if Role.BUSINESS_MANAGER in roles:
+        items.append(("Retention review", reverse("retention:due")))
     if user.is_staff:
         items.append(("Administration", reverse("admin:index")))
     return items
