@@ -107,27 +107,46 @@ def _transition_allowed(escalation, user, name):
     return has_transition_perm(getattr(escalation, name), user)
 
 
-def acknowledge(request, public_id):
+def _confirmed_transition(request, public_id, name, service, *, success, title, body, button):
+    """A transition with nothing to fill in: a confirmation page, then one POST."""
     escalation = visible_escalation_or_404(request, public_id)
-    require(_transition_allowed(escalation, request.user, "acknowledge"))
+    require(_transition_allowed(escalation, request.user, name))
     if request.method == "POST":
         if not page_is_stale(request, escalation):
             _run(
                 request,
                 escalation,
-                lambda: services.escalation_acknowledge(escalation=escalation, acting_user=request.user),
-                f"You acknowledged {escalation.reference}.",
+                lambda: service(escalation=escalation, acting_user=request.user),
+                success.format(reference=escalation.reference),
             )
         return back_to(escalation)
-    return render(
+    context = {"escalation": escalation, "title": title, "body": body, "button": button}
+    return render(request, "escalation/confirm.html", context)
+
+
+def acknowledge(request, public_id):
+    return _confirmed_transition(
         request,
-        "escalation/confirm.html",
-        {
-            "escalation": escalation,
-            "title": "Acknowledge this escalation",
-            "body": "You confirm it has reached you and that you will work with the other agency to resolve it.",
-            "button": "Acknowledge",
-        },
+        public_id,
+        "acknowledge",
+        services.escalation_acknowledge,
+        success="You acknowledged {reference}.",
+        title="Acknowledge this escalation",
+        body="You confirm it has reached you and that you will work with the other agency to resolve it.",
+        button="Acknowledge",
+    )
+
+
+def close(request, public_id):
+    return _confirmed_transition(
+        request,
+        public_id,
+        "close",
+        services.escalation_close,
+        success="{reference} is closed.",
+        title="Close this escalation",
+        body="Close it once the agreed actions are under way. Its record stays on each child's file.",
+        button="Close escalation",
     )
 
 
@@ -204,30 +223,6 @@ def withdraw(request, public_id):
         form,
         "Withdraw this disagreement",
         "Withdrawing closes it at its current stage. This cannot be undone.",
-    )
-
-
-def close(request, public_id):
-    escalation = visible_escalation_or_404(request, public_id)
-    require(_transition_allowed(escalation, request.user, "close"))
-    if request.method == "POST":
-        if not page_is_stale(request, escalation):
-            _run(
-                request,
-                escalation,
-                lambda: services.escalation_close(escalation=escalation, acting_user=request.user),
-                f"{escalation.reference} is closed.",
-            )
-        return back_to(escalation)
-    return render(
-        request,
-        "escalation/confirm.html",
-        {
-            "escalation": escalation,
-            "title": "Close this escalation",
-            "body": "Close it once the agreed actions are under way. Its record stays on each child's file.",
-            "button": "Close escalation",
-        },
     )
 
 
