@@ -82,7 +82,8 @@ class Escalation(ConcurrentTransitionMixin, FSMModelMixin, models.Model):
 
     @staticmethod
     def new_reference() -> str:
-        return "ESC-" + uuid.uuid4().hex[:8].upper()
+        # 12 hex digits: a clash needs ~16 million escalations for even odds (8 had ~65,000).
+        return "ESC-" + uuid.uuid4().hex[:12].upper()
 
     @property
     def is_open(self) -> bool:

@@ -21,6 +21,7 @@ def navigation_for(user) -> list[tuple[str, str]]:
     if roles & {Role.BUSINESS_MANAGER, Role.CHAIR, Role.PANEL_MEMBER}:
         items.append(("Partnership stage", reverse("escalation:partnership-list")))
     if roles & {Role.BUSINESS_MANAGER, Role.CHAIR, Role.AUDITOR}:
+        items.append(("Dashboard", reverse("dashboard:index")))
         items.append(("Export records", reverse("exports:index")))
     if roles & {Role.BUSINESS_MANAGER, Role.CHAIR}:
         items.append(("Deadline calculator", reverse("partnerships:deadline-calculator")))

@@ -89,7 +89,7 @@ def _member(user, partnership, role, agency=None, job_title=""):
 
 
 @transaction.atomic
-def load_demo() -> list[DemoUser]:
+def load_demo(*, with_history: bool = True) -> list[DemoUser]:
     people: list[DemoUser] = []
     index = 0
     for slug, name in PARTNERSHIPS.items():
@@ -137,4 +137,9 @@ def load_demo() -> list[DemoUser]:
     if not User.objects.filter(username="admin").exists():
         User.objects.create_superuser("admin", "admin@example.org", DEMO_PASSWORD)
     people.append(DemoUser("admin", "Administrator", "Administrator", "All partnerships"))
+    # A year of back-dated escalations, so the dashboard has something to show (idempotent).
+    if with_history:
+        from partnerships.demo_history import load_demo_history  # imports this module: local import
+
+        load_demo_history()
     return people
