@@ -1,13 +1,14 @@
 """Benchmark: peak memory and time of streamed exports of many escalations.
 
-Skipped unless EXPORT_BENCH_DATABASE_URL names a scratch PostgreSQL database whose name
+Not part of `make test` (a benchmark, not a test): run it by hand when
+EXPORT_BENCH_DATABASE_URL names a scratch PostgreSQL database whose name
 contains "bench", filled by the watcher benchmark:
 
     createdb -h 127.0.0.1 -U postgres bench_exports
     export URL=postgres://postgres@127.0.0.1:5432/bench_exports
     DEBUG=1 DATABASE_URL=$URL .venv/bin/python manage.py migrate
     DEBUG=1 DATABASE_URL=$URL .venv/bin/python manage.py bench_watcher --count 100000 --runs 1
-    EXPORT_BENCH_DATABASE_URL=$URL DEBUG=1 .venv/bin/python -m pytest -q -s tests/integration/test_exports_bench.py
+    EXPORT_BENCH_DATABASE_URL=$URL DEBUG=1 .venv/bin/python -m pytest -q -s tests/bench/exports_memory.py
     dropdb -h 127.0.0.1 -U postgres bench_exports
 
 Each measurement runs in its own process (this file run as a script), with DEBUG off so
