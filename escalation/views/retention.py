@@ -116,59 +116,55 @@ def _run(request, form, call, success) -> bool:
     return True
 
 
-def hold(request, public_id):
+def _hold_decision(request, public_id, *, service, problems_for, form_kwargs, success, title, intro):
+    """Placing and releasing a legal hold: a reason, then one service call."""
     escalation = _escalation(request, public_id)
-    form = ReasonForm(
-        request.POST or None,
-        button="Place legal hold",
-        help_text="For example the litigation, inquiry or request that needs the record kept",
-    )
-    problems = []
-    if escalation.disposed_at is not None:
-        problems.append(f"{escalation.reference} has already been disposed of.")
-    elif escalation.legal_hold:
-        problems.append(f"{escalation.reference} is already on legal hold.")
+    form = ReasonForm(request.POST or None, **form_kwargs)
     if request.method == "POST" and form.is_valid():
         if _run(
             request,
             form,
-            lambda: retention.retention_hold(
-                escalation=escalation, acting_user=request.user, reason=form.cleaned_data["reason"]
-            ),
-            f"{escalation.reference} is on legal hold. It cannot be disposed of until the hold is released.",
+            lambda: service(escalation=escalation, acting_user=request.user, reason=form.cleaned_data["reason"]),
+            success.format(reference=escalation.reference),
         ):
             return redirect("retention:due")
-    return _decision_page(
+    return _decision_page(request, escalation, form, title=title, intro=intro, problems=problems_for(escalation))
+
+
+def _hold_problems(escalation) -> list[str]:
+    if escalation.disposed_at is not None:
+        return [f"{escalation.reference} has already been disposed of."]
+    if escalation.legal_hold:
+        return [f"{escalation.reference} is already on legal hold."]
+    return []
+
+
+def hold(request, public_id):
+    return _hold_decision(
         request,
-        escalation,
-        form,
+        public_id,
+        service=retention.retention_hold,
+        problems_for=_hold_problems,
+        form_kwargs={
+            "button": "Place legal hold",
+            "help_text": "For example the litigation, inquiry or request that needs the record kept",
+        },
+        success="{reference} is on legal hold. It cannot be disposed of until the hold is released.",
         title="Place a legal hold",
         intro="A legal hold keeps the whole record, whatever its retention date, until you release it.",
-        problems=problems,
     )
 
 
 def release(request, public_id):
-    escalation = _escalation(request, public_id)
-    form = ReasonForm(request.POST or None, button="Release legal hold")
-    problems = [] if escalation.legal_hold else [f"{escalation.reference} is not on legal hold."]
-    if request.method == "POST" and form.is_valid():
-        if _run(
-            request,
-            form,
-            lambda: retention.retention_release(
-                escalation=escalation, acting_user=request.user, reason=form.cleaned_data["reason"]
-            ),
-            f"The legal hold on {escalation.reference} is released.",
-        ):
-            return redirect("retention:due")
-    return _decision_page(
+    return _hold_decision(
         request,
-        escalation,
-        form,
+        public_id,
+        service=retention.retention_release,
+        problems_for=lambda e: [] if e.legal_hold else [f"{e.reference} is not on legal hold."],
+        form_kwargs={"button": "Release legal hold"},
+        success="The legal hold on {reference} is released.",
         title="Release the legal hold",
         intro="Once released, the record is kept or falls due for review as its dates say.",
-        problems=problems,
     )
 
 
