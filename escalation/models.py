@@ -90,15 +90,47 @@ class Escalation(ConcurrentTransitionMixin, FSMModelMixin, models.Model):
         return self.state in (State.RAISED, State.IN_DISCUSSION)
 
     def current_occurrence(self) -> StageOccurrence | None:
-        return self.occurrences.filter(closed_at__isnull=True).select_related("policy_stage").first()
+        """The open stage. Remembered until the state or stage moves: the permission and
+        condition checks behind one page ask for it many times."""
+        key = (self.state, self.stage_number)
+        memo = self.__dict__.get("_current_occurrence")
+        if memo is None or memo[0] != key:
+            found = self.occurrences.filter(closed_at__isnull=True).select_related("policy_stage").first()
+            memo = self.__dict__["_current_occurrence"] = (key, found)
+        return memo[1]
+
+    def resolution_or_none(self):
+        """The resolution record. Only resolving writes one, so only a resolved (or since
+        closed) escalation is worth the query."""
+        if self.state not in (State.RESOLVED, State.CLOSED):
+            return None
+        return getattr(self, "resolution", None)
+
+    def stage_history(self) -> list[StageOccurrence]:
+        """Every stage so far, in order, in one query that also answers current_occurrence()."""
+        found = list(self.occurrences.select_related("policy_stage", "acknowledged_by").order_by("number"))
+        current = next((o for o in reversed(found) if o.closed_at is None), None)
+        self.__dict__["_current_occurrence"] = ((self.state, self.stage_number), current)
+        return found
 
     def policy_stage(self, number: int | None = None):
-        return self.policy.stages.get(number=number or self.stage_number)
+        """The policy's stage (the current one by default); DoesNotExist past the last."""
+        found = self.policy.stages_by_number().get(number or self.stage_number)
+        if found is None:
+            raise self.policy.stages.model.DoesNotExist(f"{self.policy} has no stage {number or self.stage_number}")
+        return found
+
+    def next_policy_stage(self):
+        return self.policy.stages_by_number().get(self.stage_number + 1)
+
+    @property
+    def stage_count(self) -> int:
+        return len(self.policy.stages_by_number())
 
     # --- conditions: side-effect free, read the policy ---------------------------------
 
     def has_next_stage(self) -> bool:
-        return self.policy.stages.filter(number=self.stage_number + 1).exists()
+        return self.next_policy_stage() is not None
 
     def acknowledged_or_not_required(self) -> bool:
         occurrence = self.current_occurrence()

@@ -16,12 +16,7 @@ OVERSIGHT_ROLES = {Role.BUSINESS_MANAGER, Role.CHAIR, Role.AUDITOR}
 
 
 def _stage(escalation):
-    # Cached per instance: permissions are asked several times while a page is built.
-    cache = getattr(escalation, "_stage_cache", None)
-    if cache is None or cache.number != escalation.stage_number:
-        cache = escalation.policy.stages.get(number=escalation.stage_number)
-        escalation._stage_cache = cache
-    return cache
+    return escalation.policy_stage()
 
 
 def _holds(user, agency_id, tier) -> bool:

@@ -177,6 +177,15 @@ class Policy(models.Model):
     def stage(self, number: int) -> PolicyStage:
         return self.stages.get(number=number)
 
+    def stages_by_number(self) -> dict[int, PolicyStage]:
+        """{number: stage}, read once per Policy instance: building one escalation page asks
+        about the current and next stage a dozen times (permissions, conditions, template)."""
+        memo = self.__dict__.get("_stages_by_number")
+        if memo is None:
+            memo = {stage.number: stage for stage in self.stages.order_by("number")}
+            self.__dict__["_stages_by_number"] = memo
+        return memo
+
     @property
     def stage_count(self) -> int:
         return self.stages.count()

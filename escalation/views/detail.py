@@ -37,7 +37,7 @@ TRANSITION_BUTTONS = {
 def timeline(escalation):
     """The escalation's entries once each (every child's file holds its own copy)."""
     seen, entries = set(), []
-    for entry in escalation.record_entries.select_related("author").order_by("at", "id"):
+    for entry in escalation.record_entries.only("escalation_id", "kind", "summary", "at").order_by("at", "id"):
         key = (entry.kind, entry.summary, entry.at.replace(microsecond=0))
         if key not in seen:
             seen.add(key)
@@ -54,14 +54,17 @@ def available_actions(escalation, user) -> list[tuple[str, str]]:
 def detail(request, public_id):
     escalation = visible_escalation_or_404(request, public_id)
     log_access(request, AccessAction.VIEW_ESCALATION, escalation, escalation.reference)
+    occurrences = escalation.stage_history()
     occurrence = escalation.current_occurrence()
     stage = occurrence.policy_stage if occurrence else None
     roles = partnership_roles(request.user, escalation.partnership_id)
+    # Only the partnership stage can have a review (saves a query on every other page).
+    review = getattr(occurrence, "review", None) if stage and stage.is_partnership_stage else None
     context = {
         "escalation": escalation,
         "occurrence": occurrence,
         "stage": stage,
-        "occurrences": escalation.occurrences.select_related("policy_stage", "acknowledged_by"),
+        "occurrences": occurrences,
         "children": escalation.children.all(),
         "timeline": timeline(escalation),
         "discussions": Discussion.objects.filter(occurrence__escalation=escalation)
@@ -77,9 +80,10 @@ def detail(request, public_id):
             and roles & {Role.BUSINESS_MANAGER, Role.CHAIR}
             and not hasattr(occurrence, "review")
         ),
-        "review": getattr(occurrence, "review", None) if occurrence else None,
+        "review": review,
+        "panel": list(review.members.select_related("user", "agency")) if review else [],
         "overdue": bool(occurrence and occurrence.due_at < timezone.now()),
-        "resolution": getattr(escalation, "resolution", None),
+        "resolution": escalation.resolution_or_none(),
     }
     return render(request, "escalation/detail.html", context)
 
@@ -154,7 +158,7 @@ def escalate(request, public_id):
     escalation = visible_escalation_or_404(request, public_id)
     require(_transition_allowed(escalation, request.user, "escalate"))
     occurrence = escalation.current_occurrence()
-    next_stage = escalation.policy.stages.filter(number=escalation.stage_number + 1).first()
+    next_stage = escalation.next_policy_stage()
     require(next_stage is not None)
     overdue = occurrence.due_at < timezone.now()
     form = EscalateForm(

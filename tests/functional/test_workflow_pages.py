@@ -1,6 +1,8 @@
 """The workflow in pages, through the Django test client: what each person sees and may do."""
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils.html import escape
 
@@ -215,3 +217,34 @@ def test_the_list_shows_who_holds_each_stage_and_the_working_days_left(client, c
         client.force_login(cast.practitioner)  # the old session expired after 30 idle minutes
         page = client.get(reverse("escalation:list")).content.decode()
     assert "Overdue by 2 working days" in page
+
+
+def _page_queries(client, escalation) -> int:
+    with CaptureQueriesContext(connection) as captured:
+        assert client.get(reverse("escalation:detail", args=[escalation.public_id])).status_code == 200
+    return len(captured)
+
+
+def test_the_escalation_page_runs_the_same_number_of_queries_however_long_its_history(client, cast):
+    """One stage, one child and nothing recorded, against three stages, two children,
+    discussions with actions and a long timeline: the page's queries do not grow with the case."""
+    short = raise_one(cast, children=[cast.child])
+    long = raise_one(cast)
+    for step, at in enumerate((london(2026, 12, 23, 11, 0), london(2026, 12, 24, 10, 0)), start=1):
+        services.discussion_record(
+            escalation=Escalation.objects.get(pk=long.pk),
+            acting_user=cast.practitioner,
+            held_at=at,
+            method="phone",
+            participants="Both practitioners",
+            outcome=f"Not agreed at stage {step}",
+            actions=[{"description": f"Action {step}", "owner_name": "Team manager", "due_on": at.date()}],
+        )
+        services.escalation_escalate(
+            escalation=Escalation.objects.get(pk=long.pk), acting_user=cast.practitioner, evidence="Calls.", at=at
+        )
+    long = Escalation.objects.get(pk=long.pk)
+    assert long.stage_number == 3 and long.actions.count() == 2 and long.children.count() == 2
+    client.force_login(cast.practitioner)
+    client.get(reverse("escalation:detail", args=[short.public_id]))  # the first request after signing in does more
+    assert _page_queries(client, long) == _page_queries(client, short)
