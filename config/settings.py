@@ -7,6 +7,7 @@ real Celery worker and beat.
 
 import os
 from pathlib import Path
+from urllib.parse import urlsplit, urlunsplit
 
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
@@ -219,6 +220,25 @@ DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", "escalations@localhost")
 REDIS_URL = env("REDIS_URL")
 CELERY_BROKER_URL = REDIS_URL or "memory://"
 CELERY_RESULT_BACKEND = None
+
+# The cache holds only the dashboard's figures (escalation/figures_cache.py). With Redis it is
+# shared by every process, on a Redis database of its own (CACHE_URL, or REDIS_URL's server,
+# database 1) so clearing it never touches the task queue; otherwise each process has its own.
+CACHE_URL = env("CACHE_URL") or (urlunsplit(urlsplit(REDIS_URL)._replace(path="/1")) if REDIS_URL else "")
+CACHES = {
+    "default": (
+        {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": CACHE_URL,
+            "KEY_PREFIX": "escalations",
+            "OPTIONS": {"socket_connect_timeout": 1, "socket_timeout": 1},
+        }
+        if CACHE_URL
+        else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "escalations"}
+    )
+}
+# How long the dashboard's figures may be reused; any change to an escalation renews them at once.
+DASHBOARD_CACHE_SECONDS = env_int("DASHBOARD_CACHE_SECONDS", 300)
 CELERY_TASK_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_TIMEZONE = TIME_ZONE

@@ -13,6 +13,7 @@ from django.utils import timezone
 from django_fsm import ConcurrentTransition, can_proceed, has_transition_perm
 
 from cases.models import RecordEntry, RecordEntryKind
+from escalation.figures_cache import figures_changed
 from escalation.models import (
     Action,
     Discussion,
@@ -56,7 +57,11 @@ def _person(user) -> str:
 
 
 def record_on_files(escalation: Escalation, kind: RecordEntryKind, summary: str, *, author=None) -> None:
-    """One entry per child named in the escalation (siblings each keep a whole file)."""
+    """One entry per child named in the escalation (siblings each keep a whole file).
+
+    Every change to an escalation is recorded here, so this is also where the partnership's
+    cached dashboard figures are marked stale."""
+    figures_changed(escalation.partnership_id)
     RecordEntry.objects.bulk_create(
         [
             RecordEntry(child=child, escalation=escalation, kind=kind, summary=summary, author=author)
@@ -261,7 +266,7 @@ def escalation_escalate(
     """Move to the next stage. Where the policy asks, evidence of this stage's efforts first."""
     at = _now(at)
     _ensure_allowed(escalation, "escalate", acting_user)
-    next_stage = escalation.policy.stages.filter(number=escalation.stage_number + 1).first()
+    next_stage = escalation.next_policy_stage()
     if next_stage is not None and next_stage.evidence_of_previous_stage_required and not evidence.strip():
         raise EscalationError(
             "Describe what was done to resolve the disagreement at this stage: the policy asks for this "

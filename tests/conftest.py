@@ -140,3 +140,13 @@ def client(client):
     client.force_login = force_login
     client.force_login_without_second_step = force_login_without_second_step
     return client
+
+
+@pytest.fixture(autouse=True)
+def empty_cache():
+    # The cache keeps dashboard figures by partnership id; ids are reused between tests on SQLite.
+    from django.core.cache import cache
+
+    cache.clear()
+    yield
+    cache.clear()

@@ -22,12 +22,13 @@ from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 
 from cases.audit import client_ip
 from cases.models import AccessAction, AccessLog
-from escalation import audit_sample, dashboard
+from escalation import audit_sample, dashboard, figures_cache
 from escalation.forms import DATE_FORMATS
 from escalation.models import AuditCheck, AuditResult, AuditSample
 from escalation.services import EscalationError
@@ -172,15 +173,22 @@ def dashboard_page(request):
     form, scope, agencies, stages = _filters(request, partnership, partnerships)
     if len(partnerships) > 1:
         scope = replace(scope, partnership_in_links=True)
-    figures = dashboard.build_dashboard(scope, agencies=agencies, stages=stages)
+    filters = scope.describe(stages=stages)
+
+    def figures_html() -> str:
+        # Kept rendered: drawing hundreds of linked table cells costs more than reading them back.
+        figures = dashboard.build_dashboard(scope, agencies=agencies, stages=stages)
+        context = {"dashboard": figures, "filters": filters, "refresh_minutes": figures_cache.refresh_minutes()}
+        return render_to_string("dashboard/_figures.html", context)
+
     return render(
         request,
         "dashboard/index.html",
         {
             "partnership": partnership,
             "form": form,
-            "dashboard": figures,
-            "filters": scope.describe(stages=stages),
+            "figures_html": figures_cache.cached_figures(partnership.pk, scope.params(), figures_html),
+            "filters": filters,
             "clear_query": _clear_query(partnership, partnerships),
             "may_sample": audit_sample.may_sample(request.user, partnership),
         },

@@ -165,8 +165,8 @@ def machine() -> dict:
 
 
 class Server:
-    def __init__(self, database: str, workers: int):
-        self.database, self.workers = database, workers
+    def __init__(self, database: str, workers: int, settings: dict | None = None):
+        self.database, self.workers, self.settings = database, workers, settings or {}
 
     def __enter__(self):
         cmd = [
@@ -179,7 +179,8 @@ class Server:
             "--backlog", "256",
         ]  # fmt: skip
         self.log = open(WORK / "gunicorn.log", "a")
-        self.process = subprocess.Popen(cmd, cwd=ROOT, env=base_env(self.database), stdout=self.log, stderr=self.log)
+        env = base_env(self.database) | {k: str(v) for k, v in self.settings.items()}
+        self.process = subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=self.log, stderr=self.log)
         deadline = time.time() + 60
         while time.time() < deadline:
             if self.process.poll() is not None:
@@ -247,7 +248,19 @@ def wrk(path: str, cookies: list[str], connections: int, duration: int) -> dict:
 def load_test(targets: dict) -> dict:
     results = {}
     pages = [p for p in targets["pages"] if p["status"] == 200]
-    with Server(DATABASES["main"], WORKERS):
+    # One server as configured, and one more for each page measured with settings of its own
+    # (the dashboard with its cache off).
+    groups: dict[str, list] = {}
+    for page in pages:
+        groups.setdefault(json.dumps(page.get("settings") or {}, sort_keys=True), []).append(page)
+    for settings, group in groups.items():
+        results.update(load_group(targets, group, json.loads(settings)))
+    return results
+
+
+def load_group(targets: dict, pages: list, settings: dict) -> dict:
+    results = {}
+    with Server(DATABASES["main"], WORKERS, settings):
         for page in pages:
             cookies = targets["cookies"][page["user"]] if page["user"] else []
             status, _, _ = request("GET", page["path"], cookies[0] if cookies else "")

@@ -1,0 +1,90 @@
+"""The dashboard's figures, worked out once and shared for a few minutes.
+
+Working them out is a handful of aggregate queries over every escalation of one partnership
+(about a third of a second of database work at 10,000 escalations a partnership) and drawing
+hundreds of linked table cells, and every business manager, chair and auditor of the
+partnership asks the same question. So the figures part of the page, rendered, is kept in the
+cache for `DASHBOARD_CACHE_SECONDS` (default 300; 0 turns this off), keyed by partnership and
+filters, and the page says when the figures were worked out.
+
+A change to any of the partnership's escalations makes them stale at once, not after five
+minutes: every change goes through `services.record_on_files` (the entry on each child's
+file), which calls `figures_changed`. That moves the partnership's *generation*, a token in
+every key, so the next request builds afresh. The token is moved twice: straight away, and
+again when the transaction commits, because a request in between could have built and kept
+figures that do not see the uncommitted change.
+
+With `REDIS_URL` set the cache is Redis (settings), shared by every web process and the
+watcher's worker; without it each process keeps its own copy, and a change made in another
+process shows within `DASHBOARD_CACHE_SECONDS`. The cache is an accelerator only: if it fails,
+the figures are built as if it were empty, and a change is never refused because of it.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import uuid
+from collections.abc import Callable
+from urllib.parse import urlencode
+
+from django.conf import settings
+from django.core.cache import cache
+from django.db import transaction
+
+logger = logging.getLogger(__name__)
+DEFAULT_SECONDS = 300
+
+
+def _seconds() -> int:
+    return getattr(settings, "DASHBOARD_CACHE_SECONDS", DEFAULT_SECONDS)
+
+
+def refresh_minutes() -> int:
+    """How old the figures on the page can be, in whole minutes (0: built for every request)."""
+    return -(-max(_seconds(), 0) // 60)
+
+
+def _generation_key(partnership_id: int) -> str:
+    return f"dashboard-generation:{partnership_id}"
+
+
+def _bump(partnership_id: int) -> None:
+    try:
+        cache.set(_generation_key(partnership_id), uuid.uuid4().hex, timeout=None)
+    except Exception:  # the cache is an accelerator: never let it refuse a change
+        logger.warning("Could not mark the dashboard figures of partnership %s as stale", partnership_id, exc_info=True)
+
+
+def figures_changed(partnership_id: int) -> None:
+    """Something about one of this partnership's escalations changed: stop serving old figures."""
+    _bump(partnership_id)
+    transaction.on_commit(lambda: _bump(partnership_id))
+
+
+def figures_key(partnership_id: int, generation: str, params: dict) -> str:
+    filters = urlencode(sorted(params.items()))
+    return f"dashboard:{partnership_id}:{generation}:{hashlib.sha256(filters.encode()).hexdigest()[:32]}"
+
+
+def cached_figures(partnership_id: int, params: dict, build: Callable[[], object]):
+    """The figures for this partnership and these filters: from the cache if they are there and
+    nothing has changed since, otherwise built now (and kept)."""
+    seconds = _seconds()
+    if seconds <= 0:
+        return build()
+    try:
+        generation = cache.get_or_set(_generation_key(partnership_id), uuid.uuid4().hex, timeout=None)
+        key = figures_key(partnership_id, generation, params)
+        found = cache.get(key)
+    except Exception:
+        logger.warning("Dashboard cache unavailable; building the figures", exc_info=True)
+        return build()
+    if found is not None:
+        return found
+    figures = build()
+    try:
+        cache.set(key, figures, timeout=seconds)
+    except Exception:
+        logger.warning("Could not keep the dashboard figures", exc_info=True)
+    return figures
