@@ -1,30 +1,40 @@
 """Lists: my escalations, a manager's inbox, the partnership stage list."""
 
 from django.core.exceptions import PermissionDenied
-from django.core.paginator import Paginator
 from django.db.models import Q
 from django.shortcuts import render
 from django.utils import timezone
 
+from escalation import keyset
+from escalation.keyset import Key, newest_first
 from escalation.selectors import escalations_visible_to
 from escalation.states import OPEN_STATES, State
 from partnerships.choices import ROLE_TIER, TIER_ORDER, Role, Tier
 from partnerships.selectors import memberships_of, tier_rank
 
 SORTS = {
-    "deadline": ("current_due_at", "Deadline"),
-    "raised": ("-raised_at", "Newest first"),
-    "stage": ("-stage_number", "Stage"),
-    "urgency": ("urgency", "Urgency"),
+    "deadline": (newest_first(Key("current_due_at", nullable=True)), "Deadline"),
+    "raised": (newest_first(), "Newest first"),
+    "stage": (newest_first(Key("stage_number", descending=True)), "Stage"),
+    "urgency": (newest_first(Key("urgency")), "Urgency"),
 }
+BY_DEADLINE = SORTS["deadline"][0]
 
 
 def _base(user):
     return escalations_visible_to(user).select_related("raising_agency", "receiving_agency", "partnership")
 
 
-def _page(request, queryset):
-    return Paginator(queryset, 25).get_page(request.GET.get("page"))
+def _page(request, queryset, keys=BY_DEADLINE):
+    return keyset.paginate(queryset, keys, after=request.GET.get("after", ""), before=request.GET.get("before", ""))
+
+
+def page_query(request) -> str:
+    """The list's own query (status, sort) for the next/previous links, without the position."""
+    query = request.GET.copy()
+    for name in ("after", "before", "page"):
+        query.pop(name, None)
+    return query.urlencode()
 
 
 def holders(escalation) -> str:
@@ -55,18 +65,23 @@ def _with_days_left(page):
 
 def escalation_list(request):
     sort = request.GET.get("sort", "deadline")
-    order, _ = SORTS.get(sort, SORTS["deadline"])
+    keys, _ = SORTS.get(sort, SORTS["deadline"])
     status = request.GET.get("status", "open")
     queryset = _base(request.user)
     if status == "open":
         queryset = queryset.filter(state__in=OPEN_STATES)
     elif status == "mine":
         queryset = queryset.filter(raised_by=request.user)
-    queryset = queryset.order_by(order, "-raised_at")
     return render(
         request,
         "escalation/list.html",
-        {"page": _with_days_left(_page(request, queryset)), "sort": sort, "sorts": SORTS, "status": status},
+        {
+            "page": _with_days_left(_page(request, queryset, keys)),
+            "page_query": page_query(request),
+            "sort": sort,
+            "sorts": SORTS,
+            "status": status,
+        },
     )
 
 
@@ -80,11 +95,14 @@ def inbox(request):
         q |= Q(raising_agency_id=m.agency_id, raising_tier_reached=rank)
         q |= Q(receiving_agency_id=m.agency_id, receiving_tier_reached=rank)
     queryset = _base(request.user).filter(q, state__in=OPEN_STATES).exclude(raised_by=request.user)
-    queryset = queryset.order_by("current_due_at")
     return render(
         request,
         "escalation/inbox.html",
-        {"page": _with_days_left(_page(request, queryset)), "awaiting": State.RAISED},
+        {
+            "page": _with_days_left(_page(request, queryset)),
+            "page_query": page_query(request),
+            "awaiting": State.RAISED,
+        },
     )
 
 
@@ -101,6 +119,9 @@ def partnership_stage_list(request):
         _base(request.user)
         .filter(partnership_id__in=partnership_ids, raising_tier_reached=tier_rank("partnership"))
         .filter(state__in=OPEN_STATES)
-        .order_by("current_due_at")
     )
-    return render(request, "escalation/partnership_list.html", {"page": _with_days_left(_page(request, queryset))})
+    return render(
+        request,
+        "escalation/partnership_list.html",
+        {"page": _with_days_left(_page(request, queryset)), "page_query": page_query(request)},
+    )

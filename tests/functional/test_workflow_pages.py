@@ -1,5 +1,8 @@
 """The workflow in pages, through the Django test client: what each person sees and may do."""
 
+import html
+import re
+
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
@@ -248,3 +251,29 @@ def test_the_escalation_page_runs_the_same_number_of_queries_however_long_its_hi
     client.force_login(cast.practitioner)
     client.get(reverse("escalation:detail", args=[short.public_id]))  # the first request after signing in does more
     assert _page_queries(client, long) == _page_queries(client, short)
+
+
+def test_the_next_page_of_a_list_keeps_its_filter_and_order_and_goes_back(client, cast):
+    made = [raise_one(cast, at=london(2026, 12, 1 + n, 10, 0), children=[cast.child]) for n in range(27)]
+    client.force_login(cast.practitioner)
+    first = client.get(reverse("escalation:list"), {"status": "all", "sort": "raised"}).content.decode()
+    assert "Showing 25 of 27 escalations" in first
+    assert made[-1].reference in first and made[1].reference not in first  # newest first
+    assert 'rel="prev"' not in first
+    link = re.search(r'href="\?([^"]*after=[^"]*)" rel="next"', first).group(1)
+    assert link.startswith("status=all&amp;sort=raised&amp;after=")
+    second = client.get("/escalations/?" + html.unescape(link)).content.decode()
+    assert "Showing 2 of 27 escalations" in second
+    assert made[0].reference in second and made[1].reference in second and made[2].reference not in second
+    back = re.search(r'href="\?([^"]*before=[^"]*)" rel="prev"', second).group(1)
+    again = client.get("/escalations/?" + html.unescape(back)).content.decode()
+    assert again.count('class="govuk-link" href="/escalations/') == first.count('class="govuk-link" href="/escalations/')
+    assert made[-1].reference in again and made[2].reference in again
+
+
+def test_a_made_up_position_in_a_list_shows_the_first_page(client, cast):
+    raise_one(cast)
+    client.force_login(cast.practitioner)
+    response = client.get(reverse("escalation:list"), {"after": "not-a-cursor", "before": "x"})
+    assert response.status_code == 200
+    assert "Showing 1 of 1 escalation" in response.content.decode()
