@@ -28,7 +28,7 @@ from django.utils import timezone
 
 from cases.audit import client_ip
 from cases.models import AccessAction, AccessLog
-from escalation import audit_sample, dashboard, figures_cache
+from escalation import audit_sample, dashboard, figures, figures_cache, learning_report
 from escalation.forms import DATE_FORMATS
 from escalation.models import AuditCheck, AuditResult, AuditSample
 from escalation.services import EscalationError
@@ -55,7 +55,7 @@ def _partnership(request, roles=dashboard.OVERSIGHT_ROLES):
 
 
 def _stages(partnership) -> dict:
-    return dashboard.policy_stages(partnership)
+    return figures.policy_stages(partnership)
 
 
 # --- the filter form -------------------------------------------------------------------------------
@@ -85,7 +85,7 @@ class DashboardFilterForm(forms.Form):
         self.partnership_obj = partnership
         self.agencies = {str(a.public_id): a for a in agencies}
         self.fields["agency"].choices = [("", "Any agency")] + [(key, a.name) for key, a in self.agencies.items()]
-        self.fields["stage"].choices = [("", "Any stage")] + [(n, dashboard.stage_name(n, stages)) for n in stages]
+        self.fields["stage"].choices = [("", "Any stage")] + [(n, figures.stage_name(n, stages)) for n in stages]
         many = len(partnerships) > 1
         if many:
             self.fields["partnership"].choices = [(p.slug, p.name) for p in partnerships]
@@ -125,12 +125,12 @@ class DashboardFilterForm(forms.Form):
             self.add_error("agency", "Choose an agency from the list")
         return data
 
-    def scope(self) -> dashboard.Scope:
+    def scope(self) -> figures.Scope:
         """The filters the person chose; only the partnership if the form has errors."""
         if not self.is_bound or not self.is_valid():
-            return dashboard.Scope(self.partnership_obj)
+            return figures.Scope(self.partnership_obj)
         data = self.cleaned_data
-        return dashboard.Scope(
+        return figures.Scope(
             self.partnership_obj,
             raised_from=data.get("raised_from"),
             raised_to=data.get("raised_to"),
@@ -203,13 +203,13 @@ def _int(value) -> int | None:
     return number if 0 < number < 100 else None
 
 
-def _drill(request, agencies_by_key: dict) -> dashboard.Drill:
+def _drill(request, agencies_by_key: dict) -> figures.Drill:
     """What a dashboard number counts, from its link. Anything unrecognised is ignored."""
     get = request.GET
     party = agencies_by_key.get(get.get("party", ""))
     pair = [agencies_by_key.get(key) for key in get.get("pair", "").split(",")]
-    return dashboard.Drill(
-        status=get.get("status", "") if get.get("status") in dashboard.STATUSES else "",
+    return figures.Drill(
+        status=get.get("status", "") if get.get("status") in figures.STATUSES else "",
         missed_stage=_int(get.get("missed_stage")),
         met_stage=_int(get.get("met_stage")),
         resolved_stage=_int(get.get("resolved_stage")),
@@ -227,7 +227,7 @@ def drill_list(request):
         raise Http404("No such list")  # the dashboard only links to valid filters
     drill = _drill(request, {str(a.public_id): a for a in agencies.values()})
     queryset = (
-        dashboard.drill_queryset(scope, drill)
+        figures.drill_queryset(scope, drill)
         .select_related("raising_agency", "receiving_agency")
         .order_by("-raised_at", "-pk")
     )
@@ -265,11 +265,11 @@ def _with_days_left(page, partnership):
 
 
 def _quarter(request, partnership):
-    quarters = dashboard.report_quarters(partnership, timezone.localdate())
+    quarters = learning_report.report_quarters(partnership, timezone.localdate())
     wanted = request.GET.get("quarter")
     if wanted is None:
         return quarters[0], quarters
-    quarter = dashboard.Quarter.parse(wanted)
+    quarter = learning_report.Quarter.parse(wanted)
     if quarter is None:
         raise Http404("No such quarter")
     return quarter, quarters
@@ -278,7 +278,7 @@ def _quarter(request, partnership):
 def report_page(request):
     partnership, partnerships = _partnership(request)
     quarter, quarters = _quarter(request, partnership)
-    report = dashboard.build_learning_report(partnership, quarter, limit=dashboard.REPORT_PAGE_ROWS)
+    report = learning_report.build_learning_report(partnership, quarter, limit=learning_report.REPORT_PAGE_ROWS)
     query = {"quarter": quarter.slug}
     if len(partnerships) > 1:
         query["partnership"] = partnership.slug
@@ -342,7 +342,7 @@ def report_xlsx(report, target) -> None:
 def report_download(request, fmt: str):
     partnership, _ = _partnership(request)
     quarter, _ = _quarter(request, partnership)
-    report = dashboard.build_learning_report(partnership, quarter)
+    report = learning_report.build_learning_report(partnership, quarter)
     filename = f"learning-report-{partnership.slug}-{quarter.slug}.{fmt}"
     # Recorded like every export: who, when, which report.
     AccessLog.objects.create(

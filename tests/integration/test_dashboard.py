@@ -25,8 +25,10 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from escalation import dashboard, services
-from escalation.dashboard import Drill, Quarter, Scope, build_dashboard, build_learning_report, drill_queryset
+from escalation import dashboard, figures, learning_report, services
+from escalation.dashboard import build_dashboard
+from escalation.figures import Drill, Scope, drill_queryset
+from escalation.learning_report import Quarter, build_learning_report
 from escalation.models import Escalation
 from escalation.states import Category
 from partnerships.choices import AgencyType, Role, Urgency
@@ -422,7 +424,7 @@ def test_the_number_of_queries_is_the_same_at_two_data_sizes(fixed, django_asser
 def test_working_days_from_a_running_total_agree_with_the_calendar(cast):
     calendar = cast.partnership.working_calendar()
     first, last = date(2025, 12, 1), date(2026, 1, 31)
-    days = dashboard.WorkingDays(calendar, first, last)
+    days = figures.WorkingDays(calendar, first, last)
     for start in (date(2025, 12, 1), date(2025, 12, 24), date(2025, 12, 27)):
         for end in (date(2025, 12, 29), date(2026, 1, 2), date(2026, 1, 31)):
             assert days.between(start, end) == calendar.working_days_between(start, end)
@@ -432,7 +434,7 @@ def test_working_days_from_a_running_total_agree_with_the_calendar(cast):
     "counts, median", [({}, None), ({3: 1}, 3), ({1: 1, 11: 1}, 6), ({1: 2, 5: 1}, 1), ({0: 1, 2: 2, 9: 1}, 2)]
 )
 def test_weighted_median(counts, median):
-    assert dashboard.weighted_median(counts) == median
+    assert figures.weighted_median(counts) == median
 
 
 def test_quarters():
@@ -523,7 +525,7 @@ def test_formal_use_of_the_procedure_is_reported(cast):
 
 def test_report_quarters_run_from_the_first_escalation_to_today(fixed):
     cast, _ = fixed
-    quarters = dashboard.report_quarters(cast.partnership, date(2026, 11, 23))
+    quarters = learning_report.report_quarters(cast.partnership, date(2026, 11, 23))
     assert [q.slug for q in quarters] == ["2026-Q4", "2026-Q3", "2026-Q2", "2026-Q1"]
 
 

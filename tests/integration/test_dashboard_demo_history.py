@@ -6,7 +6,8 @@ from datetime import datetime, time
 import pytest
 
 from cases.models import RecordEntry, RecordEntryKind
-from escalation.dashboard import Scope, build_dashboard
+from escalation.dashboard import build_dashboard
+from escalation.figures import Scope
 from escalation.models import EmailStatus, Escalation, Notification, Resolution, StageOccurrence
 from escalation.states import State
 from partnerships.demo import PARTNERSHIPS, load_demo

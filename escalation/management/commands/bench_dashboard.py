@@ -28,7 +28,7 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from cases.models import Child
-from escalation import dashboard
+from escalation import dashboard, figures, learning_report
 from escalation.models import Escalation, Resolution, StageOccurrence
 from escalation.states import Category, StageOutcome, State
 from partnerships.choices import AgencyType, Role, Urgency
@@ -241,11 +241,11 @@ class Command(BaseCommand):
         total = Escalation.objects.filter(partnership=partnership).count()
         self.stdout.write(f"{partnership.name}: {total:,} escalations")
         agencies = {a.pk: a for a in partnership.agencies.all()}
-        stages = dashboard.policy_stages(partnership)
+        stages = figures.policy_stages(partnership)
         police = next(a for a in agencies.values() if a.name.endswith("Police"))
         today = timezone.localdate()
-        scope = dashboard.Scope(partnership)
-        filtered = dashboard.Scope(partnership, raised_from=today - timedelta(days=180), agency=police)
+        scope = figures.Scope(partnership)
+        filtered = figures.Scope(partnership, raised_from=today - timedelta(days=180), agency=police)
         self.measure(
             "build_dashboard (all figures, aggregates)",
             runs,
@@ -257,21 +257,21 @@ class Command(BaseCommand):
             lambda: dashboard.build_dashboard(filtered, agencies=agencies, stages=stages),
         )
         for label, drill in (
-            ("drill-down count: overdue now", dashboard.Drill(status="overdue")),
-            ("drill-down count: deadline missed at stage 2", dashboard.Drill(missed_stage=2)),
-            ("drill-down count: with a missed deadline, one agency", dashboard.Drill(missed=True, party=police)),
+            ("drill-down count: overdue now", figures.Drill(status="overdue")),
+            ("drill-down count: deadline missed at stage 2", figures.Drill(missed_stage=2)),
+            ("drill-down count: with a missed deadline, one agency", figures.Drill(missed=True, party=police)),
         ):
-            self.measure(label, runs, lambda d=drill: dashboard.drill_queryset(scope, d).count())
-        quarter = dashboard.Quarter.of(today)
+            self.measure(label, runs, lambda d=drill: figures.drill_queryset(scope, d).count())
+        quarter = learning_report.Quarter.of(today)
         self.measure(
-            f"learning report {quarter.short} (page: lists cut at {dashboard.REPORT_PAGE_ROWS})",
+            f"learning report {quarter.short} (page: lists cut at {learning_report.REPORT_PAGE_ROWS})",
             runs,
-            lambda: dashboard.build_learning_report(partnership, quarter, limit=dashboard.REPORT_PAGE_ROWS),
+            lambda: learning_report.build_learning_report(partnership, quarter, limit=learning_report.REPORT_PAGE_ROWS),
         )
         self.measure(
             f"learning report {quarter.short} (downloads: every row)",
             runs,
-            lambda: dashboard.build_learning_report(partnership, quarter),
+            lambda: learning_report.build_learning_report(partnership, quarter),
         )
         factory = RequestFactory()
         manager = Membership.objects.get(partnership=partnership, role=Role.BUSINESS_MANAGER).user
