@@ -26,11 +26,13 @@ import hashlib
 import logging
 import uuid
 from collections.abc import Callable
+from datetime import timedelta
 from urllib.parse import urlencode
 
 from django.conf import settings
 from django.core.cache import cache
 from django.db import transaction
+from django.utils import timezone
 
 logger = logging.getLogger(__name__)
 DEFAULT_SECONDS = 300
@@ -80,11 +82,13 @@ def cached_figures(partnership_id: int, params: dict, build: Callable[[], object
     except Exception:
         logger.warning("Dashboard cache unavailable; building the figures", exc_info=True)
         return build()
-    if found is not None:
-        return found
+    now = timezone.now()
+    # The age is checked here as well as by the cache's own expiry, on the clock the page shows.
+    if found is not None and now - found[0] < timedelta(seconds=seconds):
+        return found[1]
     figures = build()
     try:
-        cache.set(key, figures, timeout=seconds)
+        cache.set(key, (now, figures), timeout=seconds)
     except Exception:
         logger.warning("Could not keep the dashboard figures", exc_info=True)
     return figures

@@ -90,14 +90,12 @@ class Escalation(ConcurrentTransitionMixin, FSMModelMixin, models.Model):
         return self.state in (State.RAISED, State.IN_DISCUSSION)
 
     def current_occurrence(self) -> StageOccurrence | None:
-        """The open stage. Remembered until the state or stage moves: the permission and
-        condition checks behind one page ask for it many times."""
-        key = (self.state, self.stage_number)
-        memo = self.__dict__.get("_current_occurrence")
-        if memo is None or memo[0] != key:
-            found = self.occurrences.filter(closed_at__isnull=True).select_related("policy_stage").first()
-            memo = self.__dict__["_current_occurrence"] = (key, found)
-        return memo[1]
+        """The open stage: from stage_history() if this copy has read it (and the state and
+        stage have not moved since), otherwise from the database."""
+        read = self.__dict__.get("_stage_history_current")
+        if read is not None and read[0] == (self.state, self.stage_number):
+            return read[1]
+        return self.occurrences.filter(closed_at__isnull=True).select_related("policy_stage").first()
 
     def resolution_or_none(self):
         """The resolution record. Only resolving writes one, so only a resolved (or since
@@ -107,10 +105,12 @@ class Escalation(ConcurrentTransitionMixin, FSMModelMixin, models.Model):
         return getattr(self, "resolution", None)
 
     def stage_history(self) -> list[StageOccurrence]:
-        """Every stage so far, in order, in one query that also answers current_occurrence()."""
+        """Every stage so far, in order, in one query that then answers current_occurrence()
+        for this copy: the escalation page's permission and condition checks ask for it many
+        times. Only pages read it; services always ask the database."""
         found = list(self.occurrences.select_related("policy_stage", "acknowledged_by").order_by("number"))
         current = next((o for o in reversed(found) if o.closed_at is None), None)
-        self.__dict__["_current_occurrence"] = ((self.state, self.stage_number), current)
+        self.__dict__["_stage_history_current"] = ((self.state, self.stage_number), current)
         return found
 
     def policy_stage(self, number: int | None = None):
