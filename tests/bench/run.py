@@ -383,8 +383,9 @@ def write_markdown(data: dict) -> str:
         "connections, after a 2 s warm-up; every connection carries its own signed-in session.",
         f"1-minute load average before the run: {m['load_before']:.2f}; right after each measurement: "
         + (
-            f"{min(loads):.1f} to {max(loads):.1f} (on {m['cpus']} CPUs: other work was running on this machine,"
-            " so absolute times are inflated; the ratios to the floor, measured in the same conditions, hold better)."
+            f"{min(loads):.1f} to {max(loads):.1f} on {m['cpus']} CPUs, the measurement itself included (server,"
+            " database and wrk share them). Absolute times depend on the machine and what else it runs; the"
+            " ratios to the floor, measured in the same conditions, hold better."
             if loads
             else "not measured."
         ),
