@@ -57,10 +57,6 @@ class KeysetPage:
     next_cursor: str = ""
     previous_cursor: str = ""
 
-    @property
-    def has_other_pages(self) -> bool:
-        return self.has_next or self.has_previous
-
 
 def cursor_for(item, keys: tuple[Key, ...]) -> str:
     values = []
