@@ -4,6 +4,7 @@ from django.urls import include, path
 
 from partnerships import views as partnership_views
 from partnerships import views_two_factor as two_factor_views
+from partnerships.forms import SignInForm
 
 two_factor_patterns = [
     path("", two_factor_views.manage, name="manage"),
@@ -19,7 +20,9 @@ urlpatterns = [
     path("", partnership_views.home, name="home"),
     path(
         "sign-in/",
-        auth_views.LoginView.as_view(template_name="registration/login.html", redirect_authenticated_user=True),
+        auth_views.LoginView.as_view(
+            template_name="registration/login.html", redirect_authenticated_user=True, authentication_form=SignInForm
+        ),
         name="login",
     ),
     path("sign-out/", auth_views.LogoutView.as_view(), name="logout"),

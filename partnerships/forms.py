@@ -1,6 +1,8 @@
 from crispy_forms_gds.helper import FormHelper
 from crispy_forms_gds.layout import Submit
 from django import forms
+from django.contrib.auth.forms import AuthenticationForm
+from django.core.validators import MaxLengthValidator
 
 from partnerships.choices import Nation, TimescaleUnit, Urgency
 
@@ -46,3 +48,16 @@ class DeadlineCalculatorForm(forms.Form):
         if data.get("unit") and data.get("unit") != TimescaleUnit.SAME_WORKING_DAY and data.get("amount") is None:
             self.add_error("amount", "Enter how many")
         return data
+
+
+class SignInForm(AuthenticationForm):
+    """Django's sign-in form, with its username length actually enforced. Django sets the
+    field's max_length after the field is built, so no validator checks it, and an overlong
+    name reached django-axes, whose record of the failed attempt cannot hold it."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        limit = self.fields["username"].max_length
+        self.fields["username"].validators.append(
+            MaxLengthValidator(limit, f"Enter a username of {limit} characters or fewer")
+        )

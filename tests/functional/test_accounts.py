@@ -32,6 +32,17 @@ def test_the_right_password_signs_in_and_a_wrong_one_says_what_to_do(client, cas
     assert client.session["_auth_user_id"] == str(cast.practitioner.pk)
 
 
+def test_an_overlong_username_is_explained_and_nothing_is_recorded(client, cast):
+    from axes.models import AccessAttempt
+
+    response = sign_in(client, "A" * 300, "anything")
+    page = response.content.decode()
+    assert response.status_code == 200
+    assert "Enter a username of 150 characters or fewer" in page
+    assert 'href="#id_username"' in page
+    assert not AccessAttempt.objects.exists()
+
+
 def test_passwords_are_hashed_with_argon2():
     # The suite swaps in a fast hasher per test; the configured one is read from the module.
     from config import settings as configured
