@@ -78,7 +78,7 @@ def detail(request, public_id):
             stage
             and stage.is_partnership_stage
             and roles & {Role.BUSINESS_MANAGER, Role.CHAIR}
-            and not hasattr(occurrence, "review")
+            and review is None
         ),
         "review": review,
         "panel": list(review.members.select_related("user", "agency")) if review else [],
