@@ -17,11 +17,10 @@ from __future__ import annotations
 import logging
 from collections.abc import Iterable, Iterator
 from dataclasses import asdict, dataclass
-from datetime import date, datetime, time
+from datetime import datetime, time
 from zoneinfo import ZoneInfo
 
 from celery.exceptions import SoftTimeLimitExceeded
-from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.db import transaction
 from django.db.models import Max, Q, QuerySet
@@ -29,19 +28,19 @@ from django.utils import timezone
 
 from cases.models import RecordEntryKind
 from escalation import services
+from escalation.holders import People, active
 from escalation.models import Action, Escalation, Notification, NotificationKind, StageOccurrence
 from escalation.states import ActionStatus
+from escalation.wording import day_text, email_not_before, escalation_link, stage_label, when  # noqa: F401
 from partnerships.calendar import WorkingCalendar
-from partnerships.choices import ROLE_TIER, BreachTarget, Role, Tier, Urgency
-from partnerships.models import Membership, Partnership, Policy, PolicyStage
-from partnerships.selectors import tier_rank
+from partnerships.choices import BreachTarget, Urgency
+from partnerships.models import Partnership, Policy, PolicyStage
 
 logger = logging.getLogger(__name__)
 
 BATCH_SIZE = 500
 LONDON = ZoneInfo("Europe/London")
 URGENT = frozenset({Urgency.CHILD_PROTECTION.value, Urgency.IMMEDIATE_RISK.value})
-PARTNERSHIP_STAGE_HOLDERS = (Role.BUSINESS_MANAGER, Role.CHAIR)
 AUTO_ESCALATE_EVIDENCE = "Moved automatically: the deadline was missed."
 
 
@@ -82,30 +81,6 @@ def in_warning_window(calendar: WorkingCalendar, due_at: datetime, now: datetime
     return calendar.working_days_between(today, due_at.astimezone(calendar.tz).date()) <= working_days
 
 
-def email_not_before(calendar: WorkingCalendar, now: datetime, *, urgent: bool, hold_out_of_hours: bool) -> datetime:
-    """Out-of-hours notices wait for the next opening; urgent ones go at once, day or night."""
-    if urgent or not hold_out_of_hours or calendar.is_within_working_hours(now):
-        return now
-    return calendar.next_opening(now)
-
-
-def when(moment: datetime) -> str:
-    local = moment.astimezone(LONDON)
-    return local.strftime("%A %-d %B %Y at %-I:%M%p").replace("AM", "am").replace("PM", "pm")
-
-
-def day_text(day: date) -> str:
-    return day.strftime("%A %-d %B %Y")
-
-
-def escalation_link(escalation) -> str:
-    return f"{settings.SITE_URL.rstrip('/')}/escalations/{escalation.public_id}/"
-
-
-def stage_label(occurrence) -> str:
-    return f"stage {occurrence.number} ({occurrence.policy_stage.name})"
-
-
 # Message builders read only the reference, the public id, the stage and the deadline:
 # never the children, the concern or any free text that could name a child.
 
@@ -140,15 +115,14 @@ def action_overdue_message(escalation, action) -> str:
 # --- who holds what --------------------------------------------------------------------------
 
 
-class _Run:
+class _Run(People):
     """What one watcher run reads repeatedly: calendars, policy stages and people, cached."""
 
     def __init__(self, now: datetime):
+        super().__init__()
         self.now = now
         self._calendars: dict[int, WorkingCalendar] = {}
         self._stages: dict[int, dict[int, PolicyStage]] = {}
-        self._agency_ranks: dict[int, dict[int, set[int]]] = {}
-        self._partnership_roles: dict[int, dict[str, set[int]]] = {}
 
     def calendar(self, partnership: Partnership) -> WorkingCalendar:
         if partnership.pk not in self._calendars:
@@ -159,52 +133,6 @@ class _Run:
         if policy_id not in self._stages:
             self._stages[policy_id] = {s.number: s for s in PolicyStage.objects.filter(policy_id=policy_id)}
         return self._stages[policy_id].get(number)
-
-    def agency_tier(self, agency_id: int, tier: str) -> set[int]:
-        """People at exactly this tier in the agency. If the agency has nobody at that tier
-        (a small nursery has no head of service), the nearest tier above it that is held, so
-        that a warning or breach never goes to nobody."""
-        if agency_id not in self._agency_ranks:
-            ranks: dict[int, set[int]] = {}
-            for user_id, role in Membership.objects.active().filter(agency_id=agency_id).values_list("user_id", "role"):
-                agency_tier = ROLE_TIER.get(Role(role))
-                if agency_tier is not None:
-                    ranks.setdefault(tier_rank(agency_tier), set()).add(user_id)
-            self._agency_ranks[agency_id] = ranks
-        ranks = self._agency_ranks[agency_id]
-        held = sorted(rank for rank in ranks if rank >= tier_rank(tier))
-        return set(ranks[held[0]]) if held else set()
-
-    def partnership_people(self, partnership_id: int, roles: Iterable[Role]) -> set[int]:
-        if partnership_id not in self._partnership_roles:
-            by_role: dict[str, set[int]] = {}
-            rows = Membership.objects.active().filter(partnership_id=partnership_id, agency__isnull=True)
-            for user_id, role in rows.values_list("user_id", "role"):
-                by_role.setdefault(role, set()).add(user_id)
-            self._partnership_roles[partnership_id] = by_role
-        found: set[int] = set()
-        for role in roles:
-            found |= self._partnership_roles[partnership_id].get(role, set())
-        return found
-
-    def business_managers(self, escalation: Escalation) -> set[int]:
-        return self.partnership_people(escalation.partnership_id, [Role.BUSINESS_MANAGER])
-
-    def side(self, escalation: Escalation, agency_id: int, tier: str) -> set[int]:
-        if not tier:
-            return set()  # the other agency takes no part at this stage
-        if tier == Tier.PARTNERSHIP:
-            return self.partnership_people(escalation.partnership_id, PARTNERSHIP_STAGE_HOLDERS)
-        return self.agency_tier(agency_id, tier)
-
-    def stage_holders(self, escalation: Escalation, stage: PolicyStage) -> set[int]:
-        """The people holding a stage on both sides; at the partnership stage, its business
-        manager(s) and chair."""
-        if stage.is_partnership_stage:
-            return self.partnership_people(escalation.partnership_id, PARTNERSHIP_STAGE_HOLDERS)
-        return self.side(escalation, escalation.raising_agency_id, stage.raiser_tier) | self.side(
-            escalation, escalation.receiving_agency_id, stage.receiver_tier
-        )
 
     def breach_recipients(self, escalation: Escalation, stage: PolicyStage, next_stage: PolicyStage | None) -> set[int]:
         targets = set(stage.breach_targets)
@@ -226,9 +154,7 @@ class _Run:
         )
 
 
-def _active(user_ids: set[int]) -> list[int]:
-    # A raiser or manager who has left keeps their history but gets no new notices.
-    return sorted(get_user_model().objects.filter(pk__in=user_ids, is_active=True).values_list("pk", flat=True))
+_active = active
 
 
 def write_notices(

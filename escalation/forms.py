@@ -3,6 +3,7 @@
 from crispy_forms_gds.helper import FormHelper
 from crispy_forms_gds.layout import Field, Fieldset, Layout, Size, Submit
 from django import forms
+from django.contrib.auth import get_user_model
 
 from cases.models import Child, ContinuumOfNeed
 from escalation.states import ActionStatus, Category, DiscussionMethod
@@ -200,16 +201,24 @@ class DiscussionForm(forms.Form):
         error_messages=required("Enter the outcome of the discussion"),
     )
 
-    def __init__(self, *args, email_advice="", **kwargs):
+    def __init__(self, *args, email_advice="", owners=None, **kwargs):
         super().__init__(*args, **kwargs)
         if email_advice:
             self.fields["method"].help_text = email_advice
+        owners = owners if owners is not None else get_user_model().objects.none()
         for i in range(1, 4):
             self.fields[f"action_{i}_description"] = forms.CharField(
                 label=f"Agreed action {i} (optional)", required=False, max_length=2000
             )
-            self.fields[f"action_{i}_owner"] = forms.CharField(
-                label=f"Who will do action {i}", required=False, max_length=200
+            # A person, not a name: their overdue notices and "action for you" reach them.
+            self.fields[f"action_{i}_owner"] = OwnerChoiceField(
+                queryset=owners,
+                to_field_name="username",
+                label=f"Who will do action {i}",
+                help_text="They are told, and reminded if it becomes overdue",
+                required=False,
+                empty_label="Choose a person",
+                error_messages={"invalid_choice": f"Choose who will do action {i} from the list"},
             )
             self.fields[f"action_{i}_due_on"] = forms.DateField(
                 widget=forms.TextInput,  # crispy-forms-gds styles text inputs, not date inputs
@@ -225,8 +234,8 @@ class DiscussionForm(forms.Form):
         data = super().clean()
         for i in range(1, 4):
             description = data.get(f"action_{i}_description")
-            if description and not data.get(f"action_{i}_owner"):
-                self.add_error(f"action_{i}_owner", f"Enter who will do action {i}")
+            if description and not data.get(f"action_{i}_owner") and f"action_{i}_owner" not in self.errors:
+                self.add_error(f"action_{i}_owner", f"Choose who will do action {i}")
             if description and not data.get(f"action_{i}_due_on") and f"action_{i}_due_on" not in self.errors:
                 self.add_error(f"action_{i}_due_on", f"Enter when action {i} is to be done by")
         return data
@@ -235,12 +244,22 @@ class DiscussionForm(forms.Form):
         return [
             {
                 "description": self.cleaned_data[f"action_{i}_description"],
-                "owner_name": self.cleaned_data[f"action_{i}_owner"],
+                "owner": self.cleaned_data[f"action_{i}_owner"],
                 "due_on": self.cleaned_data[f"action_{i}_due_on"],
             }
             for i in range(1, 4)
             if self.cleaned_data.get(f"action_{i}_description")
         ]
+
+
+class OwnerChoiceField(forms.ModelChoiceField):
+    """People by name, role and agency, as colleagues know them."""
+
+    def label_from_instance(self, user):
+        name = user.get_full_name() or user.get_username()
+        held = getattr(user, "roles_here", [])
+        roles = [f"{m.get_role_display().lower()}, {m.agency or m.partnership}" for m in held]
+        return f"{name} ({'; '.join(roles)})" if roles else name
 
 
 class ActionStatusForm(forms.Form):

@@ -352,11 +352,19 @@ class PanelMember(models.Model):
 
 
 class NotificationKind(models.TextChoices):
+    # The watcher's.
     WARNING = "warning", "Deadline approaching"
     BREACH = "breach", "Deadline missed"
     ACTION_OVERDUE = "action_overdue", "Agreed action overdue"
-    ESCALATED = "escalated", "Escalated to you"
+    # The conversation's: one per event (partnerships.choices.Event), same values.
+    RAISED = "raised", "New disagreement"
+    ACKNOWLEDGED = "acknowledged", "Acknowledged"
+    ESCALATED = "escalated", "Escalated"
+    RECORDED = "recorded", "Discussion recorded"
+    ACTION_ASSIGNED = "action_assigned", "Agreed action for you"
+    DECIDED = "decided", "Decision recorded"
     RESOLVED = "resolved", "Resolved"
+    WITHDRAWN = "withdrawn", "Withdrawn"
 
 
 class EmailStatus(models.TextChoices):
@@ -370,8 +378,8 @@ class EmailStatus(models.TextChoices):
 class Notification(models.Model):
     """An outbox row: written in the transaction that caused it, delivered afterwards.
 
-    Unique per (stage occurrence or action, kind, recipient), so two watchers or a rerun
-    after downtime cannot notify anyone twice.
+    Unique per (stage occurrence, discussion or action; kind; recipient), so two watchers, a
+    rerun after downtime or a retried request cannot notify anyone twice.
     """
 
     public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
@@ -381,6 +389,9 @@ class Notification(models.Model):
         StageOccurrence, on_delete=models.PROTECT, null=True, blank=True, related_name="notifications"
     )
     action = models.ForeignKey(Action, on_delete=models.PROTECT, null=True, blank=True, related_name="notifications")
+    discussion = models.ForeignKey(
+        Discussion, on_delete=models.PROTECT, null=True, blank=True, related_name="notifications"
+    )
     kind = models.CharField(max_length=20, choices=NotificationKind.choices)
     message = models.TextField(help_text="Reference, stage and deadline only: never a child's details.")
     created_at = models.DateTimeField(auto_now_add=True)
@@ -397,8 +408,14 @@ class Notification(models.Model):
         constraints = [
             models.UniqueConstraint(
                 fields=["occurrence", "kind", "recipient"],
-                condition=models.Q(occurrence__isnull=False),
+                condition=models.Q(occurrence__isnull=False, discussion__isnull=True),
                 name="one_notice_per_stage_kind_recipient",
+            ),
+            # A stage can have many discussions: each is told once.
+            models.UniqueConstraint(
+                fields=["discussion", "kind", "recipient"],
+                condition=models.Q(discussion__isnull=False),
+                name="one_notice_per_discussion_kind_recipient",
             ),
             models.UniqueConstraint(
                 fields=["action", "kind", "recipient"],

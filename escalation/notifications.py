@@ -142,9 +142,12 @@ def unread_count(user) -> int:
     return Notification.objects.filter(recipient=user, read_at__isnull=True).count()
 
 
-def mark_read(*, user, public_ids: Iterable | None = None, at: datetime | None = None) -> int:
-    """Mark the user's own notices read: the given ones, or all of them. Returns how many."""
+def mark_read(*, user, public_ids: Iterable | None = None, escalation=None, at: datetime | None = None) -> int:
+    """Mark the user's own notices read: the given ones, those about one escalation (opening
+    it reads them), or all of them. Returns how many."""
     unread = Notification.objects.filter(recipient=user, read_at__isnull=True)
     if public_ids is not None:
         unread = unread.filter(public_id__in=[str(p) for p in public_ids])
+    if escalation is not None:
+        unread = unread.filter(escalation=escalation)
     return unread.update(read_at=at or timezone.now())

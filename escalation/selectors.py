@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
-from django.db.models import Q, QuerySet
+from django.contrib.auth import get_user_model
+from django.db.models import Prefetch, Q, QuerySet
 
-from escalation.models import Escalation
-from escalation.permissions import OVERSIGHT_ROLES
+from escalation.models import Action, Escalation
+from escalation.permissions import OVERSIGHT_ROLES, PARTNERSHIP_ACTORS
 from partnerships.choices import ROLE_TIER, Role
+from partnerships.models import Membership
 from partnerships.selectors import memberships_of, tier_rank
 
 
@@ -18,6 +20,8 @@ def visibility_filter(user) -> Q:
     cases once the case has reached their tier on their side; the raiser always sees theirs.
     """
     q = Q(raised_by=user)
+    # Whoever owns an agreed action sees the case it belongs to (its notices link there).
+    q |= Q(pk__in=Action.objects.filter(owner=user).values("escalation_id"))
     for m in memberships_of(user):
         role = Role(m.role)
         if m.agency_id is None:
@@ -40,3 +44,20 @@ def escalations_visible_to(user) -> QuerySet[Escalation]:
 
 def can_view(escalation, user) -> bool:
     return escalations_visible_to(user).filter(pk=escalation.pk).exists()
+
+
+def action_owner_candidates(escalation) -> QuerySet:
+    """Who may own an agreed action: the people of the two agencies in the disagreement and,
+    once it reaches the partnership, the partnership's business manager, chair and panel."""
+    here = Q(agency_id__in=[escalation.raising_agency_id, escalation.receiving_agency_id])
+    if escalation.policy_stage().is_partnership_stage:
+        here |= Q(partnership_id=escalation.partnership_id, agency__isnull=True, role__in=list(PARTNERSHIP_ACTORS))
+    memberships = Membership.objects.active().filter(here)
+    return (
+        get_user_model()
+        .objects.filter(pk__in=memberships.values("user_id"))
+        .prefetch_related(
+            Prefetch("memberships", queryset=memberships.select_related("agency", "partnership"), to_attr="roles_here")
+        )
+        .order_by("first_name", "last_name", "username")
+    )

@@ -13,18 +13,18 @@ from django.utils import timezone
 from django_fsm import ConcurrentTransition, can_proceed, has_transition_perm
 
 from cases.models import RecordEntry, RecordEntryKind
+from escalation.conversation import tell, tell_action_owners
 from escalation.figures_cache import figures_changed
 from escalation.models import (
     Action,
     Discussion,
     Escalation,
     Notification,
-    NotificationKind,
     Resolution,
     StageOccurrence,
 )
 from escalation.states import StageOutcome
-from partnerships.choices import ClockStart, Urgency
+from partnerships.choices import ClockStart, Event, Urgency
 from partnerships.selectors import memberships_of, tier_rank
 
 STALE_MESSAGE = (
@@ -75,9 +75,9 @@ def record_on_files(escalation: Escalation, kind: RecordEntryKind, summary: str,
 
 def stage_deadline(escalation: Escalation, policy_stage, clock_start: datetime):
     """(Deadline, Timescale, uses_default) for a stage at the escalation's urgency."""
-    timescale, uses_default = escalation.policy.timescale_for(policy_stage, escalation.urgency)
-    deadline = escalation.partnership.working_calendar().deadline(clock_start, timescale.amount, timescale.unit)
-    return deadline, timescale, uses_default
+    return escalation.policy.stage_deadline(
+        policy_stage, escalation.urgency, escalation.partnership.working_calendar(), clock_start
+    )
 
 
 def _apply_deadline(occurrence: StageOccurrence, escalation: Escalation, clock_start: datetime) -> None:
@@ -228,6 +228,7 @@ def escalation_raise(
         f"{_due_text(occurrence)}.",
         author=raised_by,
     )
+    tell(Event.RAISED, escalation=escalation, occurrence=occurrence, acting_user=raised_by, at=at)
     return escalation
 
 
@@ -251,6 +252,7 @@ def escalation_acknowledge(*, escalation: Escalation, acting_user, at: datetime 
         f"{_due_text(occurrence)}.",
         author=acting_user,
     )
+    tell(Event.ACKNOWLEDGED, escalation=escalation, occurrence=occurrence, acting_user=acting_user, at=at)
     return escalation
 
 
@@ -282,6 +284,7 @@ def escalation_escalate(
     if evidence.strip():
         summary += f" Efforts at the previous stage: {evidence.strip()}"
     record_on_files(escalation, RecordEntryKind.ESCALATED, summary, author=acting_user)
+    tell(Event.ESCALATED, escalation=escalation, occurrence=opened, previous=closed, acting_user=acting_user, at=at)
     return escalation
 
 
@@ -305,6 +308,7 @@ def stage_record_decision(*, escalation: Escalation, acting_user, decision: str)
         f"{_person(acting_user)} recorded the partnership's decision on {escalation.reference}: {occurrence.decision}",
         author=acting_user,
     )
+    tell(Event.DECIDED, escalation=escalation, occurrence=occurrence, acting_user=acting_user, at=_now(None))
     return occurrence
 
 
@@ -351,14 +355,7 @@ def escalation_resolve(
         f"Agreed outcome: {outcome.strip()}",
         author=acting_user,
     )
-    if escalation.raised_by_id != getattr(acting_user, "pk", None):
-        notify(
-            [escalation.raised_by],
-            escalation=escalation,
-            occurrence=closed,
-            kind=NotificationKind.RESOLVED,
-            message=f"{escalation.reference} was resolved at {_stage_label(closed)}.",
-        )
+    tell(Event.RESOLVED, escalation=escalation, occurrence=closed, acting_user=acting_user, at=at)
     return escalation
 
 
@@ -413,30 +410,36 @@ def discussion_record(
         outcome=outcome.strip(),
         recorded_by=acting_user,
     )
-    Action.objects.bulk_create(
-        [
-            Action(
-                escalation=escalation,
-                discussion=discussion,
-                description=a["description"].strip(),
-                owner_name=a.get("owner_name", "").strip(),
-                owner=a.get("owner"),
-                due_on=a["due_on"],
-            )
-            for a in actions
-        ]
-    )
+    # One by one, not bulk: each action's id keys its owner's notice.
+    agreed = [
+        Action.objects.create(
+            escalation=escalation,
+            discussion=discussion,
+            description=a["description"].strip(),
+            owner_name=(a.get("owner_name") or _owner_name(a.get("owner"))).strip(),
+            owner=a.get("owner"),
+            due_on=a["due_on"],
+        )
+        for a in actions
+    ]
     summary = (
         f"{_person(acting_user)} recorded a {discussion.get_method_display().lower()} discussion held "
         f"{_when(held_at)} at {_stage_label(occurrence)}. Outcome: {discussion.outcome}"
     )
     if actions:
         summary += " Agreed actions: " + "; ".join(
-            f"{a['description'].strip()} ({a.get('owner_name', '').strip()}, by {a['due_on']:%d/%m/%Y})"
-            for a in actions
+            f"{action.description} ({action.owner_name}, by {action.due_on:%d/%m/%Y})" for action in agreed
         )
     record_on_files(escalation, RecordEntryKind.DISCUSSION, summary, author=acting_user)
+    at = _now(None)
+    context = {"escalation": escalation, "occurrence": occurrence, "acting_user": acting_user, "at": at}
+    tell(Event.RECORDED, discussion=discussion, **context)
+    tell_action_owners(actions=agreed, **context)
     return discussion
+
+
+def _owner_name(owner) -> str:
+    return _person(owner) if owner is not None else ""
 
 
 @transaction.atomic
@@ -480,6 +483,7 @@ def escalation_withdraw(*, escalation: Escalation, acting_user, reason: str, at:
         f"{_person(acting_user)} withdrew {escalation.reference} at {_stage_label(closed)}. Reason: {reason.strip()}",
         author=acting_user,
     )
+    tell(Event.WITHDRAWN, escalation=escalation, occurrence=closed, acting_user=acting_user, at=at)
     return escalation
 
 

@@ -110,3 +110,43 @@ ROLE_TIER = {
     Role.CHAIR: Tier.PARTNERSHIP,
     Role.PANEL_MEMBER: Tier.PARTNERSHIP,
 }
+
+
+class Event(models.TextChoices):
+    """The moments of an escalation at which people are told something (issue 12 §1)."""
+
+    RAISED = "raised", "Disagreement raised"
+    ACKNOWLEDGED = "acknowledged", "Stage acknowledged"
+    ESCALATED = "escalated", "Escalated"
+    RECORDED = "recorded", "Discussion or agreed actions recorded"
+    ACTION_ASSIGNED = "action_assigned", "Agreed action given an owner"
+    DECIDED = "decided", "Decision recorded"
+    RESOLVED = "resolved", "Resolved"
+    WITHDRAWN = "withdrawn", "Withdrawn"
+
+
+class Audience(models.TextChoices):
+    """Who may be told of an event, as the policies name them."""
+
+    HOLDERS = "holders", "The people holding the stage in both agencies"
+    OTHER_SIDE = "other_side", "The people holding the stage on the other side from whoever acted"
+    PREVIOUS_HOLDERS = "previous_holders", "The people who held the stage it left"
+    NEXT_TIER = "next_tier", "The managers at the next tier in both agencies"
+    PARTIES = "parties", "Everyone who has held a stage of the disagreement"
+    RAISER = "raiser", "The practitioner who raised it"
+    BUSINESS_MANAGER = "business_manager", "The partnership business manager"
+    CHAIR = "chair", "The partnership chair"
+    ACTION_OWNER = "action_owner", "The owner of an agreed action"
+
+
+# Who is told of each event whatever the policy says; a stage's own `notify` adds to these.
+DEFAULT_AUDIENCES: dict[Event, tuple[Audience, ...]] = {
+    Event.RAISED: (Audience.HOLDERS,),
+    Event.ACKNOWLEDGED: (Audience.RAISER, Audience.OTHER_SIDE),
+    Event.ESCALATED: (Audience.HOLDERS, Audience.PREVIOUS_HOLDERS, Audience.RAISER),
+    Event.RECORDED: (Audience.RAISER, Audience.OTHER_SIDE),
+    Event.ACTION_ASSIGNED: (Audience.ACTION_OWNER,),
+    Event.DECIDED: (Audience.PARTIES, Audience.RAISER),
+    Event.RESOLVED: (Audience.PARTIES, Audience.RAISER),
+    Event.WITHDRAWN: (Audience.HOLDERS, Audience.RAISER),
+}

@@ -14,8 +14,10 @@ from partnerships.choices import (
     PARTNERSHIP_ROLES,
     ROLE_TIER,
     AgencyType,
+    Audience,
     BreachTarget,
     ClockStart,
+    Event,
     Nation,
     PanelRule,
     Role,
@@ -174,6 +176,15 @@ class Policy(models.Model):
         timescale = stage.as_preset().timescale_for(Urgency(urgency), default)
         return timescale, timescale is default
 
+    def stage_deadline(self, stage: PolicyStage, urgency: str, calendar, start):
+        """(Deadline, Timescale, uses_default): the one rule for a stage's deadline. Urgency
+        only tightens: the earliest of this urgency's timescale and every less urgent one's."""
+        from partnerships.choices import Urgency
+
+        default = self.default_timescale()
+        deadline, timescale = stage.as_preset().deadline(calendar, start, Urgency(urgency), default)
+        return deadline, timescale, timescale is default
+
     def stage(self, number: int) -> PolicyStage:
         return self.stages.get(number=number)
 
@@ -213,6 +224,11 @@ class PolicyStage(models.Model):
     is_partnership_stage = models.BooleanField(default=False)
     panel_rule = models.CharField(max_length=32, choices=PanelRule.choices, default=PanelRule.NONE)
     panel_min_agencies = models.PositiveIntegerField(null=True, blank=True)
+    notify = models.JSONField(
+        default=dict,
+        blank=True,
+        help_text='Who else is told of an event at this stage, e.g. {"escalated": ["business_manager", "chair"]}.',
+    )
 
     class Meta:
         ordering = ["policy", "number"]
@@ -225,6 +241,17 @@ class PolicyStage(models.Model):
         valid = {t.value for t in BreachTarget}
         if not isinstance(self.breach_targets, list) or not set(self.breach_targets) <= valid:
             raise ValidationError({"breach_targets": f"Use a list of: {', '.join(sorted(valid))}."})
+        events, audiences = {e.value for e in Event}, {a.value for a in Audience}
+        if not isinstance(self.notify, dict) or any(
+            event not in events or not isinstance(named, list) or not set(named) <= audiences
+            for event, named in self.notify.items()
+        ):
+            raise ValidationError(
+                {
+                    "notify": f"Use events ({', '.join(sorted(events))}) each with a list of "
+                    f"({', '.join(sorted(audiences))})."
+                }
+            )
         for amount, unit, label in (
             ("timescale_amount", "timescale_unit", "timescale"),
             ("child_protection_amount", "child_protection_unit", "child protection timescale"),
@@ -255,6 +282,10 @@ class PolicyStage(models.Model):
             is_partnership_stage=self.is_partnership_stage,
             panel_rule=PanelRule(self.panel_rule),
             panel_min_agencies=self.panel_min_agencies,
+            notify=tuple(
+                (Event(event), tuple(Audience(a) for a in named))
+                for event, named in sorted((self.notify or {}).items())
+            ),
         )
 
     @property

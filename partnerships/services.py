@@ -38,6 +38,7 @@ def _stage_fields(stage: StagePreset) -> dict:
         "is_partnership_stage": stage.is_partnership_stage,
         "panel_rule": stage.panel_rule.value,
         "panel_min_agencies": stage.panel_min_agencies,
+        "notify": {event.value: [a.value for a in audiences] for event, audiences in stage.notify},
     }
 
 
@@ -89,8 +90,8 @@ def preset_deadline(slug: str, stage: int, start: datetime, urgency: str = Urgen
     Reads the preset definitions directly so it works on an empty database.
     """
     preset = get_preset(slug)
-    timescale = preset.stage(stage).timescale_for(Urgency(urgency), preset.default_timescale)
-    return WorkingCalendar().deadline(start, timescale.amount, timescale.unit)
+    deadline, _ = preset.stage(stage).deadline(WorkingCalendar(), start, Urgency(urgency), preset.default_timescale)
+    return deadline
 
 
 def partnership_deadline(
@@ -103,5 +104,13 @@ def partnership_deadline(
     stage_row = policy.stages.filter(number=stage).first()
     if stage_row is None:
         raise IndexError(f"stage {stage} is out of range: {policy.slug} has {policy.stages.count()} stages")
-    timescale, _ = policy.timescale_for(stage_row, urgency)
-    return partnership.working_calendar().deadline(start, timescale.amount, timescale.unit)
+    deadline, _, _ = policy.stage_deadline(stage_row, urgency, partnership.working_calendar(), start)
+    return deadline
+
+
+def first_stage_deadlines(partnership: Partnership, start: datetime) -> list[tuple[str, Deadline]]:
+    """[(urgency label, deadline)] for a disagreement raised now at each urgency: the raise
+    page's out-of-hours advice states these rather than guessing which urgency runs longer."""
+    if partnership.policy is None or not partnership.policy.stages_by_number():
+        return []
+    return [(urgency.label, partnership_deadline(partnership, 1, start, urgency)) for urgency in Urgency]

@@ -6,7 +6,6 @@ from escalation.selectors import escalations_visible_to
 from partnerships.choices import Role
 from partnerships.forms import DeadlineCalculatorForm
 from partnerships.selectors import memberships_of, partnership_roles, primary_partnership
-from partnerships.services import partnership_deadline
 
 
 def home(request):
@@ -27,9 +26,10 @@ def deadline_calculator(request):
         data = form.cleaned_data
         start = data["start"]
         if data["stage"] is not None:
-            deadline = partnership_deadline(partnership, data["stage"], start, data["urgency"])
             stage = next(s for s in stages if s.number == data["stage"])
-            timescale, uses_default = partnership.policy.timescale_for(stage, data["urgency"])
+            deadline, timescale, uses_default = partnership.policy.stage_deadline(
+                stage, data["urgency"], partnership.working_calendar(), start
+            )
         else:
             calendar = partnership.working_calendar()
             if data["nation"]:

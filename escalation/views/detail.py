@@ -20,6 +20,8 @@ from escalation.forms import (
 )
 from escalation.models import Action, Discussion
 from escalation.permissions import can_escalate, can_record_discussion, holds_current_stage
+from escalation.notifications import mark_read
+from escalation.selectors import action_owner_candidates
 from escalation.views.common import back_to, page_is_stale, require, visible_escalation_or_404
 from partnerships.choices import Role
 from partnerships.models import Membership
@@ -54,6 +56,8 @@ def available_actions(escalation, user) -> list[tuple[str, str]]:
 def detail(request, public_id):
     escalation = visible_escalation_or_404(request, public_id)
     log_access(request, AccessAction.VIEW_ESCALATION, escalation, escalation.reference)
+    # Opening the case reads its notices, before the header counts what is left unread.
+    mark_read(user=request.user, escalation=escalation)
     occurrences = escalation.stage_history()
     occurrence = escalation.current_occurrence()
     stage = occurrence.policy_stage if occurrence else None
@@ -252,7 +256,9 @@ def change_urgency(request, public_id):
 def record_discussion(request, public_id):
     escalation = visible_escalation_or_404(request, public_id)
     require(can_record_discussion(escalation, request.user))
-    form = DiscussionForm(request.POST or None, email_advice=escalation.policy.email_advice)
+    form = DiscussionForm(
+        request.POST or None, email_advice=escalation.policy.email_advice, owners=action_owner_candidates(escalation)
+    )
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         if _run(

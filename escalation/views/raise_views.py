@@ -13,6 +13,7 @@ from escalation import services
 from escalation.forms import ChildForm, ChildSearchForm, RaiseForm
 from partnerships.models import Agency
 from partnerships.selectors import agency_memberships
+from partnerships.services import first_stage_deadlines
 
 
 def _raising_agency(user):
@@ -87,5 +88,6 @@ def raise_disagreement(request):
             "form": form,
             "agency": agency,
             "out_of_hours": not calendar.is_within_working_hours(timezone.now()),
+            "first_stage_deadlines": first_stage_deadlines(agency.partnership, timezone.now()),
         },
     )

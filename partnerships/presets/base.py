@@ -7,7 +7,21 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from partnerships.choices import BreachTarget, ClockStart, PanelRule, Tier, TimescaleUnit, Urgency
+from partnerships.calendar import Deadline
+from partnerships.choices import (
+    DEFAULT_AUDIENCES,
+    Audience,
+    BreachTarget,
+    ClockStart,
+    Event,
+    PanelRule,
+    Tier,
+    TimescaleUnit,
+    Urgency,
+)
+
+# Least urgent first.
+URGENCY_ORDER = [Urgency.STANDARD, Urgency.CHILD_PROTECTION, Urgency.IMMEDIATE_RISK]
 
 
 @dataclass(frozen=True)
@@ -42,14 +56,47 @@ class StagePreset:
     is_partnership_stage: bool = False
     panel_rule: PanelRule = PanelRule.NONE
     panel_min_agencies: int | None = None
+    # Who else the policy says is told of an event at this stage, on top of DEFAULT_AUDIENCES:
+    # ((event, (audience, ...)), ...), a tuple so the preset stays frozen and hashable.
+    notify: tuple[tuple[Event, tuple[Audience, ...]], ...] = ()
+
+    def audiences(self, event: Event) -> frozenset[Audience]:
+        """Everyone told of this event at this stage: the defaults plus the policy's own."""
+        extra = [audience for named, audiences in self.notify if named == event for audience in audiences]
+        return frozenset(DEFAULT_AUDIENCES.get(Event(event), ())) | frozenset(extra)
 
     def timescale_for(self, urgency: Urgency, default: Timescale) -> Timescale:
-        """The timescale that applies at this urgency: the tightest one the policy sets."""
+        """The timescale the policy names for this urgency (the nearest less urgent one it
+        names, else the stage's own, else the policy's default)."""
         if urgency == Urgency.IMMEDIATE_RISK and self.immediate_risk:
             return self.immediate_risk
         if urgency in (Urgency.IMMEDIATE_RISK, Urgency.CHILD_PROTECTION) and self.child_protection:
             return self.child_protection
         return self.timescale or default
+
+    def timescales_up_to(self, urgency: Urgency, default: Timescale) -> list[Timescale]:
+        """This urgency's timescale first, then those of every less urgent level: a deadline
+        is the earliest of them, so a more urgent case is never due later than a less urgent
+        one raised at the same moment (out of hours, "the same working day" runs to the next
+        working day's close, which can be later than "24 hours")."""
+        levels = URGENCY_ORDER[: URGENCY_ORDER.index(Urgency(urgency)) + 1]
+        found: list[Timescale] = []
+        for level in reversed(levels):
+            timescale = self.timescale_for(level, default)
+            if timescale not in found:
+                found.append(timescale)
+        return found
+
+    def deadline(self, calendar, start, urgency: Urgency, default: Timescale) -> tuple[Deadline, Timescale]:
+        """(Deadline, the timescale that gave it) at this urgency: the earliest of the
+        urgency's own timescale and those of every less urgent level."""
+        best = None
+        for timescale in self.timescales_up_to(urgency, default):
+            found = calendar.deadline(start, timescale.amount, timescale.unit)
+            # Strictly earlier only: on a tie the urgency's own timescale is the one named.
+            if best is None or found.due < best[0].due:
+                best = (found, timescale)
+        return best
 
 
 @dataclass(frozen=True)

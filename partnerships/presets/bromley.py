@@ -5,7 +5,7 @@ designated safeguarding leads, senior managers, then the partnership (BSCP), whi
 a resolution panel of senior representatives from at least three agencies.
 """
 
-from partnerships.choices import BreachTarget, PanelRule, Tier, TimescaleUnit
+from partnerships.choices import Audience, BreachTarget, Event, PanelRule, Tier, TimescaleUnit
 from partnerships.presets.base import PolicyPreset, StagePreset, Timescale
 
 # "Timescales must be appropriate to the risk - always 'as soon as possible,' and within a week
@@ -97,6 +97,8 @@ PRESET = PolicyPreset(
             is_partnership_stage=True,
             panel_rule=PanelRule.RESOLUTION_PANEL,
             panel_min_agencies=3,
+            # "made via the BSCP business manager / partnership office"; the stage is "BSCP / Chair".
+            notify=((Event.ESCALATED, (Audience.BUSINESS_MANAGER, Audience.CHAIR)),),
         ),
     ),
 )

@@ -5,7 +5,7 @@ managers, service leads); Stage Two is the formal dispute procedure between exec
 Stage Three goes to the partnership (CSCP), where an impartial member decides.
 """
 
-from partnerships.choices import BreachTarget, PanelRule, Tier, TimescaleUnit
+from partnerships.choices import Audience, BreachTarget, Event, PanelRule, Tier, TimescaleUnit
 from partnerships.presets.base import PolicyPreset, StagePreset, Timescale
 
 # The policy's general rule is "disputes must be resolved promptly"; it sets a figure only for
@@ -64,6 +64,8 @@ PRESET = PolicyPreset(
             raiser_tier=Tier.SENIOR_MANAGER,
             receiver_tier=Tier.SENIOR_MANAGER,
             timescale=None,
+            # "Agreed actions fed back immediately to managers."
+            notify=((Event.RECORDED, (Audience.NEXT_TIER,)),),
         ),
         StagePreset(
             name="Stage Two: formal dispute procedure (executive leads)",
@@ -100,6 +102,13 @@ PRESET = PolicyPreset(
             breach_targets=(BreachTarget.NEXT_TIER, BreachTarget.RAISER, BreachTarget.BUSINESS_MANAGER),
             is_partnership_stage=True,
             panel_rule=PanelRule.IMPARTIAL_MEMBER,
+            # "Executive Manager/Lead emails the CSCP Chair and copies in the CSCP Business
+            # Manager"; the Business Manager records formal use and reports it to the Partnership.
+            notify=(
+                (Event.ESCALATED, (Audience.CHAIR, Audience.BUSINESS_MANAGER)),
+                (Event.DECIDED, (Audience.CHAIR, Audience.BUSINESS_MANAGER)),
+                (Event.RESOLVED, (Audience.BUSINESS_MANAGER,)),
+            ),
         ),
     ),
 )

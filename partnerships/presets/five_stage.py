@@ -4,7 +4,7 @@ Source: seeds/002_d9de557c52844523.txt. Every stage has a maximum timescale; bef
 evidence must show that all efforts at the previous stage were explored; e-mail is discouraged.
 """
 
-from partnerships.choices import BreachTarget, PanelRule, Tier, TimescaleUnit
+from partnerships.choices import Audience, BreachTarget, Event, PanelRule, Tier, TimescaleUnit
 from partnerships.presets.base import PolicyPreset, StagePreset, Timescale
 
 PRESET = PolicyPreset(
@@ -96,6 +96,8 @@ PRESET = PolicyPreset(
             breach_targets=(BreachTarget.NEXT_TIER, BreachTarget.RAISER, BreachTarget.BUSINESS_MANAGER),
             is_partnership_stage=True,
             panel_rule=PanelRule.MEDIATION,
+            # "referred to the Business Office of the Safeguarding Children Partnership"
+            notify=((Event.ESCALATED, (Audience.BUSINESS_MANAGER,)),),
         ),
     ),
 )

@@ -6,7 +6,7 @@ hours. Stage Two is second-tier management (informal), Stage Three a Head of Ser
 Stage Four the Head of Safeguarding, who may report to the Safeguarding Children Board Chair.
 """
 
-from partnerships.choices import BreachTarget, PanelRule, Tier, TimescaleUnit
+from partnerships.choices import Audience, BreachTarget, Event, PanelRule, Tier, TimescaleUnit
 from partnerships.presets.base import PolicyPreset, StagePreset, Timescale
 
 # The policy asks only that disputes be "resolved in a timely way" and referred "without
@@ -27,6 +27,9 @@ _IMMEDIATE_RISK = (
     "the tracker uses the same working day."
 )
 _SAME_WORKING_DAY = Timescale(0, TimescaleUnit.SAME_WORKING_DAY)
+# "At any stage of the process, any action agreed should be fed back immediately to the second
+# tier management staff involved": the managers at the next tier hear of every recorded discussion.
+_FED_BACK = (Event.RECORDED, (Audience.NEXT_TIER,))
 _24_HOURS = Timescale(24, TimescaleUnit.CALENDAR_HOURS)
 
 PRESET = PolicyPreset(
@@ -54,6 +57,7 @@ PRESET = PolicyPreset(
             receiver_tier=Tier.PRACTITIONER,
             timescale=Timescale(1, TimescaleUnit.WORKING_DAYS),
             immediate_risk=_SAME_WORKING_DAY,
+            notify=(_FED_BACK,),
         ),
         StagePreset(
             name="Stage One: line managers",
@@ -69,6 +73,7 @@ PRESET = PolicyPreset(
             receiver_tier=Tier.LINE_MANAGER,
             timescale=_24_HOURS,
             immediate_risk=_SAME_WORKING_DAY,
+            notify=(_FED_BACK,),
         ),
         StagePreset(
             name="Stage Two: informal dispute procedure (second-tier management)",
@@ -87,6 +92,7 @@ PRESET = PolicyPreset(
             timescale=None,
             child_protection=_24_HOURS,
             immediate_risk=_SAME_WORKING_DAY,
+            notify=(_FED_BACK,),
         ),
         StagePreset(
             name="Stage Three: formal dispute procedure (Head of Service)",
@@ -102,6 +108,7 @@ PRESET = PolicyPreset(
             timescale=None,
             child_protection=_24_HOURS,
             immediate_risk=_SAME_WORKING_DAY,
+            notify=(_FED_BACK,),
         ),
         StagePreset(
             name="Stage Four: Head of Safeguarding and Safeguarding Children Board Chair",
@@ -121,6 +128,14 @@ PRESET = PolicyPreset(
             is_partnership_stage=True,
             # The Head of Safeguarding alone decides the course of action; the nearest rule.
             panel_rule=PanelRule.IMPARTIAL_MEMBER,
+            # The Head of Safeguarding determines a course of action "including reporting the
+            # matter to the Safeguarding Children Board Chair".
+            notify=(
+                _FED_BACK,
+                (Event.ESCALATED, (Audience.BUSINESS_MANAGER, Audience.CHAIR)),
+                (Event.DECIDED, (Audience.CHAIR,)),
+                (Event.RESOLVED, (Audience.CHAIR,)),
+            ),
         ),
     ),
 )

@@ -6,7 +6,7 @@ working days) and the safeguarding leads or service managers try in turn; finall
 member from an uninvolved agency chairs a meeting. Immediate risk: the same working day.
 """
 
-from partnerships.choices import BreachTarget, PanelRule, Tier, TimescaleUnit
+from partnerships.choices import Audience, BreachTarget, Event, PanelRule, Tier, TimescaleUnit
 from partnerships.presets.base import PolicyPreset, StagePreset, Timescale
 
 # "Any professional who considers that a child is at immediate risk of significant harm must
@@ -17,6 +17,8 @@ _NO_TIMESCALE = (
     "The policy sets no timescale for this stage; the tracker uses 5 working days, its general rule "
     "of resolving disagreements within one working week."
 )
+# "This is to be completed once the Escalation is resolved and sent to the Business Manager."
+_RESOLUTION_TO_BUSINESS_MANAGER = (Event.RESOLVED, (Audience.BUSINESS_MANAGER,))
 _IMMEDIATE_RISK = "If the child is at immediate risk of significant harm, escalate on the same working day."
 
 PRESET = PolicyPreset(
@@ -47,6 +49,7 @@ PRESET = PolicyPreset(
             immediate_risk=_SAME_WORKING_DAY,
             # The other agency is not involved yet, so nobody on the receiving side acknowledges.
             acknowledgement_required=False,
+            notify=(_RESOLUTION_TO_BUSINESS_MANAGER,),
         ),
         StagePreset(
             name="Stage Two: discussion between the professionals",
@@ -61,6 +64,7 @@ PRESET = PolicyPreset(
             receiver_tier=Tier.PRACTITIONER,
             timescale=None,
             immediate_risk=_SAME_WORKING_DAY,
+            notify=(_RESOLUTION_TO_BUSINESS_MANAGER,),
         ),
         StagePreset(
             name="Stage Three: escalation to line manager",
@@ -75,6 +79,7 @@ PRESET = PolicyPreset(
             receiver_tier=Tier.LINE_MANAGER,
             timescale=Timescale(5, TimescaleUnit.WORKING_DAYS),
             immediate_risk=_SAME_WORKING_DAY,
+            notify=(_RESOLUTION_TO_BUSINESS_MANAGER,),
         ),
         StagePreset(
             name="Stage Four: escalation to safeguarding leads or senior manager",
@@ -90,6 +95,8 @@ PRESET = PolicyPreset(
             timescale=None,
             immediate_risk=_SAME_WORKING_DAY,
             evidence_of_previous_stage_required=True,
+            # "A copy of this notice will be sent to the LSCB Business Manager."
+            notify=((Event.ESCALATED, (Audience.BUSINESS_MANAGER,)), _RESOLUTION_TO_BUSINESS_MANAGER),
         ),
         StagePreset(
             name="Stage Five: mediation by a third party agency",
@@ -107,6 +114,13 @@ PRESET = PolicyPreset(
             breach_targets=(BreachTarget.NEXT_TIER, BreachTarget.RAISER, BreachTarget.BUSINESS_MANAGER),
             is_partnership_stage=True,
             panel_rule=PanelRule.UNINVOLVED_CHAIR,
+            # Referred to the business coordinator, "who will notify the chair of the Board"; the
+            # meeting's chair "will report back to the chair of the Safeguarding Children Board".
+            notify=(
+                (Event.ESCALATED, (Audience.BUSINESS_MANAGER, Audience.CHAIR)),
+                (Event.DECIDED, (Audience.CHAIR,)),
+                _RESOLUTION_TO_BUSINESS_MANAGER,
+            ),
         ),
     ),
 )

@@ -1,0 +1,211 @@
+"""The policies' conversation: who is told of each event, and what the notice says.
+
+Each service calls `tell(event, …)` inside its own transaction, so the outbox rows commit
+(or roll back) with the change they describe; delivery is escalation.notifications'. The
+unique constraints on Notification (stage, discussion or action; kind; recipient) make each
+notice exactly-once: a retried request or a second call writes nothing new.
+
+Who is told comes from the policy: DEFAULT_AUDIENCES (partnerships.choices) plus the stage's
+own `notify` (the copies a policy names, e.g. Cumberland's chair and business manager when
+the partnership stage starts). The person who acted is never told of their own act.
+
+Messages carry the reference, agencies, category, urgency, stage, deadline and a link: never
+a child's details nor free text that could name one (outcomes and actions are read on the case).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import datetime
+
+from escalation.holders import People, active
+from escalation.models import Notification
+from escalation.wording import day_text, email_not_before, escalation_link, stage_label, when
+from partnerships.choices import Audience, Event, PanelRule, Urgency
+from partnerships.selectors import memberships_of
+
+URGENT = frozenset({Urgency.CHILD_PROTECTION.value, Urgency.IMMEDIATE_RISK.value})
+# The events whose notice asks the current stage's holders to do something.
+CALLS_TO_ACT = frozenset({Event.RAISED, Event.ESCALATED})
+
+
+def _name(user) -> str:
+    return (user.get_full_name() or user.get_username()) if user else "The system"
+
+
+def _actor_agency_ids(user) -> set[int]:
+    return {m.agency_id for m in memberships_of(user) if m.agency_id}
+
+
+def next_step(stage) -> str:
+    """What the people holding a stage must do next, in the policy's terms."""
+    if stage.is_partnership_stage:
+        arrangement = PanelRule(stage.panel_rule).label.lower() if stage.panel_rule != PanelRule.NONE else "review"
+        return f"arrange the {arrangement} and record the partnership's decision"
+    if stage.acknowledgement_required:
+        return "acknowledge it and agree a plan of action with the other agency"
+    return "discuss it and agree what happens next"
+
+
+def audience_members(
+    audience: Audience,
+    *,
+    people: People,
+    escalation,
+    occurrence,
+    acting_user=None,
+    previous=None,
+    action=None,
+) -> set[int]:
+    stage = occurrence.policy_stage
+    match audience:
+        case Audience.HOLDERS:
+            return people.stage_holders(escalation, stage)
+        case Audience.OTHER_SIDE:
+            acted_for = _actor_agency_ids(acting_user)
+            if escalation.receiving_agency_id in acted_for and escalation.raising_agency_id not in acted_for:
+                return people.raising_side(escalation, stage)
+            if escalation.raising_agency_id in acted_for and escalation.receiving_agency_id not in acted_for:
+                return people.receiving_side(escalation, stage)
+            return people.stage_holders(escalation, stage)
+        case Audience.PREVIOUS_HOLDERS:
+            return people.stage_holders(escalation, previous.policy_stage) if previous else set()
+        case Audience.NEXT_TIER:
+            following = escalation.policy.stages_by_number().get(occurrence.number + 1)
+            return people.stage_holders(escalation, following) if following else set()
+        case Audience.PARTIES:
+            found: set[int] = set()
+            for earlier in escalation.occurrences.select_related("policy_stage"):
+                found |= people.stage_holders(escalation, earlier.policy_stage)
+            return found
+        case Audience.RAISER:
+            return {escalation.raised_by_id}
+        case Audience.BUSINESS_MANAGER:
+            return people.business_managers(escalation)
+        case Audience.CHAIR:
+            return people.chairs(escalation)
+        case Audience.ACTION_OWNER:
+            return {action.owner_id} if action is not None and action.owner_id else set()
+    raise ValueError(f"unknown audience {audience!r}")  # pragma: no cover
+
+
+# --- the words ---------------------------------------------------------------------------------
+
+
+def _due(occurrence) -> str:
+    return f"{when(occurrence.due_at)} (London time)"
+
+
+def message(event: Event, *, escalation, occurrence, acting_user=None, previous=None, action=None, acts=False) -> str:
+    """What happened, what the reader must do and by when, and the link."""
+    ref, stage = escalation.reference, stage_label(occurrence)
+    who = _name(acting_user)
+    match event:
+        case Event.RAISED:
+            text = (
+                f"{ref}: {escalation.raising_agency} raised a disagreement with {escalation.receiving_agency} "
+                f"({escalation.get_category_display().lower()}; {escalation.get_urgency_display().lower()}). "
+                f"It starts at {stage}."
+            )
+        case Event.ESCALATED:
+            text = f"{ref} has been escalated"
+            if previous is not None:
+                text += f" from {stage_label(previous)}"
+            text += f" to {stage} by {who}."
+        case Event.ACKNOWLEDGED:
+            text = f"{ref}: {who} acknowledged {stage}. It is due by {_due(occurrence)}."
+        case Event.RECORDED:
+            text = (
+                f"{ref}: {who} recorded a discussion at {stage}. Read the outcome and any agreed actions on "
+                f"the escalation, and follow up anything that is yours."
+            )
+        case Event.ACTION_ASSIGNED:
+            text = (
+                f"{ref}: an action agreed at {stage} is yours, to be done by {day_text(action.due_on)}. "
+                f"Open the escalation to see what was agreed, and mark it done when it is."
+            )
+        case Event.DECIDED:
+            text = f"{ref}: {who} recorded the partnership's decision at {stage}. Read it on the escalation."
+        case Event.RESOLVED:
+            text = f"{ref} was resolved at {stage} by {who}. Read the agreed outcome on the escalation."
+        case Event.WITHDRAWN:
+            text = f"{ref} was withdrawn at {stage} by {who}. Nothing more is needed from you."
+        case _:  # pragma: no cover
+            raise ValueError(f"unknown event {event!r}")
+    if event in CALLS_TO_ACT:
+        if acts:
+            text += f" You hold this stage: {next_step(occurrence.policy_stage)} by {_due(occurrence)}."
+        else:
+            text += f" It is due by {_due(occurrence)}. This is for your information: nothing is needed from you now."
+    return f"{text} Open it: {escalation_link(escalation)}"
+
+
+# --- telling -----------------------------------------------------------------------------------
+
+
+def tell(
+    event: Event,
+    *,
+    escalation,
+    occurrence,
+    acting_user=None,
+    at: datetime,
+    previous=None,
+    discussion=None,
+    action=None,
+    people: People | None = None,
+) -> list[int]:
+    """Write the outbox rows for one event, in the caller's transaction. Returns who was told."""
+    people = people or People()
+    stage = occurrence.policy_stage
+    context = {"escalation": escalation, "occurrence": occurrence, "acting_user": acting_user, "previous": previous}
+    told: set[int] = set()
+    for audience in sorted(stage.as_preset().audiences(event)):
+        told |= audience_members(audience, people=people, action=action, **context)
+    told.discard(getattr(acting_user, "pk", None))
+    recipients = active(told)
+    acting = people.stage_holders(escalation, stage) if event in CALLS_TO_ACT else set()
+    not_before = email_not_before(
+        escalation.partnership.working_calendar(),
+        at,
+        urgent=escalation.urgency in URGENT,
+        hold_out_of_hours=escalation.partnership.hold_out_of_hours_email,
+    )
+    rows = []
+    for acts in (True, False):
+        group = [pk for pk in recipients if (pk in acting) == acts]
+        if not group:
+            continue
+        text = message(event, action=action, acts=acts, **context)
+        rows += [
+            Notification(
+                recipient_id=pk,
+                escalation=escalation,
+                occurrence=occurrence if action is None else None,
+                discussion=discussion,
+                action=action,
+                kind=event.value,
+                message=text,
+                email_not_before=not_before,
+            )
+            for pk in group
+        ]
+    # Sorted: concurrent inserts take the unique-index locks in one order.
+    rows.sort(key=lambda row: row.recipient_id)
+    Notification.objects.bulk_create(rows, ignore_conflicts=True)
+    return recipients
+
+
+def tell_action_owners(*, escalation, occurrence, actions: Iterable, acting_user, at: datetime, people=None) -> None:
+    people = people or People()
+    for action in actions:
+        if action.owner_id:
+            tell(
+                Event.ACTION_ASSIGNED,
+                escalation=escalation,
+                occurrence=occurrence,
+                acting_user=acting_user,
+                at=at,
+                action=action,
+                people=people,
+            )

@@ -1,0 +1,40 @@
+"""The words every notice is built from: dates in London time, the stage, the link.
+
+Pure functions (no database), shared by the watcher (escalation.deadlines) and the
+conversation (escalation.conversation). Nothing here reads a child's details.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from zoneinfo import ZoneInfo
+
+from django.conf import settings
+
+from partnerships.calendar import WorkingCalendar
+
+LONDON = ZoneInfo("Europe/London")
+
+
+def email_not_before(calendar: WorkingCalendar, now: datetime, *, urgent: bool, hold_out_of_hours: bool) -> datetime:
+    """Out-of-hours notices wait for the next opening; urgent ones go at once, day or night."""
+    if urgent or not hold_out_of_hours or calendar.is_within_working_hours(now):
+        return now
+    return calendar.next_opening(now)
+
+
+def when(moment: datetime) -> str:
+    local = moment.astimezone(LONDON)
+    return local.strftime("%A %-d %B %Y at %-I:%M%p").replace("AM", "am").replace("PM", "pm")
+
+
+def day_text(day: date) -> str:
+    return day.strftime("%A %-d %B %Y")
+
+
+def escalation_link(escalation) -> str:
+    return f"{settings.SITE_URL.rstrip('/')}/escalations/{escalation.public_id}/"
+
+
+def stage_label(occurrence) -> str:
+    return f"stage {occurrence.number} ({occurrence.policy_stage.name})"
