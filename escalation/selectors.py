@@ -61,3 +61,17 @@ def action_owner_candidates(escalation) -> QuerySet:
         )
         .order_by("first_name", "last_name", "username")
     )
+
+
+def partnership_copies(escalation) -> list:
+    """The notices actually written to the partnership's business manager or chair about this
+    escalation, first each: a printed notice says "copy sent to … on …" only from these."""
+    roles = [Role.BUSINESS_MANAGER, Role.CHAIR]
+    partnership_people = Membership.objects.filter(
+        partnership_id=escalation.partnership_id, agency__isnull=True, role__in=roles
+    ).values("user_id")
+    first_each: dict[int, object] = {}
+    notices = escalation.notifications.filter(recipient_id__in=partnership_people).select_related("recipient")
+    for notice in notices.order_by("created_at", "pk"):
+        first_each.setdefault(notice.recipient_id, notice)
+    return list(first_each.values())

@@ -19,8 +19,8 @@ from escalation.forms import (
     UrgencyForm,
 )
 from escalation.models import Action, Discussion
-from escalation.permissions import can_escalate, can_record_discussion, holds_current_stage
 from escalation.notifications import mark_read
+from escalation.permissions import can_escalate, can_record_discussion, holds_current_stage
 from escalation.selectors import action_owner_candidates
 from escalation.views.common import back_to, page_is_stale, require, visible_escalation_or_404
 from partnerships.choices import Role

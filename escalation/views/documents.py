@@ -6,6 +6,7 @@ from django.shortcuts import render
 
 from cases.audit import log_access
 from cases.models import AccessAction
+from escalation.selectors import partnership_copies
 from escalation.views.common import visible_escalation_or_404
 
 
@@ -15,7 +16,12 @@ def escalation_notice(request, public_id):
     return render(
         request,
         "escalation/documents/notice.html",
-        {"escalation": escalation, "children": escalation.children.all(), "resolution": _resolution(escalation)},
+        {
+            "escalation": escalation,
+            "children": escalation.children.all(),
+            "resolution": _resolution(escalation),
+            "copies": partnership_copies(escalation),
+        },
     )
 
 

@@ -1,0 +1,281 @@
+"""Every step tells the people who must act, once (issue 12 §1), read against the policies.
+
+The cast is Riverside's (tests/conftest.py): a school practitioner raises a disagreement with
+children's social care; each side has a full management ladder; the partnership has a business
+manager, a chair, a panel member and an auditor.
+"""
+
+from datetime import date
+
+import pytest
+from django.urls import reverse
+
+from escalation import services
+from escalation.conversation import tell
+from escalation.models import Escalation, Notification, NotificationKind
+from escalation.states import Category, DiscussionMethod
+from partnerships.choices import Event, Urgency
+from tests.conftest import build_cast, london
+
+pytestmark = pytest.mark.django_db
+
+RAISED_AT = london(2026, 11, 3, 10, 0)  # a Tuesday morning
+
+
+def raise_one(cast, at=RAISED_AT, urgency=Urgency.STANDARD):
+    return services.escalation_raise(
+        raised_by=cast.practitioner,
+        raising_agency=cast.school,
+        receiving_agency=cast.csc,
+        children=[cast.child],
+        category=Category.THRESHOLD,
+        concern="Ellie Hart's referral was refused.",
+        why_unsafe="Bruising was seen twice this term.",
+        outcome_sought="A strategy discussion.",
+        urgency=urgency,
+        at=at,
+    )
+
+
+def fresh(escalation):
+    return Escalation.objects.get(pk=escalation.pk)
+
+
+def told(escalation, kind) -> list[str]:
+    rows = Notification.objects.filter(escalation=escalation, kind=kind).select_related("recipient")
+    return sorted(row.recipient.username for row in rows)
+
+
+def notice(escalation, kind, user) -> Notification:
+    return Notification.objects.get(escalation=escalation, kind=kind, recipient=user)
+
+
+def escalate(cast, escalation, by, at=RAISED_AT):
+    services.escalation_escalate(escalation=fresh(escalation), acting_user=by, evidence="We met twice.", at=at)
+    return fresh(escalation)
+
+
+def climb(cast, escalation, to_stage):
+    while fresh(escalation).stage_number < to_stage:
+        escalate(cast, escalation, cast.practitioner)
+    return fresh(escalation)
+
+
+# --- raised -------------------------------------------------------------------------------------
+
+
+def test_a_raised_disagreement_tells_the_receiving_practitioner_what_to_do_and_by_when(cast):
+    escalation = raise_one(cast)
+    # Stage 1 of the five-stage policy is practitioner to practitioner: the social worker
+    # holds it in the receiving agency. The raiser is not told of their own act, and the
+    # school's other staff and managers have nothing to do yet.
+    assert told(escalation, NotificationKind.RAISED) == ["social-worker"]
+    text = notice(escalation, NotificationKind.RAISED, cast.other_practitioner).message
+    assert escalation.reference in text
+    assert "Riverside Primary School raised a disagreement with Riverside Children's Social Care" in text
+    assert "You hold this stage: acknowledge it and agree a plan of action" in text
+    assert "by Thursday 5 November 2026 at 5:00pm" in text  # 2 working days
+    assert f"/escalations/{escalation.public_id}/" in text
+
+
+def test_no_notice_carries_the_childs_name_or_the_concern(cast):
+    escalation = raise_one(cast)
+    services.escalation_acknowledge(escalation=fresh(escalation), acting_user=cast.other_practitioner)
+    escalate(cast, escalation, cast.practitioner)
+    for row in Notification.objects.filter(escalation=escalation):
+        for private in ("Ellie", "Hart", "Bruising", "referral was refused"):
+            assert private not in row.message
+
+
+def test_raising_again_by_a_retry_writes_no_second_notice(cast):
+    escalation = raise_one(cast)
+    occurrence = fresh(escalation).current_occurrence()
+    before = Notification.objects.count()
+    tell(Event.RAISED, escalation=fresh(escalation), occurrence=occurrence, acting_user=cast.practitioner, at=RAISED_AT)
+    assert Notification.objects.count() == before
+
+
+# --- acknowledged -------------------------------------------------------------------------------
+
+
+def test_an_acknowledgement_tells_the_raiser_and_not_the_person_who_acknowledged(cast):
+    escalation = raise_one(cast)
+    services.escalation_acknowledge(escalation=fresh(escalation), acting_user=cast.other_practitioner)
+    assert told(escalation, NotificationKind.ACKNOWLEDGED) == ["practitioner"]
+    assert "acknowledged stage 1" in notice(escalation, NotificationKind.ACKNOWLEDGED, cast.practitioner).message
+
+
+# --- escalated ----------------------------------------------------------------------------------
+
+
+def test_escalating_to_stage_2_tells_both_line_managers_to_act_and_the_social_worker_for_information(cast):
+    escalation = raise_one(cast)
+    escalate(cast, escalation, cast.practitioner)
+    assert told(escalation, NotificationKind.ESCALATED) == ["manager", "social-worker", "team-manager"]
+    to_act = notice(escalation, NotificationKind.ESCALATED, cast.other_manager).message
+    assert "You hold this stage" in to_act and "5 working days" not in to_act
+    assert "Tuesday 10 November 2026 at 5:00pm" in to_act  # 5 working days from Tuesday 3rd
+    for_information = notice(escalation, NotificationKind.ESCALATED, cast.other_practitioner).message
+    assert "for your information" in for_information and "You hold this stage" not in for_information
+
+
+def test_the_business_office_is_notified_when_the_five_stage_partnership_stage_starts(cast):
+    escalation = climb(cast, raise_one(cast), 5)
+    stage_5 = fresh(escalation).current_occurrence()
+    recipients = sorted(
+        n.recipient.username
+        for n in Notification.objects.filter(occurrence=stage_5, kind=NotificationKind.ESCALATED)
+    )
+    # The business manager and chair hold the partnership stage; the directors who held stage 4 are told.
+    assert {"business-manager", "chair", "director", "dcs"} <= set(recipients)
+    bm = Notification.objects.get(occurrence=stage_5, kind=NotificationKind.ESCALATED, recipient=cast.business_manager)
+    assert "arrange the mediation and record the partnership's decision" in bm.message
+
+
+def test_each_stage_of_a_climb_is_told_once(cast):
+    escalation = climb(cast, raise_one(cast), 3)
+    stage_3 = fresh(escalation).current_occurrence()
+    holders = set(
+        Notification.objects.filter(occurrence=stage_3, kind=NotificationKind.ESCALATED).values_list(
+            "recipient__username", flat=True
+        )
+    )
+    assert {"senior", "head-of-service"} <= holders
+    assert Notification.objects.filter(occurrence=stage_3, kind=NotificationKind.ESCALATED).count() == len(holders)
+
+
+# --- recorded and agreed actions ----------------------------------------------------------------
+
+
+def record(cast, escalation, by, owner=None, due=date(2026, 11, 6)):
+    actions = [{"description": "Visit at home", "owner": owner, "due_on": due}] if owner else []
+    return services.discussion_record(
+        escalation=fresh(escalation),
+        acting_user=by,
+        held_at=london(2026, 11, 4, 11, 0),
+        method=DiscussionMethod.PHONE,
+        participants="Both practitioners",
+        outcome="Agreed to review.",
+        actions=actions,
+    )
+
+
+def test_an_agreed_action_tells_its_owner_and_overdue_notices_then_reach_them(cast):
+    from escalation.deadlines import run_watcher
+
+    escalation = raise_one(cast)
+    services.escalation_acknowledge(escalation=fresh(escalation), acting_user=cast.other_practitioner)
+    record(cast, escalation, cast.other_practitioner, owner=cast.other_manager)
+    action = fresh(escalation).actions.get()
+    assert action.owner == cast.other_manager and action.owner_name == cast.other_manager.get_full_name()
+    assigned = Notification.objects.get(action=action, kind=NotificationKind.ACTION_ASSIGNED)
+    assert assigned.recipient == cast.other_manager
+    assert "is yours, to be done by Friday 6 November 2026" in assigned.message
+    run_watcher(now=london(2026, 11, 9, 10, 0))
+    assert Notification.objects.filter(
+        action=action, kind=NotificationKind.ACTION_OVERDUE, recipient=cast.other_manager
+    ).exists()
+
+
+def test_a_recorded_discussion_tells_the_raiser_and_the_other_side(cast):
+    escalation = raise_one(cast)
+    services.escalation_acknowledge(escalation=fresh(escalation), acting_user=cast.other_practitioner)
+    discussion = record(cast, escalation, cast.other_practitioner)
+    rows = Notification.objects.filter(discussion=discussion, kind=NotificationKind.RECORDED)
+    assert sorted(r.recipient.username for r in rows) == ["practitioner"]
+    second = record(cast, escalation, cast.other_practitioner)
+    # A second discussion at the same stage is a second event: told again, once.
+    assert Notification.objects.filter(discussion=second, kind=NotificationKind.RECORDED).count() == 1
+
+
+def test_at_plymouth_agreed_actions_are_fed_back_immediately_to_the_managers():
+    cast = build_cast("plymouth")
+    escalation = raise_one(cast)
+    services.escalation_acknowledge(escalation=fresh(escalation), acting_user=cast.other_practitioner)
+    discussion = record(cast, escalation, cast.other_practitioner, owner=cast.other_practitioner)
+    recipients = set(
+        Notification.objects.filter(discussion=discussion, kind=NotificationKind.RECORDED).values_list(
+            "recipient__username", flat=True
+        )
+    )
+    # Stage One's "relevant managers involved": the line managers who hold the next step.
+    assert {"manager", "team-manager", "practitioner"} <= recipients
+
+
+def test_at_cumberland_level_three_agreed_actions_are_fed_back_to_managers_but_not_at_level_one():
+    cast = build_cast("cumberland")
+    escalation = raise_one(cast)
+    services.escalation_acknowledge(escalation=fresh(escalation), acting_user=cast.other_practitioner)
+    level_one = record(cast, escalation, cast.other_practitioner)
+    assert not Notification.objects.filter(discussion=level_one, recipient=cast.other_director).exists()
+    escalation = climb(cast, escalation, 3)
+    services.escalation_acknowledge(escalation=fresh(escalation), acting_user=cast.other_senior_manager)
+    level_three = record(cast, escalation, cast.other_senior_manager)
+    recipients = set(
+        Notification.objects.filter(discussion=level_three).values_list("recipient__username", flat=True)
+    )
+    assert {"director", "dcs"} <= recipients
+
+
+# --- partnership stage copies ------------------------------------------------------------------
+
+
+def test_at_cumberland_the_chair_and_business_manager_are_told_when_the_partnership_stage_starts():
+    cast = build_cast("cumberland")
+    escalation = climb(cast, raise_one(cast), 5)
+    stage_5 = fresh(escalation).current_occurrence()
+    recipients = set(
+        Notification.objects.filter(occurrence=stage_5, kind=NotificationKind.ESCALATED).values_list(
+            "recipient__username", flat=True
+        )
+    )
+    assert {"chair", "business-manager"} <= recipients
+
+
+def test_at_st_helens_the_escalation_notice_is_copied_to_the_business_manager_and_the_notice_says_so(client):
+    cast = build_cast("st-helens")
+    escalation = climb(cast, raise_one(cast), 3)
+    client.force_login(cast.practitioner)
+    page = client.get(reverse("escalation:notice", args=[escalation.public_id])).content.decode()
+    assert "No copy has been sent to the partnership yet." in page
+    escalation = escalate(cast, escalation, cast.practitioner, at=london(2026, 11, 5, 10, 0))
+    stage_4 = fresh(escalation).current_occurrence()
+    copy = Notification.objects.get(occurrence=stage_4, kind=NotificationKind.ESCALATED, recipient=cast.business_manager)
+    page = client.get(reverse("escalation:notice", args=[escalation.public_id])).content.decode()
+    name = cast.business_manager.get_full_name()
+    assert f"Copy sent to {name}" in page and copy.created_at.strftime("%-d %B %Y") in page
+
+
+# --- decision and resolution -------------------------------------------------------------------
+
+
+def test_a_resolution_tells_every_party_and_the_raiser_but_not_the_person_who_resolved(cast):
+    escalation = climb(cast, raise_one(cast), 2)
+    services.escalation_acknowledge(escalation=fresh(escalation), acting_user=cast.other_manager)
+    services.escalation_resolve(escalation=fresh(escalation), acting_user=cast.other_manager, outcome="Assessment.")
+    assert told(escalation, NotificationKind.RESOLVED) == ["manager", "practitioner", "social-worker"]
+
+
+def test_at_st_helens_the_resolution_goes_to_the_business_manager():
+    cast = build_cast("st-helens")
+    escalation = climb(cast, raise_one(cast), 2)
+    services.escalation_acknowledge(escalation=fresh(escalation), acting_user=cast.other_practitioner)
+    services.escalation_resolve(escalation=fresh(escalation), acting_user=cast.other_practitioner, outcome="Agreed.")
+    assert "business-manager" in told(escalation, NotificationKind.RESOLVED)
+
+
+def test_a_withdrawal_tells_the_people_holding_the_stage(cast):
+    escalation = raise_one(cast)
+    services.escalation_withdraw(escalation=fresh(escalation), acting_user=cast.practitioner, reason="Resolved locally.")
+    assert told(escalation, NotificationKind.WITHDRAWN) == ["social-worker"]
+
+
+# --- reading ------------------------------------------------------------------------------------
+
+
+def test_opening_the_case_marks_its_notices_read_and_leaves_others_unread(client, cast):
+    first, second = raise_one(cast), raise_one(cast)
+    client.force_login(cast.other_practitioner)
+    client.get(reverse("escalation:detail", args=[first.public_id]))
+    assert notice(first, NotificationKind.RAISED, cast.other_practitioner).read_at is not None
+    assert notice(second, NotificationKind.RAISED, cast.other_practitioner).read_at is None
