@@ -190,8 +190,9 @@ def write_notices(
 
 
 def _open_unbreached() -> QuerySet[StageOccurrence]:
-    # Exactly the partial index `open_unbreached_due`'s condition, so range scans on due_at use it.
-    return StageOccurrence.objects.filter(closed_at__isnull=True, breached_at__isnull=True)
+    """Stages still being timed: open, not yet missed, and their timed event not yet happened.
+    Exactly the partial index `open_unbreached_due`'s condition, so range scans on due_at use it."""
+    return StageOccurrence.objects.filter(closed_at__isnull=True, breached_at__isnull=True, step_met_at__isnull=True)
 
 
 def _pages(queryset: QuerySet, date_field: str, size: int) -> Iterator:
@@ -228,6 +229,7 @@ def _breach(run: _Run, report: WatchReport, occurrence: StageOccurrence) -> None
     with transaction.atomic(durable=True):
         # The claim: only the watcher whose UPDATE changes the row records the breach. The
         # deadline is re-checked too, in case a calendar change just moved it later.
+        # A stage whose timed event already happened (step_met_at) is never missed.
         claimed = _open_unbreached().filter(pk=occurrence.pk, due_at__lt=now).update(breached_at=now)
         if claimed != 1:
             return

@@ -207,6 +207,8 @@ class StageOccurrence(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
     warned_at = models.DateTimeField(null=True, blank=True)
+    # When the event the policy times happened (PolicyStage.met_by), if it is not the stage's end.
+    step_met_at = models.DateTimeField(null=True, blank=True)
     breached_at = models.DateTimeField(null=True, blank=True)
     decision = models.TextField(blank=True, help_text="The binding decision at a partnership stage.")
     closed_at = models.DateTimeField(null=True, blank=True)
@@ -236,10 +238,10 @@ class StageOccurrence(models.Model):
             ),
         ]
         indexes = [
-            # The watcher's scans: open, unbreached stages by deadline.
+            # The watcher's scans: stages still timed (open, unbreached, step not met) by deadline.
             models.Index(
                 fields=["due_at"],
-                condition=models.Q(closed_at__isnull=True, breached_at__isnull=True),
+                condition=models.Q(closed_at__isnull=True, breached_at__isnull=True, step_met_at__isnull=True),
                 name="open_unbreached_due",
             ),
         ]
@@ -250,6 +252,10 @@ class StageOccurrence(models.Model):
     @property
     def is_open(self) -> bool:
         return self.closed_at is None
+
+    def step_met_on_time(self, ended_at) -> bool:
+        """Met if the policy's timed event (or, failing that, the stage's end) came in time."""
+        return (self.step_met_at or ended_at) <= self.due_at
 
 
 class Discussion(models.Model):

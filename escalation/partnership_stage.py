@@ -9,8 +9,8 @@ from django.utils import timezone
 
 from cases.models import RecordEntryKind
 from escalation.models import PanelMember, PartnershipReview
-from escalation.services import EscalationError, NotPermitted, _person, record_on_files
-from partnerships.choices import PanelRule, Role
+from escalation.services import EscalationError, NotPermitted, _person, record_on_files, step_met
+from partnerships.choices import PanelRule, Role, StepEvent
 from partnerships.selectors import partnership_roles
 
 ORGANISERS = {Role.BUSINESS_MANAGER, Role.CHAIR}
@@ -71,6 +71,8 @@ def review_arrange(*, escalation, acting_user, arrangement, chair, members=(), m
         meeting_at=meeting_at,
     )
     PanelMember.objects.bulk_create([PanelMember(review=review, user=m.user, agency=m.agency) for m in members])
+    # Five-stage: "offer mediation within 5 working days": arranging it is the step the clock times.
+    step_met(occurrence, StepEvent.ARRANGEMENT, review.formal_use_recorded_at)
     names = ", ".join(f"{_person(m.user)} ({m.agency})" for m in members)
     record_on_files(
         escalation,

@@ -24,7 +24,7 @@ from escalation.models import (
     StageOccurrence,
 )
 from escalation.states import StageOutcome
-from partnerships.choices import ClockStart, Event, Urgency
+from partnerships.choices import ClockStart, Event, StepEvent, Urgency
 from partnerships.selectors import memberships_of, tier_rank
 
 STALE_MESSAGE = (
@@ -123,11 +123,26 @@ def _close_stage(escalation: Escalation, *, at: datetime, outcome: StageOutcome,
     occurrence = escalation.occurrences.select_for_update().get(closed_at__isnull=True)
     occurrence.closed_at = at
     occurrence.outcome = outcome
-    occurrence.timescale_met = at <= occurrence.due_at
+    occurrence.timescale_met = occurrence.step_met_on_time(at)
     occurrence.reason_not_met = "" if occurrence.timescale_met else reason_not_met
     occurrence.save(update_fields=["closed_at", "outcome", "timescale_met", "reason_not_met"])
     _sync_current_due(escalation, None)
     return occurrence
+
+
+def step_met(occurrence: StageOccurrence, event: StepEvent, at: datetime) -> bool:
+    """Record that the event this stage's timescale is met by has happened (the first time
+    only). The watcher then never records the stage as missed."""
+    if occurrence.policy_stage.met_by != event or occurrence.step_met_at is not None:
+        return False
+    updated = StageOccurrence.objects.filter(pk=occurrence.pk, step_met_at__isnull=True, closed_at__isnull=True).update(
+        step_met_at=at
+    )
+    if updated:
+        occurrence.step_met_at = at
+        # Nothing is due on this stage any more: lists stop counting it down or calling it overdue.
+        Escalation.objects.filter(pk=occurrence.escalation_id).update(current_due_at=None)
+    return bool(updated)
 
 
 def _stage_label(occurrence: StageOccurrence) -> str:
@@ -245,6 +260,7 @@ def escalation_acknowledge(*, escalation: Escalation, acting_user, at: datetime 
         fields += ["clock_started_at", "due_at", "arrived_out_of_hours", "uses_default_timescale"]
         _sync_current_due(escalation, occurrence.due_at)
     occurrence.save(update_fields=fields)
+    step_met(occurrence, StepEvent.ACKNOWLEDGEMENT, at)
     record_on_files(
         escalation,
         RecordEntryKind.ACKNOWLEDGED,
@@ -302,6 +318,7 @@ def stage_record_decision(*, escalation: Escalation, acting_user, decision: str)
         raise EscalationError("A binding decision is recorded at the partnership stage only.")
     occurrence.decision = decision.strip()
     occurrence.save(update_fields=["decision"])
+    step_met(occurrence, StepEvent.DECISION, _now(None))
     record_on_files(
         escalation,
         RecordEntryKind.DECISION,
@@ -399,7 +416,7 @@ def discussion_record(
 
     if not can_record_discussion(escalation, acting_user):
         raise NotPermitted("Only the people holding this stage can record a discussion.")
-    occurrence = escalation.occurrences.get(closed_at__isnull=True)
+    occurrence = escalation.occurrences.select_related("policy_stage").get(closed_at__isnull=True)
     discussion = Discussion.objects.create(
         occurrence=occurrence,
         held_at=held_at,
@@ -432,6 +449,8 @@ def discussion_record(
         )
     record_on_files(escalation, RecordEntryKind.DISCUSSION, summary, author=acting_user)
     at = _now(None)
+    # Held when it was held (a call made before it was written up), never in the future.
+    step_met(occurrence, StepEvent.DISCUSSION, min(held_at, at))
     context = {"escalation": escalation, "occurrence": occurrence, "acting_user": acting_user, "at": at}
     tell(Event.RECORDED, discussion=discussion, **context)
     tell_action_owners(actions=agreed, **context)
@@ -506,7 +525,7 @@ def escalation_change_urgency(
         raise StaleEscalation(STALE_MESSAGE)
     escalation.urgency = urgency
     occurrence = escalation.occurrences.select_for_update().get(closed_at__isnull=True)
-    if occurrence.breached_at is None:
+    if occurrence.breached_at is None and occurrence.step_met_at is None:
         _apply_deadline(occurrence, escalation, occurrence.clock_started_at)
         occurrence.save()
         _sync_current_due(escalation, occurrence.due_at)
@@ -527,7 +546,8 @@ def recompute_open_deadlines(*, partnership, reason: str, acting_user=None) -> i
     changed = 0
     occurrences = (
         StageOccurrence.objects.select_for_update(of=("self",))
-        .filter(escalation__partnership=partnership, closed_at__isnull=True, breached_at__isnull=True)
+        .filter(escalation__partnership=partnership, closed_at__isnull=True)
+        .filter(breached_at__isnull=True, step_met_at__isnull=True)
         .select_related("escalation__policy", "escalation__partnership", "policy_stage")
     )
     for occurrence in occurrences:

@@ -150,3 +150,14 @@ DEFAULT_AUDIENCES: dict[Event, tuple[Audience, ...]] = {
     Event.RESOLVED: (Audience.PARTIES, Audience.RAISER),
     Event.WITHDRAWN: (Audience.HOLDERS, Audience.RAISER),
 }
+
+
+class StepEvent(models.TextChoices):
+    """What meets a stage's timed step: the event the policy names, not always the stage's end
+    (five-stage stage 2: "the discussion between managers must occur within 5 working days")."""
+
+    STAGE_END = "stage_end", "the stage is resolved or moved on"
+    ACKNOWLEDGEMENT = "acknowledgement", "the stage is acknowledged"
+    DISCUSSION = "discussion", "a discussion is held and recorded"
+    ARRANGEMENT = "arrangement", "the panel, mediation or review is arranged"
+    DECISION = "decision", "the decision is recorded"

@@ -21,6 +21,7 @@ from partnerships.choices import (
     Nation,
     PanelRule,
     Role,
+    StepEvent,
     Tier,
     TimescaleUnit,
 )
@@ -218,6 +219,12 @@ class PolicyStage(models.Model):
     immediate_risk_amount = models.PositiveIntegerField(null=True, blank=True)
     immediate_risk_unit = models.CharField(max_length=32, choices=TimescaleUnit.choices, blank=True)
     clock_starts = models.CharField(max_length=32, choices=ClockStart.choices, default=ClockStart.STAGE_START)
+    met_by = models.CharField(
+        max_length=32,
+        choices=StepEvent.choices,
+        default=StepEvent.STAGE_END,
+        help_text="The event that meets this stage's timescale.",
+    )
     evidence_of_previous_stage_required = models.BooleanField(default=False)
     acknowledgement_required = models.BooleanField(default=True)
     breach_targets = models.JSONField(default=list, blank=True)
@@ -276,6 +283,7 @@ class PolicyStage(models.Model):
             child_protection=timescale(self.child_protection_amount, self.child_protection_unit),
             immediate_risk=timescale(self.immediate_risk_amount, self.immediate_risk_unit),
             clock_starts=ClockStart(self.clock_starts),
+            met_by=StepEvent(self.met_by),
             evidence_of_previous_stage_required=self.evidence_of_previous_stage_required,
             acknowledgement_required=self.acknowledgement_required,
             breach_targets=tuple(BreachTarget(t) for t in self.breach_targets),

@@ -32,6 +32,7 @@ def _stage_fields(stage: StagePreset) -> dict:
         "immediate_risk_amount": ir_amount,
         "immediate_risk_unit": ir_unit,
         "clock_starts": stage.clock_starts.value,
+        "met_by": stage.met_by.value,
         "evidence_of_previous_stage_required": stage.evidence_of_previous_stage_required,
         "acknowledgement_required": stage.acknowledgement_required,
         "breach_targets": [t.value for t in stage.breach_targets],

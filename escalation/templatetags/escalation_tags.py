@@ -23,6 +23,8 @@ def deadline_cell(escalation) -> str:
     (the view sets `days_left` and `overdue` on the row from the partnership's calendar)."""
     due = escalation.current_due_at
     if not due:
+        if escalation.is_open:
+            return mark_safe('<span class="govuk-body-s">Timed step done</span>')
         return mark_safe('<span class="govuk-body-s">No open stage</span>')
     when = formats.date_format(timezone.localtime(due), "j M Y, H:i")
     days_left = escalation.days_left

@@ -15,6 +15,7 @@ from partnerships.choices import (
     ClockStart,
     Event,
     PanelRule,
+    StepEvent,
     Tier,
     TimescaleUnit,
     Urgency,
@@ -50,6 +51,8 @@ class StagePreset:
     child_protection: Timescale | None = None
     immediate_risk: Timescale | None = None
     clock_starts: ClockStart = ClockStart.STAGE_START
+    # The event that meets the stage's timescale; "Deadline missed" means it had not happened.
+    met_by: StepEvent = StepEvent.STAGE_END
     evidence_of_previous_stage_required: bool = False
     acknowledgement_required: bool = True
     breach_targets: tuple[BreachTarget, ...] = (BreachTarget.NEXT_TIER, BreachTarget.RAISER)

@@ -5,7 +5,7 @@ designated safeguarding leads, senior managers, then the partnership (BSCP), whi
 a resolution panel of senior representatives from at least three agencies.
 """
 
-from partnerships.choices import Audience, BreachTarget, Event, PanelRule, Tier, TimescaleUnit
+from partnerships.choices import Audience, BreachTarget, Event, PanelRule, StepEvent, Tier, TimescaleUnit
 from partnerships.presets.base import PolicyPreset, StagePreset, Timescale
 
 # "Timescales must be appropriate to the risk - always 'as soon as possible,' and within a week
@@ -99,6 +99,8 @@ PRESET = PolicyPreset(
             panel_min_agencies=3,
             # "made via the BSCP business manager / partnership office"; the stage is "BSCP / Chair".
             notify=((Event.ESCALATED, (Audience.BUSINESS_MANAGER, Audience.CHAIR)),),
+            # The partnership stage ends in a recorded outcome
+            met_by=StepEvent.DECISION,
         ),
     ),
 )

@@ -5,7 +5,7 @@ managers, service leads); Stage Two is the formal dispute procedure between exec
 Stage Three goes to the partnership (CSCP), where an impartial member decides.
 """
 
-from partnerships.choices import Audience, BreachTarget, Event, PanelRule, Tier, TimescaleUnit
+from partnerships.choices import Audience, BreachTarget, Event, PanelRule, StepEvent, Tier, TimescaleUnit
 from partnerships.presets.base import PolicyPreset, StagePreset, Timescale
 
 # The policy's general rule is "disputes must be resolved promptly"; it sets a figure only for
@@ -109,6 +109,8 @@ PRESET = PolicyPreset(
                 (Event.DECIDED, (Audience.CHAIR, Audience.BUSINESS_MANAGER)),
                 (Event.RESOLVED, (Audience.BUSINESS_MANAGER,)),
             ),
+            # "this should be determined ... no longer than 7 working days"
+            met_by=StepEvent.DECISION,
         ),
     ),
 )

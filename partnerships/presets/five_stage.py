@@ -4,7 +4,7 @@ Source: seeds/002_d9de557c52844523.txt. Every stage has a maximum timescale; bef
 evidence must show that all efforts at the previous stage were explored; e-mail is discouraged.
 """
 
-from partnerships.choices import Audience, BreachTarget, Event, PanelRule, Tier, TimescaleUnit
+from partnerships.choices import Audience, BreachTarget, Event, PanelRule, StepEvent, Tier, TimescaleUnit
 from partnerships.presets.base import PolicyPreset, StagePreset, Timescale
 
 PRESET = PolicyPreset(
@@ -37,6 +37,8 @@ PRESET = PolicyPreset(
             raiser_tier=Tier.PRACTITIONER,
             receiver_tier=Tier.PRACTITIONER,
             timescale=Timescale(2, TimescaleUnit.WORKING_DAYS),
+            # "an acknowledgement and mutually agreed plan of action ... within 48 hours": a discussion recorded
+            met_by=StepEvent.DISCUSSION,
         ),
         StagePreset(
             name="Stage 2: direct manager to manager discussion",
@@ -52,6 +54,8 @@ PRESET = PolicyPreset(
             receiver_tier=Tier.LINE_MANAGER,
             timescale=Timescale(5, TimescaleUnit.WORKING_DAYS),
             evidence_of_previous_stage_required=True,
+            # "The discussion between managers must occur within 5 working days of stage 1"
+            met_by=StepEvent.DISCUSSION,
         ),
         StagePreset(
             name="Stage 3: senior manager to senior manager discussion",
@@ -66,6 +70,8 @@ PRESET = PolicyPreset(
             receiver_tier=Tier.SENIOR_MANAGER,
             timescale=Timescale(5, TimescaleUnit.WORKING_DAYS),
             evidence_of_previous_stage_required=True,
+            # "Each Manager to Manager discussion should take place within 5 working days"
+            met_by=StepEvent.DISCUSSION,
         ),
         StagePreset(
             name="Stage 4: director / chief executive discussion",
@@ -79,6 +85,8 @@ PRESET = PolicyPreset(
             receiver_tier=Tier.EXECUTIVE,
             timescale=Timescale(2, TimescaleUnit.WORKING_DAYS),
             evidence_of_previous_stage_required=True,
+            # "a mutually agreeable plan of action ... should be in place within 48 hours"
+            met_by=StepEvent.DISCUSSION,
         ),
         StagePreset(
             name="Stage 5: partnership resolution",
@@ -98,6 +106,8 @@ PRESET = PolicyPreset(
             panel_rule=PanelRule.MEDIATION,
             # "referred to the Business Office of the Safeguarding Children Partnership"
             notify=((Event.ESCALATED, (Audience.BUSINESS_MANAGER,)),),
+            # "one of the Strategic Leads will offer mediation within 5 working days of notification"
+            met_by=StepEvent.ARRANGEMENT,
         ),
     ),
 )

@@ -6,7 +6,7 @@ hours. Stage Two is second-tier management (informal), Stage Three a Head of Ser
 Stage Four the Head of Safeguarding, who may report to the Safeguarding Children Board Chair.
 """
 
-from partnerships.choices import Audience, BreachTarget, Event, PanelRule, Tier, TimescaleUnit
+from partnerships.choices import Audience, BreachTarget, Event, PanelRule, StepEvent, Tier, TimescaleUnit
 from partnerships.presets.base import PolicyPreset, StagePreset, Timescale
 
 # The policy asks only that disputes be "resolved in a timely way" and referred "without
@@ -58,6 +58,8 @@ PRESET = PolicyPreset(
             timescale=Timescale(1, TimescaleUnit.WORKING_DAYS),
             immediate_risk=_SAME_WORKING_DAY,
             notify=(_FED_BACK,),
+            # "attempt to resolve differences through discussion within one working day"
+            met_by=StepEvent.DISCUSSION,
         ),
         StagePreset(
             name="Stage One: line managers",
@@ -74,6 +76,8 @@ PRESET = PolicyPreset(
             timescale=_24_HOURS,
             immediate_risk=_SAME_WORKING_DAY,
             notify=(_FED_BACK,),
+            # "This contact should take place within twenty-four hours"
+            met_by=StepEvent.DISCUSSION,
         ),
         StagePreset(
             name="Stage Two: informal dispute procedure (second-tier management)",
@@ -136,6 +140,8 @@ PRESET = PolicyPreset(
                 (Event.DECIDED, (Audience.CHAIR,)),
                 (Event.RESOLVED, (Audience.CHAIR,)),
             ),
+            # The Head of Safeguarding "will determine a course of action"
+            met_by=StepEvent.DECISION,
         ),
     ),
 )

@@ -6,7 +6,7 @@ working days) and the safeguarding leads or service managers try in turn; finall
 member from an uninvolved agency chairs a meeting. Immediate risk: the same working day.
 """
 
-from partnerships.choices import Audience, BreachTarget, Event, PanelRule, Tier, TimescaleUnit
+from partnerships.choices import Audience, BreachTarget, Event, PanelRule, StepEvent, Tier, TimescaleUnit
 from partnerships.presets.base import PolicyPreset, StagePreset, Timescale
 
 # "Any professional who considers that a child is at immediate risk of significant harm must
@@ -50,6 +50,8 @@ PRESET = PolicyPreset(
             # The other agency is not involved yet, so nobody on the receiving side acknowledges.
             acknowledgement_required=False,
             notify=(_RESOLUTION_TO_BUSINESS_MANAGER,),
+            # "consult their manager/supervisor ... on the same working day": the consultation recorded
+            met_by=StepEvent.DISCUSSION,
         ),
         StagePreset(
             name="Stage Two: discussion between the professionals",
@@ -121,6 +123,8 @@ PRESET = PolicyPreset(
                 (Event.DECIDED, (Audience.CHAIR,)),
                 _RESOLUTION_TO_BUSINESS_MANAGER,
             ),
+            # "This meeting will provide a final opportunity to reach a decision"
+            met_by=StepEvent.DECISION,
         ),
     ),
 )

@@ -123,8 +123,7 @@ def test_the_business_office_is_notified_when_the_five_stage_partnership_stage_s
     escalation = climb(cast, raise_one(cast), 5)
     stage_5 = fresh(escalation).current_occurrence()
     recipients = sorted(
-        n.recipient.username
-        for n in Notification.objects.filter(occurrence=stage_5, kind=NotificationKind.ESCALATED)
+        n.recipient.username for n in Notification.objects.filter(occurrence=stage_5, kind=NotificationKind.ESCALATED)
     )
     # The business manager and chair hold the partnership stage; the directors who held stage 4 are told.
     assert {"business-manager", "chair", "director", "dcs"} <= set(recipients)
@@ -211,9 +210,7 @@ def test_at_cumberland_level_three_agreed_actions_are_fed_back_to_managers_but_n
     escalation = climb(cast, escalation, 3)
     services.escalation_acknowledge(escalation=fresh(escalation), acting_user=cast.other_senior_manager)
     level_three = record(cast, escalation, cast.other_senior_manager)
-    recipients = set(
-        Notification.objects.filter(discussion=level_three).values_list("recipient__username", flat=True)
-    )
+    recipients = set(Notification.objects.filter(discussion=level_three).values_list("recipient__username", flat=True))
     assert {"director", "dcs"} <= recipients
 
 
@@ -240,7 +237,9 @@ def test_at_st_helens_the_escalation_notice_is_copied_to_the_business_manager_an
     assert "No copy has been sent to the partnership yet." in page
     escalation = escalate(cast, escalation, cast.practitioner, at=london(2026, 11, 5, 10, 0))
     stage_4 = fresh(escalation).current_occurrence()
-    copy = Notification.objects.get(occurrence=stage_4, kind=NotificationKind.ESCALATED, recipient=cast.business_manager)
+    copy = Notification.objects.get(
+        occurrence=stage_4, kind=NotificationKind.ESCALATED, recipient=cast.business_manager
+    )
     page = client.get(reverse("escalation:notice", args=[escalation.public_id])).content.decode()
     name = cast.business_manager.get_full_name()
     assert f"Copy sent to {name}" in page and copy.created_at.strftime("%-d %B %Y") in page
@@ -266,7 +265,9 @@ def test_at_st_helens_the_resolution_goes_to_the_business_manager():
 
 def test_a_withdrawal_tells_the_people_holding_the_stage(cast):
     escalation = raise_one(cast)
-    services.escalation_withdraw(escalation=fresh(escalation), acting_user=cast.practitioner, reason="Resolved locally.")
+    services.escalation_withdraw(
+        escalation=fresh(escalation), acting_user=cast.practitioner, reason="Resolved locally."
+    )
     assert told(escalation, NotificationKind.WITHDRAWN) == ["social-worker"]
 
 

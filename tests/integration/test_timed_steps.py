@@ -1,0 +1,170 @@
+"""Each clock times the policy's event, not the stage's end (issue 12 §2).
+
+"Deadline missed" is written only when the event the policy names has not happened by its
+deadline: the five-stage managers' discussion, the offer of mediation, Cumberland's decision.
+"""
+
+import pytest
+
+from cases.models import RecordEntry, RecordEntryKind
+from escalation import services
+from escalation.deadlines import run_watcher
+from escalation.models import Escalation, Notification, NotificationKind, StageOccurrence
+from escalation.partnership_stage import review_arrange
+from escalation.states import Category, DiscussionMethod
+from partnerships.choices import PanelRule, Role, Urgency
+from partnerships.models import Membership
+from tests.conftest import build_cast, london
+
+pytestmark = pytest.mark.django_db
+
+TUESDAY = london(2026, 11, 3, 10, 0)
+
+
+def raise_one(cast, at=TUESDAY, urgency=Urgency.STANDARD):
+    return services.escalation_raise(
+        raised_by=cast.practitioner,
+        raising_agency=cast.school,
+        receiving_agency=cast.csc,
+        children=[cast.child],
+        category=Category.THRESHOLD,
+        concern="The referral was refused.",
+        why_unsafe="Bruising seen twice.",
+        outcome_sought="A strategy discussion.",
+        urgency=urgency,
+        at=at,
+    )
+
+
+def fresh(escalation):
+    return Escalation.objects.get(pk=escalation.pk)
+
+
+def current(escalation) -> StageOccurrence:
+    return StageOccurrence.objects.select_related("policy_stage").get(escalation=escalation, closed_at__isnull=True)
+
+
+def climb(cast, escalation, to_stage, at=TUESDAY):
+    while fresh(escalation).stage_number < to_stage:
+        services.escalation_escalate(
+            escalation=fresh(escalation), acting_user=cast.practitioner, evidence="We met twice.", at=at
+        )
+    return fresh(escalation)
+
+
+def discuss(escalation, by, held_at):
+    return services.discussion_record(
+        escalation=fresh(escalation),
+        acting_user=by,
+        held_at=held_at,
+        method=DiscussionMethod.PHONE,
+        participants="Both line managers",
+        outcome="Agreed a plan with timescales.",
+    )
+
+
+def missed_entries(escalation) -> int:
+    return RecordEntry.objects.filter(escalation=escalation, kind=RecordEntryKind.BREACHED).count()
+
+
+def test_five_stage_stage_2_managers_who_discuss_within_5_working_days_are_never_recorded_as_missing_it(cast):
+    escalation = climb(cast, raise_one(cast), 2)
+    stage_2 = current(escalation)
+    assert stage_2.due_at == london(2026, 11, 10, 17, 0)  # 5 working days after Tuesday 3rd
+    discuss(escalation, cast.other_manager, held_at=london(2026, 11, 9, 14, 0))
+    assert current(escalation).step_met_at == london(2026, 11, 9, 14, 0)
+    # The stage goes on after its deadline (the plan is being carried out): nothing is missed.
+    report = run_watcher(now=london(2026, 11, 12, 10, 0))
+    assert report.breached == 0
+    assert missed_entries(escalation) == 0
+    assert not Notification.objects.filter(escalation=escalation, kind=NotificationKind.BREACH).exists()
+    services.escalation_acknowledge(escalation=fresh(escalation), acting_user=cast.other_manager)
+    services.escalation_resolve(
+        escalation=fresh(escalation),
+        acting_user=cast.other_manager,
+        outcome="Assessment agreed.",
+        at=london(2026, 11, 20, 10, 0),
+    )
+    assert StageOccurrence.objects.get(escalation=escalation, number=2).timescale_met is True
+
+
+def test_five_stage_stage_2_without_a_managers_discussion_is_recorded_as_missed(cast):
+    escalation = climb(cast, raise_one(cast), 2)
+    assert run_watcher(now=london(2026, 11, 11, 10, 0)).breached == 1
+    assert missed_entries(escalation) == 1
+    # A discussion held after the deadline does not undo the breach, and the stage is not met.
+    discuss(escalation, cast.other_manager, held_at=london(2026, 11, 11, 11, 0))
+    services.escalation_acknowledge(escalation=fresh(escalation), acting_user=cast.other_manager)
+    services.escalation_resolve(
+        escalation=fresh(escalation),
+        acting_user=cast.other_manager,
+        outcome="Agreed.",
+        reason_not_met="Annual leave.",
+        at=london(2026, 11, 12, 10, 0),
+    )
+    assert StageOccurrence.objects.get(escalation=escalation, number=2).timescale_met is False
+
+
+def test_a_discussion_in_time_stops_the_warning_too(cast):
+    escalation = climb(cast, raise_one(cast), 2)
+    discuss(escalation, cast.other_manager, held_at=london(2026, 11, 4, 9, 30))
+    assert run_watcher(now=london(2026, 11, 9, 10, 0)).warned == 0
+    assert fresh(escalation).current_due_at is None  # lists stop counting it down
+
+
+def test_five_stage_mediation_offered_within_5_working_days_meets_stage_5(cast):
+    escalation = climb(cast, raise_one(cast), 5)
+    # The chair sits for an agency that is not a party, as a Strategic Lead might.
+    chair_seat = Membership.objects.create(
+        user=cast.chair, partnership=cast.partnership, agency=cast.police, role=Role.SENIOR_MANAGER
+    )
+    review_arrange(
+        escalation=fresh(escalation),
+        acting_user=cast.business_manager,
+        arrangement=PanelRule.MEDIATION,
+        chair=chair_seat,
+    )
+    assert current(escalation).step_met_at is not None
+    assert run_watcher(now=london(2026, 11, 20, 10, 0)).breached == 0
+    assert missed_entries(escalation) == 0
+
+
+def test_at_cumberland_arranging_the_review_is_not_the_decision_the_7_working_days_time():
+    cast = build_cast("cumberland")
+    escalation = climb(cast, raise_one(cast), 5)
+    seat = Membership.objects.create(
+        user=cast.chair, partnership=cast.partnership, agency=cast.police, role=Role.SENIOR_MANAGER
+    )
+    review_arrange(
+        escalation=fresh(escalation),
+        acting_user=cast.business_manager,
+        arrangement=PanelRule.IMPARTIAL_MEMBER,
+        chair=seat,
+    )
+    assert current(escalation).step_met_at is None
+    due = current(escalation).due_at
+    assert due == london(2026, 11, 12, 17, 0)  # 7 working days after Tuesday 3rd
+    services.stage_record_decision(
+        escalation=fresh(escalation), acting_user=cast.business_manager, decision="Children's social care will assess."
+    )
+    assert current(escalation).step_met_at is not None
+
+
+def test_at_cumberland_a_decision_not_made_in_7_working_days_is_recorded_as_missed():
+    cast = build_cast("cumberland")
+    escalation = climb(cast, raise_one(cast), 5)
+    assert run_watcher(now=london(2026, 11, 13, 10, 0)).breached == 1
+    assert missed_entries(escalation) == 1
+
+
+def test_changing_the_urgency_after_the_step_was_met_does_not_bring_a_deadline_back(cast):
+    escalation = climb(cast, raise_one(cast), 2)
+    discuss(escalation, cast.other_manager, held_at=london(2026, 11, 4, 9, 30))
+    services.escalation_change_urgency(
+        escalation=fresh(escalation),
+        acting_user=cast.practitioner,
+        urgency=Urgency.CHILD_PROTECTION,
+        reason="New disclosure.",
+    )
+    assert fresh(escalation).current_due_at is None
+    assert run_watcher(now=london(2026, 11, 30, 10, 0)).breached == 0
