@@ -11,11 +11,12 @@ from collections.abc import Iterable
 
 from django.contrib.auth import get_user_model
 
-from partnerships.choices import ROLE_TIER, Role, Tier
+from partnerships.choices import ROLE_TIER, TIER_ORDER, TIER_ROLE, Role, Tier
 from partnerships.models import Membership
 from partnerships.selectors import tier_rank
 
 PARTNERSHIP_STAGE_HOLDERS = (Role.BUSINESS_MANAGER, Role.CHAIR)
+RAISER, RECEIVER = "raiser", "receiver"
 
 
 class People:
@@ -56,26 +57,52 @@ class People:
     def chairs(self, escalation) -> set[int]:
         return self.partnership_people(escalation.partnership_id, [Role.CHAIR])
 
-    def side(self, escalation, agency_id: int, tier: str) -> set[int]:
-        if not tier:
-            return set()  # the other agency takes no part at this stage
-        if tier == Tier.PARTNERSHIP:
+    def agency_roles(self, agency_id: int, roles) -> set[int]:
+        """People of the agency holding any of these roles."""
+        self.agency_tier(agency_id, Tier.PRACTITIONER)  # fills the cache
+        wanted = {tier_rank(ROLE_TIER[Role(r)]) for r in roles}
+        return set().union(*(self._agency_ranks[agency_id].get(rank, set()) for rank in wanted))
+
+    def holders_on(self, escalation, stage, side: str) -> set[int]:
+        """The people holding one side ('raiser' or 'receiver') of a stage: those of the agency
+        in the stage's roles for that side. On the raising side a practitioner's part is held by
+        the one who raised it, not every practitioner of the agency. If the agency has nobody
+        in those roles (a small nursery has no head of service), the nearest tier above holds
+        it, so that a stage is never held by nobody."""
+        if stage.is_partnership_stage:
             return self.partnership_people(escalation.partnership_id, PARTNERSHIP_STAGE_HOLDERS)
-        if agency_id == escalation.raising_agency_id and tier == Tier.PRACTITIONER:
-            # On the raising side the practitioner who holds the disagreement is the one who
-            # raised it, not every practitioner of their agency.
-            return {escalation.raised_by_id}
-        return self.agency_tier(agency_id, tier)
+        roles = stage.holder_roles(side)
+        if not roles:
+            return set()  # this side takes no part at this stage
+        agency_id = escalation.raising_agency_id if side == RAISER else escalation.receiving_agency_id
+        found = self.agency_roles(agency_id, roles - {Role.PRACTITIONER})
+        if Role.PRACTITIONER in roles:
+            found |= {escalation.raised_by_id} if side == RAISER else self.agency_roles(agency_id, {Role.PRACTITIONER})
+        if found:
+            return found
+        lowest = min(roles, key=lambda r: tier_rank(ROLE_TIER[Role(r)]))
+        return self.agency_tier(agency_id, ROLE_TIER[Role(lowest)])
+
+    def holder_roles(self, escalation, stage, side: str) -> set[Role]:
+        """The roles that actually hold a side of a stage (the stage's own, or the fallback
+        tier's): stored on the escalation so that these people can see it."""
+        held = self.holders_on(escalation, stage, side)
+        if not held or stage.is_partnership_stage:
+            return set()
+        agency_id = escalation.raising_agency_id if side == RAISER else escalation.receiving_agency_id
+        roles = {r for r in stage.holder_roles(side) if held & self.agency_roles(agency_id, {r})}
+        if side == RAISER and escalation.raised_by_id in held and Role.PRACTITIONER in stage.holder_roles(side):
+            roles.add(Role.PRACTITIONER)
+        if not roles:  # the fallback tier
+            ranks = self._agency_ranks[agency_id]
+            roles = {TIER_ROLE[Tier(TIER_ORDER[rank])] for rank, people in ranks.items() if people & held}
+        return roles
 
     def raising_side(self, escalation, stage) -> set[int]:
-        if stage.is_partnership_stage:
-            return self.partnership_people(escalation.partnership_id, PARTNERSHIP_STAGE_HOLDERS)
-        return self.side(escalation, escalation.raising_agency_id, stage.raiser_tier)
+        return self.holders_on(escalation, stage, RAISER)
 
     def receiving_side(self, escalation, stage) -> set[int]:
-        if stage.is_partnership_stage:
-            return self.partnership_people(escalation.partnership_id, PARTNERSHIP_STAGE_HOLDERS)
-        return self.side(escalation, escalation.receiving_agency_id, stage.receiver_tier)
+        return self.holders_on(escalation, stage, RECEIVER)
 
     def stage_holders(self, escalation, stage) -> set[int]:
         """The people holding a stage on both sides; at the partnership stage, its business

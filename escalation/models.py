@@ -55,6 +55,11 @@ class Escalation(ConcurrentTransitionMixin, FSMModelMixin, models.Model):
     # people in a party agency see the case once it reaches their tier, by index.
     raising_tier_reached = models.SmallIntegerField(default=0)
     receiving_tier_reached = models.SmallIntegerField(default=-1)
+    # Every role that has held a stage on each side ("|line_manager|practitioner|", see
+    # partnerships.choices.roles_text): agency staff see a case once their role has held it,
+    # so whoever may act on a stage can see it, and nobody else in the agency.
+    raising_holder_roles = models.CharField(max_length=200, blank=True, default="")
+    receiving_holder_roles = models.CharField(max_length=200, blank=True, default="")
     # The open stage's deadline, copied here so lists sort and filter by it with an index.
     current_due_at = models.DateTimeField(null=True, blank=True, db_index=True)
     raised_at = models.DateTimeField()

@@ -1,36 +1,72 @@
 """Who may do what to an escalation: the one place these rules live.
 
 Every function is `(escalation, user) -> bool`, the shape django-fsm-2 expects for
-transition permissions, and free of side effects. Tiers compare by rank, so a more
-senior person in a party agency may act at a lower tier (a head of service can
-acknowledge what reached a line manager).
+transition permissions, and free of side effects. A stage is held on each side by the roles
+the policy names for it (escalation.holders: a set, not a minimum rank; the nearest tier
+above only where the agency has nobody in those roles). At the partnership stage the business
+manager and chair hold it; once the panel, mediation or review is arranged, the people seated
+on it hold it with the business manager.
 """
 
 from __future__ import annotations
 
 from partnerships.choices import Role
-from partnerships.selectors import best_tier_rank_in_agency, partnership_roles, tier_rank
+from partnerships.selectors import partnership_roles
 
 PARTNERSHIP_ACTORS = {Role.BUSINESS_MANAGER, Role.CHAIR, Role.PANEL_MEMBER}
 OVERSIGHT_ROLES = {Role.BUSINESS_MANAGER, Role.CHAIR, Role.AUDITOR}
+ORGANISERS = {Role.BUSINESS_MANAGER, Role.CHAIR}
 
 
 def _stage(escalation):
     return escalation.policy_stage()
 
 
-def _holds(user, agency_id, tier) -> bool:
-    return bool(tier) and best_tier_rank_in_agency(user, agency_id) >= tier_rank(tier)
+def people(escalation):
+    """One People lookup per escalation copy: a page asks who holds the stage many times."""
+    from escalation.holders import People
+
+    return escalation.__dict__.setdefault("_people", People())
+
+
+def review_of(escalation):
+    """The arrangement of the open partnership stage, if any (read once per copy)."""
+    memo = escalation.__dict__.get("_review")
+    if memo is None:
+        occurrence = escalation.current_occurrence()
+        review = getattr(occurrence, "review", None) if occurrence is not None else None
+        memo = escalation.__dict__["_review"] = (review,)
+    return memo[0]
+
+
+def seated(escalation, user) -> bool:
+    """The chair or a member of the panel, mediation or review arranged for this case."""
+    review = review_of(escalation)
+    if review is None or not getattr(user, "is_authenticated", False):
+        return False
+    memo = escalation.__dict__.setdefault("_seated", {})
+    if user.pk not in memo:
+        memo[user.pk] = review.chair_id == user.pk or review.members.filter(user=user).exists()
+    return memo[user.pk]
 
 
 def holds_current_stage(escalation, user) -> bool:
-    """The user holds the current stage's tier (or above) on either side of the dispute."""
+    """The user holds the current stage on either side of the dispute; at the partnership
+    stage, its business manager or chair, or someone seated on the arranged panel."""
     stage = _stage(escalation)
+    if not getattr(user, "is_authenticated", False):
+        return False
     if stage.is_partnership_stage:
-        return bool(partnership_roles(user, escalation.partnership_id) & PARTNERSHIP_ACTORS)
-    return _holds(user, escalation.raising_agency_id, stage.raiser_tier) or _holds(
-        user, escalation.receiving_agency_id, stage.receiver_tier
-    )
+        return bool(partnership_roles(user, escalation.partnership_id) & ORGANISERS) or seated(escalation, user)
+    return user.pk in people(escalation).stage_holders(escalation, stage)
+
+
+def may_decide(escalation, user) -> bool:
+    """The partnership's binding decision: only once the stage is arranged, and only by the
+    people seated on it or the business manager."""
+    if not _stage(escalation).is_partnership_stage or review_of(escalation) is None:
+        return False
+    return seated(escalation, user) or Role.BUSINESS_MANAGER in partnership_roles(user, escalation.partnership_id)
 
 
 def is_raiser(escalation, user) -> bool:
@@ -54,18 +90,17 @@ def can_close(escalation, user) -> bool:
     return (
         is_raiser(escalation, user)
         or holds_current_stage(escalation, user)
-        or bool(partnership_roles(user, escalation.partnership_id) & {Role.BUSINESS_MANAGER, Role.CHAIR})
+        or bool(partnership_roles(user, escalation.partnership_id) & ORGANISERS)
     )
 
 
 def can_withdraw(escalation, user) -> bool:
-    """The raiser, a manager in the raising agency, or the partnership's business manager."""
+    """The raiser, or a manager of the raising agency (the disagreement is theirs to drop)."""
     from partnerships.choices import Tier
+    from partnerships.selectors import best_tier_rank_in_agency, tier_rank
 
-    return (
-        is_raiser(escalation, user)
-        or _holds(user, escalation.raising_agency_id, Tier.LINE_MANAGER)
-        or Role.BUSINESS_MANAGER in partnership_roles(user, escalation.partnership_id)
+    return is_raiser(escalation, user) or best_tier_rank_in_agency(user, escalation.raising_agency_id) >= tier_rank(
+        Tier.LINE_MANAGER
     )
 
 

@@ -5,9 +5,9 @@ from __future__ import annotations
 from django.contrib.auth import get_user_model
 from django.db.models import Prefetch, Q, QuerySet
 
-from escalation.models import Action, Escalation
+from escalation.models import Action, Escalation, PartnershipReview
 from escalation.permissions import OVERSIGHT_ROLES, PARTNERSHIP_ACTORS
-from partnerships.choices import ROLE_TIER, Role
+from partnerships.choices import Role
 from partnerships.models import Membership
 from partnerships.selectors import memberships_of, tier_rank
 
@@ -16,12 +16,15 @@ def visibility_filter(user) -> Q:
     """The one rule for seeing an escalation (DESIGN: Security and data protection).
 
     A partnership role (business manager, chair, auditor) sees its partnership's cases;
-    panel members see cases at the partnership stage; agency staff see their agency's
-    cases once the case has reached their tier on their side; the raiser always sees theirs.
+    panel members see cases at the partnership stage; anyone seated on a case's panel,
+    mediation or review sees that case; agency staff see their agency's cases once their role
+    has held a stage of it on their agency's side (escalation.holders: so whoever may act on a
+    stage can see it); the raiser always sees theirs; the owner of an agreed action sees its case.
     """
     q = Q(raised_by=user)
     # Whoever owns an agreed action sees the case it belongs to (its notices link there).
     q |= Q(pk__in=Action.objects.filter(owner=user).values("escalation_id"))
+    seated = Q(chair=user) | Q(members__user=user)
     for m in memberships_of(user):
         role = Role(m.role)
         if m.agency_id is None:
@@ -30,9 +33,11 @@ def visibility_filter(user) -> Q:
             elif role == Role.PANEL_MEMBER:
                 q |= Q(partnership_id=m.partnership_id, raising_tier_reached__gte=tier_rank("partnership"))
             continue
-        rank = tier_rank(ROLE_TIER[role])
-        q |= Q(raising_agency_id=m.agency_id, raising_tier_reached__gte=rank)
-        q |= Q(receiving_agency_id=m.agency_id, receiving_tier_reached__gte=rank)
+        held = f"|{role.value}|"
+        q |= Q(raising_agency_id=m.agency_id, raising_holder_roles__contains=held)
+        q |= Q(receiving_agency_id=m.agency_id, receiving_holder_roles__contains=held)
+    if memberships_of(user):
+        q |= Q(pk__in=PartnershipReview.objects.filter(seated).values("occurrence__escalation_id"))
     return q
 
 

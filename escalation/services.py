@@ -15,6 +15,7 @@ from django_fsm import ConcurrentTransition, can_proceed, has_transition_perm
 from cases.models import RecordEntry, RecordEntryKind
 from escalation.conversation import tell, tell_action_owners
 from escalation.figures_cache import figures_changed
+from escalation.holders import RAISER, RECEIVER, People
 from escalation.models import (
     Action,
     Discussion,
@@ -24,7 +25,7 @@ from escalation.models import (
     StageOccurrence,
 )
 from escalation.states import StageOutcome
-from partnerships.choices import ClockStart, Event, StepEvent, Urgency
+from partnerships.choices import ClockStart, Event, StepEvent, Urgency, roles_text
 from partnerships.selectors import memberships_of, tier_rank
 
 STALE_MESSAGE = (
@@ -100,15 +101,22 @@ def _open_stage(escalation: Escalation, *, at: datetime, evidence: str = "") -> 
     )
     _apply_deadline(occurrence, escalation, at)
     occurrence.save()
-    # Denormalised for the visibility index: tiers reached only ever rise.
+    # Denormalised for the lists and figures: tiers reached only ever rise.
     escalation.raising_tier_reached = max(escalation.raising_tier_reached, tier_rank(policy_stage.raiser_tier))
     escalation.receiving_tier_reached = max(
         escalation.receiving_tier_reached, tier_rank(policy_stage.receiver_tier or None)
     )
+    # The visibility rule: every role that has held a side can see the case from now on.
+    people = People()
+    for side, field in ((RAISER, "raising_holder_roles"), (RECEIVER, "receiving_holder_roles")):
+        held = set(filter(None, getattr(escalation, field).split("|")))
+        setattr(escalation, field, roles_text(held | people.holder_roles(escalation, policy_stage, side)))
     escalation.current_due_at = occurrence.due_at
     Escalation.objects.filter(pk=escalation.pk).update(
         raising_tier_reached=escalation.raising_tier_reached,
         receiving_tier_reached=escalation.receiving_tier_reached,
+        raising_holder_roles=escalation.raising_holder_roles,
+        receiving_holder_roles=escalation.receiving_holder_roles,
         current_due_at=occurrence.due_at,
     )
     return occurrence
@@ -307,12 +315,15 @@ def escalation_escalate(
 @transaction.atomic
 def stage_record_decision(*, escalation: Escalation, acting_user, decision: str) -> StageOccurrence:
     """The binding decision at the partnership stage; resolving the final stage needs it."""
-    from escalation.permissions import holds_current_stage
+    from escalation.permissions import may_decide
 
     if not decision.strip():
         raise EscalationError("Enter the decision.")
-    if not escalation.is_open or not holds_current_stage(escalation, acting_user):
-        raise NotPermitted("Only the people holding this stage can record its decision.")
+    if not escalation.is_open or not may_decide(escalation, acting_user):
+        raise NotPermitted(
+            "Only the people seated on the partnership's panel, mediation or review, or its business manager, can "
+            "record the decision, once it has been arranged."
+        )
     occurrence = escalation.occurrences.select_for_update().get(closed_at__isnull=True)
     if not occurrence.policy_stage.is_partnership_stage:
         raise EscalationError("A binding decision is recorded at the partnership stage only.")

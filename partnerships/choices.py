@@ -161,3 +161,22 @@ class StepEvent(models.TextChoices):
     DISCUSSION = "discussion", "a discussion is held and recorded"
     ARRANGEMENT = "arrangement", "the panel, mediation or review is arranged"
     DECISION = "decision", "the decision is recorded"
+
+
+# The agency role that holds each agency tier unless a stage names a wider set.
+TIER_ROLE = {tier: role for role, tier in ROLE_TIER.items() if role in AGENCY_ROLES}
+# Lowest tier first (TIER_ORDER's order).
+AGENCY_ROLE_ORDER = [TIER_ROLE[Tier(t)] for t in TIER_ORDER if Tier(t) in TIER_ROLE]
+
+
+def roles_text(roles) -> str:
+    """Roles as stored on an escalation for the visibility rule: "|line_manager|practitioner|".
+    Bars on both sides, so a LIKE '%|role|%' matches a whole role and works on every database."""
+    values = sorted({Role(r).value for r in roles})
+    return "|" + "|".join(values) + "|" if values else ""
+
+
+def roles_up_to_rank(rank: int) -> str:
+    """roles_text of every agency role up to a tier rank: who sees a case that climbed through
+    each tier in turn with no wider role sets (generated history, migrated data)."""
+    return roles_text(AGENCY_ROLE_ORDER[: max(min(rank, len(AGENCY_ROLE_ORDER) - 1) + 1, 0)]) if rank >= 0 else ""

@@ -30,6 +30,7 @@ from django.utils import timezone
 
 from cases.models import Child, ContinuumOfNeed, RecordEntryKind
 from escalation import services
+from escalation.holders import People
 from escalation.models import EmailStatus, Escalation, Notification, StageOccurrence
 from escalation.partnership_stage import review_arrange
 from escalation.states import Category, DiscussionMethod
@@ -53,6 +54,7 @@ LADDER_ROLES = {
 TIERS = list(LADDER_ROLES)
 
 RAISING = [("school", 45), ("csc", 35), ("police", 10), ("health", 10)]
+STAFFED = {"school", "csc", "police", "health"}
 RECEIVING = [("csc", 40), ("school", 18), ("police", 16), ("health", 16), ("nursery", 5), ("probation", 5)]
 CATEGORIES = [
     (Category.THRESHOLD, 26),
@@ -222,6 +224,7 @@ class _History:
         self.agencies = {key: by_name[name] for key, name in names.items() if name in by_name}
         users = get_user_model().objects.filter(username__startswith=f"{self.slug}-")
         self.users = {u.username: u for u in users}
+        self.by_pk = {u.pk: u for u in users}
         self.memberships = list(
             Membership.objects.active().filter(partnership=partnership).select_related("agency", "user")
         )
@@ -339,7 +342,8 @@ class _History:
         raising_key = _weighted(rng, [(k, w) for k, w in RAISING if k in self.agencies])
         # Police and health have no practitioners in the demo: they raise with the two agencies
         # whose whole ladder is there, so someone can acknowledge every stage.
-        receivers = RECEIVING if raising_key in ("school", "csc") else RECEIVING[:2]
+        # The nursery and probation have nobody in the demo, so nobody there could acknowledge.
+        receivers = [r for r in RECEIVING if r[0] in STAFFED] if raising_key in ("school", "csc") else RECEIVING[:2]
         receiving_key = _weighted(rng, [(k, w) for k, w in receivers if k != raising_key and k in self.agencies])
         raiser = self.raiser(raising_key)
         category = _weighted(rng, CATEGORIES)
@@ -377,9 +381,12 @@ class _History:
         if stage.is_partnership_stage:
             acknowledger = self.user("chair")
         else:
-            acknowledger = self.holder(receiving_key, stage.receiver_tier) or self.holder(
-                raising_key, stage.raiser_tier, besides=raiser
+            # Whoever the product says holds the stage: the other side first, else the raiser's side.
+            people = People()
+            candidates = sorted(people.receiving_side(escalation, stage)) or sorted(
+                people.raising_side(escalation, stage) - {raiser.pk}
             )
+            acknowledger = next((self.by_pk[pk] for pk in candidates if pk in self.by_pk), None)
         acknowledged_at = (
             self.between(start, due, rng, 0.05, 0.35) if on_time else self.between(start, due, rng, 0.3, 0.9)
         )
@@ -433,8 +440,12 @@ class _History:
     def breach(self, escalation, at: datetime) -> None:
         """As the watcher records a missed deadline (without notices: that was months ago)."""
         occurrence = escalation.occurrences.get(closed_at__isnull=True)
-        # The watcher's own claim: only an open, unbreached stage.
-        StageOccurrence.objects.filter(pk=occurrence.pk, breached_at__isnull=True).update(breached_at=at)
+        # The watcher's own claim: only an open, unbreached stage whose timed event has not happened.
+        claimed = StageOccurrence.objects.filter(
+            pk=occurrence.pk, breached_at__isnull=True, step_met_at__isnull=True
+        ).update(breached_at=at)
+        if not claimed:
+            return
         with clock(at):
             services.record_on_files(
                 escalation,

@@ -231,6 +231,15 @@ class PolicyStage(models.Model):
     is_partnership_stage = models.BooleanField(default=False)
     panel_rule = models.CharField(max_length=32, choices=PanelRule.choices, default=PanelRule.NONE)
     panel_min_agencies = models.PositiveIntegerField(null=True, blank=True)
+    raiser_roles = models.JSONField(
+        default=list,
+        blank=True,
+        help_text='The roles that may hold this stage in the raising agency, e.g. ["line_manager", '
+        '"safeguarding_lead"]. Empty: the role of the tier.',
+    )
+    receiver_roles = models.JSONField(
+        default=list, blank=True, help_text="The same for the receiving agency. Empty: the role of the tier."
+    )
     notify = models.JSONField(
         default=dict,
         blank=True,
@@ -248,6 +257,11 @@ class PolicyStage(models.Model):
         valid = {t.value for t in BreachTarget}
         if not isinstance(self.breach_targets, list) or not set(self.breach_targets) <= valid:
             raise ValidationError({"breach_targets": f"Use a list of: {', '.join(sorted(valid))}."})
+        agency_roles = {r.value for r in AGENCY_ROLES}
+        for field in ("raiser_roles", "receiver_roles"):
+            named = getattr(self, field)
+            if not isinstance(named, list) or not set(named) <= agency_roles:
+                raise ValidationError({field: f"Use a list of agency roles: {', '.join(sorted(agency_roles))}."})
         events, audiences = {e.value for e in Event}, {a.value for a in Audience}
         if not isinstance(self.notify, dict) or any(
             event not in events or not isinstance(named, list) or not set(named) <= audiences
@@ -290,11 +304,20 @@ class PolicyStage(models.Model):
             is_partnership_stage=self.is_partnership_stage,
             panel_rule=PanelRule(self.panel_rule),
             panel_min_agencies=self.panel_min_agencies,
+            raiser_roles=tuple(Role(r) for r in self.raiser_roles or ()),
+            receiver_roles=tuple(Role(r) for r in self.receiver_roles or ()),
             notify=tuple(
                 (Event(event), tuple(Audience(a) for a in named))
                 for event, named in sorted((self.notify or {}).items())
             ),
         )
+
+    def holder_roles(self, side: str):
+        """See StagePreset.holder_roles; memoised, the page asks for each side many times."""
+        memo = self.__dict__.setdefault("_holder_roles", {})
+        if side not in memo:
+            memo[side] = self.as_preset().holder_roles(side)
+        return memo[side]
 
     @property
     def has_own_timescale(self) -> bool:

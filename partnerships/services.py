@@ -39,6 +39,8 @@ def _stage_fields(stage: StagePreset) -> dict:
         "is_partnership_stage": stage.is_partnership_stage,
         "panel_rule": stage.panel_rule.value,
         "panel_min_agencies": stage.panel_min_agencies,
+        "raiser_roles": [r.value for r in stage.raiser_roles],
+        "receiver_roles": [r.value for r in stage.receiver_roles],
         "notify": {event.value: [a.value for a in audiences] for event, audiences in stage.notify},
     }
 

@@ -20,7 +20,7 @@ from escalation.forms import (
 )
 from escalation.models import Action, Discussion
 from escalation.notifications import mark_read
-from escalation.permissions import can_escalate, can_record_discussion, holds_current_stage
+from escalation.permissions import can_escalate, can_record_discussion, may_decide
 from escalation.selectors import action_owner_candidates
 from escalation.views.common import back_to, page_is_stale, require, visible_escalation_or_404
 from partnerships.choices import Role
@@ -77,7 +77,7 @@ def detail(request, public_id):
         "actions": escalation.actions.all(),
         "buttons": available_actions(escalation, request.user),
         "can_discuss": can_record_discussion(escalation, request.user),
-        "can_decide": bool(stage and stage.is_partnership_stage and holds_current_stage(escalation, request.user)),
+        "can_decide": bool(stage and may_decide(escalation, request.user)),
         "can_arrange": bool(
             stage
             and stage.is_partnership_stage
@@ -301,11 +301,7 @@ def action_status(request, public_id, action_id):
 def record_decision(request, public_id):
     escalation = visible_escalation_or_404(request, public_id)
     occurrence = escalation.current_occurrence()
-    require(
-        occurrence is not None
-        and occurrence.policy_stage.is_partnership_stage
-        and holds_current_stage(escalation, request.user)
-    )
+    require(occurrence is not None and may_decide(escalation, request.user))
     form = DecisionForm(request.POST or None, initial={"decision": occurrence.decision})
     if request.method == "POST" and form.is_valid():
         if _run(

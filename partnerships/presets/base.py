@@ -10,11 +10,13 @@ from dataclasses import dataclass, field
 from partnerships.calendar import Deadline
 from partnerships.choices import (
     DEFAULT_AUDIENCES,
+    TIER_ROLE,
     Audience,
     BreachTarget,
     ClockStart,
     Event,
     PanelRule,
+    Role,
     StepEvent,
     Tier,
     TimescaleUnit,
@@ -59,9 +61,22 @@ class StagePreset:
     is_partnership_stage: bool = False
     panel_rule: PanelRule = PanelRule.NONE
     panel_min_agencies: int | None = None
+    # The roles that may hold the stage on each side (a set, not a minimum rank); empty: the
+    # role of the side's tier. Cumberland Level Three: service leads or designated practitioners.
+    raiser_roles: tuple[Role, ...] = ()
+    receiver_roles: tuple[Role, ...] = ()
     # Who else the policy says is told of an event at this stage, on top of DEFAULT_AUDIENCES:
     # ((event, (audience, ...)), ...), a tuple so the preset stays frozen and hashable.
     notify: tuple[tuple[Event, tuple[Audience, ...]], ...] = ()
+
+    def holder_roles(self, side: str) -> frozenset[Role]:
+        """The roles that hold this stage on 'raiser' or 'receiver' side (none at the partnership
+        stage, whose holders are partnership roles, nor on a side that takes no part)."""
+        named = self.raiser_roles if side == "raiser" else self.receiver_roles
+        tier = self.raiser_tier if side == "raiser" else self.receiver_tier
+        if named:
+            return frozenset(named)
+        return frozenset({TIER_ROLE[tier]}) if tier in TIER_ROLE else frozenset()
 
     def audiences(self, event: Event) -> frozenset[Audience]:
         """Everyone told of this event at this stage: the defaults plus the policy's own."""

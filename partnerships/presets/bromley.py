@@ -5,7 +5,7 @@ designated safeguarding leads, senior managers, then the partnership (BSCP), whi
 a resolution panel of senior representatives from at least three agencies.
 """
 
-from partnerships.choices import Audience, BreachTarget, Event, PanelRule, StepEvent, Tier, TimescaleUnit
+from partnerships.choices import Audience, BreachTarget, Event, PanelRule, Role, StepEvent, Tier, TimescaleUnit
 from partnerships.presets.base import PolicyPreset, StagePreset, Timescale
 
 # "Timescales must be appropriate to the risk - always 'as soon as possible,' and within a week
@@ -47,6 +47,8 @@ PRESET = PolicyPreset(
             timescale=Timescale(5, TimescaleUnit.WORKING_DAYS),
             child_protection=_24_HOURS,
             immediate_risk=_SAME_WORKING_DAY,
+            # "The staff member (or DSL) raising the concern should initiate a discussion."
+            raiser_roles=(Role.PRACTITIONER, Role.SAFEGUARDING_LEAD),
         ),
         StagePreset(
             name="Stage 2: manager to manager / DSL to DSL",
@@ -62,6 +64,9 @@ PRESET = PolicyPreset(
             timescale=None,
             child_protection=_24_HOURS,
             immediate_risk=_SAME_WORKING_DAY,
+            # "Manager to Manager / DSL to DSL"
+            raiser_roles=(Role.LINE_MANAGER, Role.SAFEGUARDING_LEAD),
+            receiver_roles=(Role.LINE_MANAGER, Role.SAFEGUARDING_LEAD),
         ),
         StagePreset(
             name="Stage 3: senior manager / agency safeguarding lead",
@@ -77,6 +82,9 @@ PRESET = PolicyPreset(
             timescale=None,
             child_protection=_24_HOURS,
             immediate_risk=_SAME_WORKING_DAY,
+            # "Head of Service, Director, or equivalent senior safeguarding lead"
+            raiser_roles=(Role.SENIOR_MANAGER, Role.EXECUTIVE_LEAD, Role.SAFEGUARDING_LEAD),
+            receiver_roles=(Role.SENIOR_MANAGER, Role.EXECUTIVE_LEAD, Role.SAFEGUARDING_LEAD),
         ),
         StagePreset(
             name="Stage 4: Bromley Safeguarding Children Partnership (BSCP) / Chair",

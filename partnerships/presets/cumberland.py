@@ -5,7 +5,7 @@ managers, service leads); Stage Two is the formal dispute procedure between exec
 Stage Three goes to the partnership (CSCP), where an impartial member decides.
 """
 
-from partnerships.choices import Audience, BreachTarget, Event, PanelRule, StepEvent, Tier, TimescaleUnit
+from partnerships.choices import Audience, BreachTarget, Event, PanelRule, Role, StepEvent, Tier, TimescaleUnit
 from partnerships.presets.base import PolicyPreset, StagePreset, Timescale
 
 # The policy's general rule is "disputes must be resolved promptly"; it sets a figure only for
@@ -51,6 +51,9 @@ PRESET = PolicyPreset(
             raiser_tier=Tier.LINE_MANAGER,
             receiver_tier=Tier.LINE_MANAGER,
             timescale=None,
+            # "Consider involving a Designated or Named Practitioner at this point if helpful."
+            raiser_roles=(Role.LINE_MANAGER, Role.SAFEGUARDING_LEAD),
+            receiver_roles=(Role.LINE_MANAGER, Role.SAFEGUARDING_LEAD),
         ),
         StagePreset(
             name="Level Three: service lead / designated practitioner",
@@ -66,6 +69,10 @@ PRESET = PolicyPreset(
             timescale=None,
             # "Agreed actions fed back immediately to managers."
             notify=((Event.RECORDED, (Audience.NEXT_TIER,)),),
+            # "Service Lead / Designated Practitioner ... Designated/Named Safeguarding Practitioner
+            # may be directly involved."
+            raiser_roles=(Role.SENIOR_MANAGER, Role.SAFEGUARDING_LEAD),
+            receiver_roles=(Role.SENIOR_MANAGER, Role.SAFEGUARDING_LEAD),
         ),
         StagePreset(
             name="Stage Two: formal dispute procedure (executive leads)",

@@ -4,7 +4,7 @@ Source: seeds/002_d9de557c52844523.txt. Every stage has a maximum timescale; bef
 evidence must show that all efforts at the previous stage were explored; e-mail is discouraged.
 """
 
-from partnerships.choices import Audience, BreachTarget, Event, PanelRule, StepEvent, Tier, TimescaleUnit
+from partnerships.choices import Audience, BreachTarget, Event, PanelRule, Role, StepEvent, Tier, TimescaleUnit
 from partnerships.presets.base import PolicyPreset, StagePreset, Timescale
 
 PRESET = PolicyPreset(
@@ -56,6 +56,9 @@ PRESET = PolicyPreset(
             evidence_of_previous_stage_required=True,
             # "The discussion between managers must occur within 5 working days of stage 1"
             met_by=StepEvent.DISCUSSION,
+            # "the line managers/safeguarding children leads"
+            raiser_roles=(Role.LINE_MANAGER, Role.SAFEGUARDING_LEAD),
+            receiver_roles=(Role.LINE_MANAGER, Role.SAFEGUARDING_LEAD),
         ),
         StagePreset(
             name="Stage 3: senior manager to senior manager discussion",

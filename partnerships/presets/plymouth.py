@@ -6,7 +6,7 @@ hours. Stage Two is second-tier management (informal), Stage Three a Head of Ser
 Stage Four the Head of Safeguarding, who may report to the Safeguarding Children Board Chair.
 """
 
-from partnerships.choices import Audience, BreachTarget, Event, PanelRule, StepEvent, Tier, TimescaleUnit
+from partnerships.choices import Audience, BreachTarget, Event, PanelRule, Role, StepEvent, Tier, TimescaleUnit
 from partnerships.presets.base import PolicyPreset, StagePreset, Timescale
 
 # The policy asks only that disputes be "resolved in a timely way" and referred "without
@@ -78,6 +78,10 @@ PRESET = PolicyPreset(
             notify=(_FED_BACK,),
             # "This contact should take place within twenty-four hours"
             met_by=StepEvent.DISCUSSION,
+            # "consider the involvement of the designated or named professional ... in preference
+            # to use of line management"
+            raiser_roles=(Role.LINE_MANAGER, Role.SAFEGUARDING_LEAD),
+            receiver_roles=(Role.LINE_MANAGER, Role.SAFEGUARDING_LEAD),
         ),
         StagePreset(
             name="Stage Two: informal dispute procedure (second-tier management)",
@@ -97,6 +101,9 @@ PRESET = PolicyPreset(
             child_protection=_24_HOURS,
             immediate_risk=_SAME_WORKING_DAY,
             notify=(_FED_BACK,),
+            # Second tier management "and/or ... the designated professional or named professional"
+            raiser_roles=(Role.SAFEGUARDING_LEAD, Role.SENIOR_MANAGER),
+            receiver_roles=(Role.SAFEGUARDING_LEAD, Role.SENIOR_MANAGER),
         ),
         StagePreset(
             name="Stage Three: formal dispute procedure (Head of Service)",

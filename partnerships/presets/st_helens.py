@@ -6,7 +6,7 @@ working days) and the safeguarding leads or service managers try in turn; finall
 member from an uninvolved agency chairs a meeting. Immediate risk: the same working day.
 """
 
-from partnerships.choices import Audience, BreachTarget, Event, PanelRule, StepEvent, Tier, TimescaleUnit
+from partnerships.choices import Audience, BreachTarget, Event, PanelRule, Role, StepEvent, Tier, TimescaleUnit
 from partnerships.presets.base import PolicyPreset, StagePreset, Timescale
 
 # "Any professional who considers that a child is at immediate risk of significant harm must
@@ -52,6 +52,9 @@ PRESET = PolicyPreset(
             notify=(_RESOLUTION_TO_BUSINESS_MANAGER,),
             # "consult their manager/supervisor ... on the same working day": the consultation recorded
             met_by=StepEvent.DISCUSSION,
+            # "consult their manager/supervisor": the raiser's own manager (or safeguarding lead)
+            # holds this stage with them; other practitioners of the agency take no part.
+            raiser_roles=(Role.LINE_MANAGER, Role.SAFEGUARDING_LEAD),
         ),
         StagePreset(
             name="Stage Two: discussion between the professionals",
@@ -99,6 +102,9 @@ PRESET = PolicyPreset(
             evidence_of_previous_stage_required=True,
             # "A copy of this notice will be sent to the LSCB Business Manager."
             notify=((Event.ESCALATED, (Audience.BUSINESS_MANAGER,)), _RESOLUTION_TO_BUSINESS_MANAGER),
+            # "their respective named or designated safeguarding lead or service manager"
+            raiser_roles=(Role.SAFEGUARDING_LEAD, Role.SENIOR_MANAGER),
+            receiver_roles=(Role.SAFEGUARDING_LEAD, Role.SENIOR_MANAGER),
         ),
         StagePreset(
             name="Stage Five: mediation by a third party agency",

@@ -58,7 +58,9 @@ EXPECTED = {
     "escalation:escalate": outcome({"practitioner", "other_practitioner"}),
     "escalation:urgency": outcome({"practitioner", "other_practitioner"}),
     "escalation:discussion": outcome({"practitioner", "other_practitioner"}),
-    "escalation:withdraw": outcome({"practitioner", "business_manager"}),
+    # Only the raiser (or their agency's managers) withdraw a disagreement; the business manager
+    # sees it but it is not theirs to drop.
+    "escalation:withdraw": outcome({"practitioner"}),
     "escalation:resolve": outcome(),  # nobody: stage 1 is not yet acknowledged
     "escalation:close": outcome(),  # nobody: not resolved
     "escalation:decision": outcome(),  # nobody: not at the partnership stage

@@ -111,7 +111,8 @@ def test_an_acknowledgement_tells_the_raiser_and_not_the_person_who_acknowledged
 def test_escalating_to_stage_2_tells_both_line_managers_to_act_and_the_social_worker_for_information(cast):
     escalation = raise_one(cast)
     escalate(cast, escalation, cast.practitioner)
-    assert told(escalation, NotificationKind.ESCALATED) == ["manager", "social-worker", "team-manager"]
+    # "the line managers/safeguarding children leads": the school's DSL holds stage 2 with its line manager.
+    assert told(escalation, NotificationKind.ESCALATED) == ["dsl", "manager", "social-worker", "team-manager"]
     to_act = notice(escalation, NotificationKind.ESCALATED, cast.other_manager).message
     assert "You hold this stage" in to_act and "5 working days" not in to_act
     assert "Tuesday 10 November 2026 at 5:00pm" in to_act  # 5 working days from Tuesday 3rd
@@ -252,7 +253,8 @@ def test_a_resolution_tells_every_party_and_the_raiser_but_not_the_person_who_re
     escalation = climb(cast, raise_one(cast), 2)
     services.escalation_acknowledge(escalation=fresh(escalation), acting_user=cast.other_manager)
     services.escalation_resolve(escalation=fresh(escalation), acting_user=cast.other_manager, outcome="Assessment.")
-    assert told(escalation, NotificationKind.RESOLVED) == ["manager", "practitioner", "social-worker"]
+    # Everyone who held stage 1 or 2 on either side (the school's DSL holds stage 2 with its manager).
+    assert told(escalation, NotificationKind.RESOLVED) == ["dsl", "manager", "practitioner", "social-worker"]
 
 
 def test_at_st_helens_the_resolution_goes_to_the_business_manager():

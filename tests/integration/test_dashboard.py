@@ -30,8 +30,10 @@ from escalation.dashboard import build_dashboard
 from escalation.figures import Drill, Scope, drill_queryset
 from escalation.learning_report import Quarter, build_learning_report
 from escalation.models import Escalation
+from escalation.partnership_stage import review_arrange
 from escalation.states import Category
-from partnerships.choices import AgencyType, Role, Urgency
+from partnerships.choices import AgencyType, PanelRule, Role, Urgency
+from partnerships.models import Membership
 from tests.conftest import london
 from tests.factories import AgencyFactory, ChildFactory, person
 
@@ -512,12 +514,20 @@ def test_formal_use_of_the_procedure_is_reported(cast):
             escalation=fresh(e), acting_user=escalator, evidence="Tried.", at=london(2026, 7, day, 15)
         )
     services.escalation_acknowledge(escalation=fresh(e), acting_user=cast.chair, at=london(2026, 7, 10, 11))
+    report = build_learning_report(cast.partnership, Quarter(2026, 3), now=london(2026, 10, 1, 9))
+    assert rows(report, "formal")[0][4] == "Not arranged yet"
+    review_arrange(
+        escalation=fresh(e),
+        acting_user=cast.business_manager,
+        arrangement=PanelRule.MEDIATION,
+        chair=Membership.objects.get(user=cast.police_senior_manager),
+    )
     services.stage_record_decision(escalation=fresh(e), acting_user=cast.business_manager, decision="Assess now.")
     report = build_learning_report(cast.partnership, Quarter(2026, 3), now=london(2026, 10, 1, 9))
     formal = rows(report, "formal")
     assert len(formal) == 1
     assert formal[0][0] == e.reference
-    assert formal[0][4] == "Not arranged yet"
+    assert formal[0][4] == "Mediation"
     assert formal[0][5] == "Assess now."
     board = build_dashboard(Scope(cast.partnership), now=london(2026, 10, 1, 9))
     assert headline(board)["Reached the partnership stage"] == 1

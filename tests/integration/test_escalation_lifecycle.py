@@ -6,8 +6,10 @@ from django_fsm import ConcurrentTransition
 from cases.models import RecordEntry, RecordEntryKind
 from escalation import services
 from escalation.models import Escalation
+from escalation.partnership_stage import review_arrange
 from escalation.states import Category, StageOutcome, State
-from partnerships.choices import Urgency
+from partnerships.choices import PanelRule, Urgency
+from partnerships.models import Membership
 from tests.conftest import london
 
 pytestmark = pytest.mark.django_db
@@ -85,8 +87,11 @@ def test_the_raiser_cannot_acknowledge_their_own_disagreement(cast):
 
 def test_a_line_manager_acknowledges_only_once_the_case_reaches_their_tier(cast):
     escalation = raise_one(cast)
-    # Stage 1 is practitioner to practitioner; the other side's manager outranks it and may act.
-    assert services.escalation_acknowledge(escalation=escalation, acting_user=cast.other_manager)
+    # Stage 1 is practitioner to practitioner: a stage is held by the roles the policy names,
+    # not by anyone who outranks them, so the other side's manager cannot act on it yet.
+    with pytest.raises(services.NotPermitted):
+        services.escalation_acknowledge(escalation=escalation, acting_user=cast.other_manager)
+    assert services.escalation_acknowledge(escalation=fresh(escalation), acting_user=cast.other_practitioner)
     escalation = fresh(escalation)
     services.escalation_escalate(escalation=escalation, acting_user=cast.practitioner, evidence="Tried.")
     escalation = fresh(escalation)
@@ -136,8 +141,19 @@ def test_the_final_stage_resolves_only_after_the_decision_is_recorded(cast):
     escalation = climb_to_partnership_stage(cast, raise_one(cast))
     with pytest.raises(services.EscalationError):
         services.escalation_resolve(escalation=escalation, acting_user=cast.business_manager, outcome="Agreed.")
+    # The decision comes from the mediation once it is arranged, not before.
+    with pytest.raises(services.NotPermitted):
+        services.stage_record_decision(escalation=escalation, acting_user=cast.business_manager, decision="Early.")
+    review_arrange(
+        escalation=fresh(escalation),
+        acting_user=cast.business_manager,
+        arrangement=PanelRule.MEDIATION,
+        chair=Membership.objects.get(user=cast.police_senior_manager),
+    )
     services.stage_record_decision(
-        escalation=escalation, acting_user=cast.business_manager, decision="A strategy discussion within 24 hours."
+        escalation=fresh(escalation),
+        acting_user=cast.business_manager,
+        decision="A strategy discussion within 24 hours.",
     )
     services.escalation_resolve(escalation=fresh(escalation), acting_user=cast.business_manager, outcome="Agreed.")
     escalation = fresh(escalation)
@@ -148,7 +164,7 @@ def test_the_final_stage_resolves_only_after_the_decision_is_recorded(cast):
     assert not escalation.occurrences.filter(closed_at__isnull=True).exists()
     kinds = list(RecordEntry.objects.filter(escalation=escalation, child=cast.child).values_list("kind", flat=True))
     assert kinds == (
-        ["raised"] + ["acknowledged", "escalated"] * 4 + ["acknowledged", "decision", "resolved", "closed"]
+        ["raised"] + ["acknowledged", "escalated"] * 4 + ["acknowledged", "note", "decision", "resolved", "closed"]
     )
 
 
@@ -196,7 +212,7 @@ def test_a_stale_copy_cannot_move_the_stage_a_second_time(cast):
     first, second = fresh(escalation), fresh(escalation)
     services.escalation_escalate(escalation=first, acting_user=cast.practitioner, evidence="Tried twice.")
     with pytest.raises(ConcurrentTransition, match="Someone else changed"):
-        services.escalation_escalate(escalation=second, acting_user=cast.manager, evidence="Tried twice.")
+        services.escalation_escalate(escalation=second, acting_user=cast.practitioner, evidence="Tried twice.")
     escalation = fresh(escalation)
     assert escalation.stage_number == 2
     assert escalation.occurrences.count() == 2

@@ -25,8 +25,10 @@ from hypothesis.control import currently_in_test_context
 from cases.models import RecordEntry, RecordEntryKind
 from escalation import services
 from escalation.models import Escalation, StageOccurrence
+from escalation.partnership_stage import review_arrange
 from escalation.states import Category, StageOutcome, State
-from partnerships.choices import Urgency
+from partnerships.choices import PanelRule, Urgency
+from partnerships.models import Membership
 from tests.conftest import london
 
 START = london(2026, 11, 23, 9, 0)  # a Monday morning
@@ -233,10 +235,11 @@ PEOPLE = (
 )
 OUTSIDE_THE_DISPUTE = {"police_senior_manager", "health_senior_manager", "auditor", "outsider"}
 
-ACTIONS = ("acknowledge", "escalate", "record_decision", "resolve", "close", "withdraw", "change_urgency")
+ACTIONS = ("acknowledge", "escalate", "arrange", "record_decision", "resolve", "close", "withdraw", "change_urgency")
 ENTRY_KIND = {
     "acknowledge": RecordEntryKind.ACKNOWLEDGED,
     "escalate": RecordEntryKind.ESCALATED,
+    "arrange": RecordEntryKind.NOTE,
     "record_decision": RecordEntryKind.DECISION,
     "resolve": RecordEntryKind.RESOLVED,
     "close": RecordEntryKind.CLOSED,
@@ -250,6 +253,7 @@ DIAGRAM = {
     "resolve": (OPEN, State.RESOLVED),
     "close": ({State.RESOLVED}, State.CLOSED),
     "withdraw": (OPEN, State.WITHDRAWN),
+    "arrange": (OPEN, None),
     "record_decision": (OPEN, None),
     "change_urgency": (OPEN, None),
 }
@@ -297,6 +301,10 @@ def perform(cast, step: Step, escalation: Escalation, at) -> services.Escalation
                 services.escalation_acknowledge(**common, at=at)
             case "escalate":
                 services.escalation_escalate(**common, evidence=EVIDENCE if step.with_evidence else "", at=at)
+            case "arrange":
+                # Mediation by the partnership's panel member (the five-stage partnership stage).
+                mediator = Membership.objects.get(user=cast.panel_member)
+                review_arrange(**common, arrangement=PanelRule.MEDIATION, chair=mediator)
             case "record_decision":
                 services.stage_record_decision(**common, decision="A strategy discussion within 24 hours.")
             case "resolve":
@@ -378,9 +386,11 @@ def no_stage_is_due_before_its_clock_starts_or_before_it_starts(now: Snapshot):
         assert o["due_at"] >= o["started_at"], o
 
 
-def the_escalations_deadline_is_its_open_stages_and_a_finished_one_has_none(now: Snapshot):
-    # The copy on the escalation that lists sort and filter by.
-    expected = now.open_stages[0]["due_at"] if now.open_stages else None
+def the_escalations_deadline_is_its_open_stages_until_met_and_a_finished_one_has_none(now: Snapshot):
+    # The copy on the escalation that lists sort and filter by; none once the open stage's timed
+    # event (the policy's step) has happened: nothing is due then.
+    timed = [stage for stage in now.open_stages if stage["step_met_at"] is None]
+    expected = timed[0]["due_at"] if timed else None
     assert now.escalation["current_due_at"] == expected
 
 
@@ -389,7 +399,7 @@ def what_always_holds(before: Snapshot, now: Snapshot):
     an_open_escalation_has_exactly_one_open_stage_the_current_one_and_a_finished_one_none(now)
     the_stages_passed_through_are_numbered_1_to_the_current_one_without_gaps(now)
     no_stage_is_due_before_its_clock_starts_or_before_it_starts(now)
-    the_escalations_deadline_is_its_open_stages_and_a_finished_one_has_none(now)
+    the_escalations_deadline_is_its_open_stages_until_met_and_a_finished_one_has_none(now)
 
 
 # --- what a refused action and a successful one must do --------------------------------
@@ -426,8 +436,13 @@ def the_policy_guarded_the_move(before: Snapshot, after: Snapshot, step: Step):
         assert step.with_evidence, "moved to the next stage without evidence"
         assert after.current_stage["evidence_of_previous_efforts"] == EVIDENCE
         assert before.stage_number < PARTNERSHIP_STAGE, "there is no stage after the partnership stage"
+    if step.action == "arrange":
+        assert before.stage_number == PARTNERSHIP_STAGE, "a panel arranged outside the partnership stage"
+        assert step.person in {"business_manager", "chair"}, f"{step.person} arranged the partnership stage"
     if step.action == "record_decision":
         assert before.stage_number == PARTNERSHIP_STAGE, "a binding decision outside the partnership stage"
+        # Only the people seated on the arranged mediation, or the business manager, decide.
+        assert step.person in {"panel_member", "business_manager"}, f"{step.person} recorded the decision"
     if step.action == "resolve":
         resolved = after.current_stage
         assert resolved["outcome"] == StageOutcome.RESOLVED
@@ -487,6 +502,7 @@ THE_WHOLE_LADDER = [
     Step("acknowledge", "other_director", h(0)),
     Step("escalate", "other_director", h(48)),
     Step("acknowledge", "business_manager", h(4)),
+    Step("arrange", "business_manager", h(1)),
     Step("record_decision", "panel_member", h(0)),
     Step("resolve", "chair", h(30)),
     Step("close", "practitioner", h(1)),
@@ -502,7 +518,10 @@ STRAIGHT_TO_THE_PARTNERSHIP = [
     Step("acknowledge", "chair", h(2)),
     Step("resolve", "chair", h(2)),
     Step("record_decision", "auditor", h(2)),
-    Step("record_decision", "chair", h(2)),
+    Step("record_decision", "business_manager", h(2)),  # refused: nothing arranged yet
+    Step("arrange", "chair", h(2)),
+    Step("record_decision", "chair", h(2)),  # refused: the chair arranged it but does not sit on it
+    Step("record_decision", "panel_member", h(2)),
     Step("resolve", "business_manager", h(2)),
     Step("withdraw", "practitioner", h(2)),
     Step("close", "business_manager", h(2)),

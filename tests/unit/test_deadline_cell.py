@@ -12,8 +12,8 @@ from escalation.templatetags.escalation_tags import deadline_cell
 DUE = datetime(2026, 11, 27, 17, 0, tzinfo=ZoneInfo("Europe/London"))
 
 
-def row(days_left=None, overdue=False, due=DUE):
-    return SimpleNamespace(current_due_at=due, days_left=days_left, overdue=overdue)
+def row(days_left=None, overdue=False, due=DUE, is_open=True):
+    return SimpleNamespace(current_due_at=due, days_left=days_left, overdue=overdue, is_open=is_open)
 
 
 @pytest.mark.parametrize(
@@ -33,4 +33,8 @@ def test_the_deadline_and_what_is_left_of_it(days_left, overdue, expected):
 
 
 def test_a_row_without_an_open_stage_says_so():
-    assert deadline_cell(row(due=None)) == '<span class="govuk-body-s">No open stage</span>'
+    assert deadline_cell(row(due=None, is_open=False)) == '<span class="govuk-body-s">No open stage</span>'
+
+
+def test_an_open_row_whose_timed_step_is_done_says_so():
+    assert deadline_cell(row(due=None, is_open=True)) == '<span class="govuk-body-s">Timed step done</span>'

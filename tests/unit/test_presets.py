@@ -12,6 +12,7 @@ from partnerships.choices import (
     TIER_ORDER,
     BreachTarget,
     PanelRule,
+    Role,
     Tier,
     TimescaleUnit,
     Urgency,
@@ -453,6 +454,10 @@ def test_st_helens_policy_stages_in_order():
 def test_st_helens_policy_stage_1_consults_own_manager_the_same_working_day_without_the_other_agency():
     s = stage("st-helens", 1)
     assert sides(s) == (Tier.PRACTITIONER, None)
+    # "consult their manager/supervisor": the raiser's own line manager (or safeguarding lead)
+    # holds it with them; the other agency and the raiser's fellow practitioners take no part.
+    assert s.holder_roles("raiser") == {Role.LINE_MANAGER, Role.SAFEGUARDING_LEAD}
+    assert s.holder_roles("receiver") == frozenset()
     assert s.timescale == SAME_WORKING_DAY
     assert not s.acknowledgement_required
 

@@ -31,7 +31,7 @@ from cases.models import Child
 from escalation import dashboard, figures, learning_report
 from escalation.models import Escalation, Resolution, StageOccurrence
 from escalation.states import Category, StageOutcome, State
-from partnerships.choices import AgencyType, Role, Urgency
+from partnerships.choices import AgencyType, Role, Urgency, roles_up_to_rank
 from partnerships.models import Agency, Membership, Partnership
 from partnerships.presets import get_preset
 from partnerships.selectors import tier_rank
@@ -165,6 +165,8 @@ class Command(BaseCommand):
                     stage_number=reach,
                     raising_tier_reached=tier_rank(stage.raiser_tier),
                     receiving_tier_reached=tier_rank(stage.receiver_tier or None),
+                    raising_holder_roles=roles_up_to_rank(tier_rank(stage.raiser_tier)),
+                    receiving_holder_roles=roles_up_to_rank(tier_rank(stage.receiver_tier or None)),
                     current_due_at=occurrences[-1][2] if ending == "open" else None,
                     raised_at=raised_at,
                     resolved_at=last_end if ending == "resolved" else None,

@@ -54,7 +54,7 @@ from escalation.models import (
     StageOccurrence,
 )
 from escalation.states import ActionStatus, Category, DiscussionMethod, StageOutcome, State
-from partnerships.choices import ROLE_TIER, AgencyType, Role, Urgency
+from partnerships.choices import ROLE_TIER, AgencyType, Role, Urgency, roles_up_to_rank
 from partnerships.models import Agency, Membership, Partnership, Policy
 from partnerships.presets import PRESETS
 from partnerships.selectors import tier_rank
@@ -735,6 +735,8 @@ class Command(BaseCommand):
             stage_number=reached,
             raising_tier_reached=raising_rank,
             receiving_tier_reached=receiving_rank,
+            raising_holder_roles=roles_up_to_rank(raising_rank),
+            receiving_holder_roles=roles_up_to_rank(receiving_rank),
             current_due_at=current_due,
             raised_at=raised_at,
             resolved_at=resolved_at,
@@ -830,6 +832,8 @@ class Command(BaseCommand):
                     stage_number=1,
                     raising_tier_reached=tier_rank(stage.raiser_tier),
                     receiving_tier_reached=tier_rank(stage.receiver_tier or None),
+                    raising_holder_roles=roles_up_to_rank(tier_rank(stage.raiser_tier)),
+                    receiving_holder_roles=roles_up_to_rank(tier_rank(stage.receiver_tier or None)),
                     current_due_at=due_at,
                     raised_at=started,
                     legal_hold=False,
