@@ -6,7 +6,7 @@ from django import forms
 from django.contrib.auth import get_user_model
 
 from cases.models import Child, ContinuumOfNeed
-from escalation.states import ActionStatus, Category, DiscussionMethod
+from escalation.states import ActionStatus, Category, DeliveryMethod, DiscussionMethod
 from partnerships.choices import PanelRule, Urgency
 
 DATE_FORMATS = ["%d/%m/%Y", "%Y-%m-%d", "%d %m %Y"]
@@ -64,6 +64,7 @@ class ChildForm(forms.ModelForm):
             "local_reference",
             "parents_carers",
             "lead_practitioner",
+            "lead_agency",
             "continuum_of_need",
         ]
         labels = {
@@ -72,6 +73,7 @@ class ChildForm(forms.ModelForm):
             "local_reference": "Local reference (optional)",
             "parents_carers": "Parents or carers (optional)",
             "lead_practitioner": "Lead practitioner (optional)",
+            "lead_agency": "Lead agency (optional)",
             "continuum_of_need": "Continuum of need level (optional)",
         }
         error_messages = {
@@ -80,9 +82,13 @@ class ChildForm(forms.ModelForm):
         }
         widgets = {"parents_carers": forms.Textarea(attrs={"rows": 2})}
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args, partnership=None, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["continuum_of_need"].choices = [("", "Not known")] + ContinuumOfNeed.choices
+        # The resolution record names the lead practitioner "& agency": one of this partnership's.
+        lead = self.fields["lead_agency"]
+        lead.queryset = lead.queryset.filter(partnership=partnership) if partnership else lead.queryset.none()
+        lead.empty_label = "Not known"
         self.helper = helper("Add child and continue")
 
     def clean_date_of_birth(self):
@@ -143,13 +149,12 @@ class RaiseForm(forms.Form):
         error_messages=required("Select how urgent it is"),
     )
 
-    def __init__(self, *args, children_qs, agencies_qs, **kwargs):
+    def __init__(self, *args, children_qs, agencies_qs, unsafe_route=False, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["children"].queryset = children_qs
         self.fields["children"].label_from_instance = lambda c: f"{c.full_name}, born {c.date_of_birth:%d/%m/%Y}"
         self.fields["receiving_agency"].queryset = agencies_qs
-        self.helper = helper(
-            "Raise disagreement",
+        layout = [
             Fieldset(Field.checkboxes("children"), legend="Children", legend_size=Size.MEDIUM),
             Field("receiving_agency"),
             Field.text("receiving_professional"),
@@ -158,7 +163,29 @@ class RaiseForm(forms.Form):
             Field.textarea("why_unsafe"),
             Field.textarea("outcome_sought"),
             Field.radios("urgency"),
-        )
+        ]
+        if unsafe_route:
+            # Bromley: "If staff feel unsafe raising concerns within their own agency, they may ...
+            # request escalation via BSCP."
+            self.fields["unsafe_within_agency"] = forms.BooleanField(
+                label="It is not safe to raise this within my own agency: send it straight to the partnership",
+                required=False,
+            )
+            self.fields["unsafe_reason"] = forms.CharField(
+                label="Why is it not safe to raise within your own agency? (if you ticked the box)",
+                help_text="The partnership's business manager and chair will read this",
+                widget=forms.Textarea(attrs={"rows": 3}),
+                max_length=2000,
+                required=False,
+            )
+            layout += [Field.checkbox("unsafe_within_agency"), Field.textarea("unsafe_reason")]
+        self.helper = helper("Raise disagreement", *layout)
+
+    def clean(self):
+        data = super().clean()
+        if data.get("unsafe_within_agency") and not (data.get("unsafe_reason") or "").strip():
+            self.add_error("unsafe_reason", "Enter why it is not safe to raise this within your own agency")
+        return data
 
 
 class DiscussionForm(forms.Form):
@@ -336,6 +363,13 @@ class ResolveForm(forms.Form):
         widget=forms.RadioSelect,
         error_messages=required("Select whether a multi-agency case review is recommended"),
     )
+    method_of_delivery = forms.ChoiceField(
+        label="How will the resolution record reach the partnership's business manager?",
+        choices=DeliveryMethod.choices,
+        initial=DeliveryMethod.SERVICE,
+        widget=forms.RadioSelect,
+        required=False,  # nothing chosen: through this service, which notifies the business manager
+    )
     reason_not_met = forms.CharField(
         label="Why was the timescale for this stage not met? (if it was not)",
         widget=forms.Textarea(attrs={"rows": 2}),
@@ -349,6 +383,7 @@ class ResolveForm(forms.Form):
 
     def clean(self):
         data = super().clean()
+        data["method_of_delivery"] = data.get("method_of_delivery") or DeliveryMethod.SERVICE
         if data.get("family_informed") is False and not data.get("family_not_informed_reason", "").strip():
             self.add_error("family_not_informed_reason", "Enter why the family has not been told")
         return data
@@ -456,8 +491,11 @@ class ReviewForm(forms.Form):
         error_messages={"invalid": "Enter the date and time like 12/01/2027 10:00"},
     )
 
-    def __init__(self, *args, people_qs, **kwargs):
+    def __init__(self, *args, people_qs, arrangements=(), **kwargs):
         super().__init__(*args, **kwargs)
+        if arrangements:
+            # Only what the policy allows for its partnership stage.
+            self.fields["arrangement"].choices = [(a.value, a.label) for a in arrangements]
         for name in ("chair", "members"):
             # Panel members sit for an agency; the chair may hold a partnership role.
             self.fields[name].queryset = people_qs if name == "chair" else people_qs.filter(agency__isnull=False)
@@ -466,3 +504,28 @@ class ReviewForm(forms.Form):
                 + (f", {m.agency.name}" if m.agency else f", {m.partnership.name}")
             )
         self.helper = helper("Record formal use and arrangements")
+
+
+class RouteForm(forms.Form):
+    """A route the policy allows past its stages: how far, and why (recorded on each stage)."""
+
+    to_stage = forms.TypedChoiceField(
+        coerce=int,
+        label="Which stage should it go to?",
+        widget=forms.RadioSelect,
+        error_messages=required("Select the stage it should go to"),
+    )
+    reason = forms.CharField(
+        label="Why can it not wait for each stage in turn?",
+        widget=forms.Textarea(attrs={"rows": 4}),
+        max_length=2000,
+        error_messages=required("Enter why it cannot wait for each stage in turn"),
+    )
+
+    def __init__(self, *args, stages, reason_label=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["to_stage"].choices = [(s.number, f"{s.number}. {s.name}") for s in stages]
+        if reason_label:
+            self.fields["reason"].label = reason_label
+            self.fields["reason"].error_messages["required"] = f"Enter {reason_label[0].lower()}{reason_label[1:-1]}"
+        self.helper = helper("Move it on")

@@ -18,6 +18,7 @@ from escalation import permissions
 from escalation.states import (
     ActionStatus,
     Category,
+    DeliveryMethod,
     DiscussionMethod,
     StageOutcome,
     State,
@@ -143,6 +144,27 @@ class Escalation(ConcurrentTransitionMixin, FSMModelMixin, models.Model):
             occurrence.acknowledged_at is not None or not occurrence.policy_stage.acknowledgement_required
         )
 
+    def unacknowledged_stages(self) -> list[int]:
+        """Agency stages so far that needed acknowledging and were not (the open one included)."""
+        return list(
+            self.occurrences.filter(
+                acknowledged_at__isnull=True,
+                policy_stage__acknowledgement_required=True,
+                policy_stage__is_partnership_stage=False,
+            )
+            .order_by("number")
+            .values_list("number", flat=True)
+        )
+
+    def acknowledged_before_the_partnership(self) -> bool:
+        """Nothing goes to the partnership unless someone at each agency stage acknowledged it:
+        the partnership stage is for what the agencies' own managers could not resolve. (The
+        policies' own routes past the stages use `pass_stage`, which records why.)"""
+        following = self.next_policy_stage()
+        if following is None or not following.is_partnership_stage:
+            return True
+        return not self.unacknowledged_stages()
+
     def decision_recorded_if_final(self) -> bool:
         """At the final (partnership) stage the binding decision must be on record first."""
         occurrence = self.current_occurrence()
@@ -162,10 +184,17 @@ class Escalation(ConcurrentTransitionMixin, FSMModelMixin, models.Model):
         field=state,
         source=[State.RAISED, State.IN_DISCUSSION],
         target=State.RAISED,
-        conditions=[has_next_stage],
+        conditions=[has_next_stage, acknowledged_before_the_partnership],
         permission=permissions.can_escalate,
     )
     def escalate(self, *, by=None):
+        self.stage_number += 1
+
+    @transition(
+        field=state, source=[State.RAISED, State.IN_DISCUSSION], target=State.RAISED, conditions=[has_next_stage]
+    )
+    def pass_stage(self, *, by=None):
+        """A route the policy allows past a stage (escalation.routes checks who may take it)."""
         self.stage_number += 1
 
     @transition(
@@ -323,6 +352,9 @@ class Resolution(models.Model):
     family_informed = models.BooleanField(null=True)
     family_not_informed_reason = models.TextField(blank=True)
     case_review_recommended = models.BooleanField(default=False)
+    method_of_delivery = models.CharField(
+        max_length=20, choices=DeliveryMethod.choices, default=DeliveryMethod.SERVICE, blank=True
+    )
     recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     recorded_at = models.DateTimeField(auto_now_add=True)
 

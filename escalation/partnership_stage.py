@@ -8,6 +8,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from cases.models import RecordEntryKind
+from escalation.holders import People
 from escalation.models import PanelMember, PartnershipReview
 from escalation.services import EscalationError, NotPermitted, _person, record_on_files, step_met
 from partnerships.choices import PanelRule, Role, StepEvent
@@ -16,16 +17,41 @@ from partnerships.selectors import partnership_roles
 ORGANISERS = {Role.BUSINESS_MANAGER, Role.CHAIR}
 
 
+SENIOR_ROLES = {Role.SENIOR_MANAGER, Role.EXECUTIVE_LEAD}
+INDEPENDENT_ROLES = {Role.CHAIR, Role.PANEL_MEMBER}
+# "An impartial CSCP member, appointed by the CSCP Chair"; "The chair will identify a Board member
+# from an uninvolved agency to chair a meeting".
+APPOINTED_BY_THE_CHAIR = {PanelRule.IMPARTIAL_MEMBER, PanelRule.UNINVOLVED_CHAIR}
+
+
+def allowed_arrangements(stage) -> list[PanelRule]:
+    """The arrangement the policy names for its partnership stage, then any alternative it allows."""
+    named = [PanelRule(stage.panel_rule)] if stage.panel_rule != PanelRule.NONE else []
+    return named + [PanelRule(r) for r in stage.panel_alternatives or () if PanelRule(r) not in named]
+
+
+def dispute_parties(escalation) -> set[int]:
+    """Everyone who has held an agency stage of this disagreement, and the raiser."""
+    people = People()
+    found = {escalation.raised_by_id}
+    for occurrence in escalation.occurrences.select_related("policy_stage"):
+        if not occurrence.policy_stage.is_partnership_stage:
+            found |= people.stage_holders(escalation, occurrence.policy_stage)
+    return found
+
+
 def panel_problems(*, escalation, stage, arrangement, chair, members) -> list[str]:
     """What stops this arrangement meeting the policy's panel rule (empty when it does).
 
     `chair` and `members` are Memberships, so each seat is tied to an agency.
     """
     parties = {escalation.raising_agency_id, escalation.receiving_agency_id}
-    rule = stage.panel_rule
+    allowed = allowed_arrangements(stage)
     problems = []
-    if rule != PanelRule.NONE and arrangement != rule:
-        problems.append(f"This policy's partnership stage is a {PanelRule(rule).label.lower()}.")
+    if allowed and arrangement not in allowed:
+        problems.append(
+            "This policy's partnership stage is a " + " or a ".join(a.label.lower() for a in allowed) + "."
+        )
     if any(m.agency_id is None for m in members):
         problems.append("Panel members sit for an agency: choose people who work for one of the agencies.")
     if arrangement == PanelRule.RESOLUTION_PANEL:
@@ -36,6 +62,17 @@ def panel_problems(*, escalation, stage, arrangement, chair, members) -> list[st
                 f"A resolution panel needs senior representatives of at least {needed} different agencies; "
                 f"you chose {len(agencies)}."
             )
+        junior = [m for m in members if m.agency_id and Role(m.role) not in SENIOR_ROLES]
+        if junior:
+            names = ", ".join(_person(m.user) for m in junior)
+            problems.append(f"Panel members are senior representatives (a senior manager or director): {names} is not.")
+        if Role(chair.role) not in SENIOR_ROLES | INDEPENDENT_ROLES:
+            problems.append("The panel is chaired by an independent member or a senior partner.")
+        involved = dispute_parties(escalation)
+        taken = [m for m in [chair, *members] if m.user_id in involved]
+        if taken:
+            names = ", ".join(sorted({_person(m.user) for m in taken}))
+            problems.append(f"Nobody who is a party to the disagreement, or raised it, sits on the panel: {names}.")
     if arrangement in (PanelRule.UNINVOLVED_CHAIR, PanelRule.IMPARTIAL_MEMBER) and chair.agency_id in parties:
         problems.append(
             "The chair must come from an agency that is not a party to the disagreement: "
@@ -48,8 +85,14 @@ def panel_problems(*, escalation, stage, arrangement, chair, members) -> list[st
 
 @transaction.atomic
 def review_arrange(*, escalation, acting_user, arrangement, chair, members=(), meeting_at=None) -> PartnershipReview:
-    if not partnership_roles(acting_user, escalation.partnership_id) & ORGANISERS:
+    roles = partnership_roles(acting_user, escalation.partnership_id)
+    if not roles & ORGANISERS:
         raise NotPermitted("Only the partnership's business manager or chair can arrange the partnership stage.")
+    if PanelRule(arrangement) in APPOINTED_BY_THE_CHAIR and Role.CHAIR not in roles:
+        raise NotPermitted(
+            f"The policy says the partnership's chair appoints the {PanelRule(arrangement).label.lower()}: "
+            "ask the chair to arrange it."
+        )
     occurrence = escalation.occurrences.select_for_update().filter(closed_at__isnull=True).first()
     if occurrence is None or not occurrence.policy_stage.is_partnership_stage:
         raise EscalationError("This escalation is not at the partnership stage.")

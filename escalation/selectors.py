@@ -80,3 +80,23 @@ def partnership_copies(escalation) -> list:
     for notice in notices.order_by("created_at", "pk"):
         first_each.setdefault(notice.recipient_id, notice)
     return list(first_each.values())
+
+
+def notice_signatory(escalation):
+    """(person, "role, agency") who issued the escalation notice: whoever last took it up a
+    stage (St Helens: the line managers send the notice to the service manager), else the
+    raiser. The role is theirs in one of the two agencies."""
+    from cases.models import RecordEntry, RecordEntryKind
+
+    entry = (
+        RecordEntry.objects.filter(escalation=escalation, kind=RecordEntryKind.ESCALATED, author__isnull=False)
+        .select_related("author")
+        .order_by("-at", "-pk")
+        .first()
+    )
+    person = entry.author if entry else escalation.raised_by
+    held = Membership.objects.filter(
+        user=person, agency_id__in=[escalation.raising_agency_id, escalation.receiving_agency_id]
+    ).select_related("agency")
+    roles = ", ".join(f"{m.get_role_display()}, {m.agency}" for m in held)
+    return person, roles

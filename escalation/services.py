@@ -24,7 +24,7 @@ from escalation.models import (
     Resolution,
     StageOccurrence,
 )
-from escalation.states import StageOutcome
+from escalation.states import DeliveryMethod, StageOutcome
 from partnerships.choices import ClockStart, Event, StepEvent, Urgency, roles_text
 from partnerships.selectors import memberships_of, tier_rank
 
@@ -90,7 +90,9 @@ def _apply_deadline(occurrence: StageOccurrence, escalation: Escalation, clock_s
     occurrence.timescale_description = timescale.describe()
 
 
-def _open_stage(escalation: Escalation, *, at: datetime, evidence: str = "") -> StageOccurrence:
+def _open_stage(
+    escalation: Escalation, *, at: datetime, evidence: str = "", shown_to_holders: bool = True
+) -> StageOccurrence:
     policy_stage = escalation.policy.stages.get(number=escalation.stage_number)
     occurrence = StageOccurrence(
         escalation=escalation,
@@ -106,9 +108,11 @@ def _open_stage(escalation: Escalation, *, at: datetime, evidence: str = "") -> 
     escalation.receiving_tier_reached = max(
         escalation.receiving_tier_reached, tier_rank(policy_stage.receiver_tier or None)
     )
-    # The visibility rule: every role that has held a side can see the case from now on.
+    # The visibility rule: every role that has held a side can see the case from now on (not a
+    # stage passed by a route that keeps it away from the raiser's own agency).
     people = People()
-    for side, field in ((RAISER, "raising_holder_roles"), (RECEIVER, "receiving_holder_roles")):
+    sides = ((RAISER, "raising_holder_roles"), (RECEIVER, "receiving_holder_roles")) if shown_to_holders else ()
+    for side, field in sides:
         held = set(filter(None, getattr(escalation, field).split("|")))
         setattr(escalation, field, roles_text(held | people.holder_roles(escalation, policy_stage, side)))
     escalation.current_due_at = occurrence.due_at
@@ -291,8 +295,14 @@ def escalation_escalate(
 ) -> Escalation:
     """Move to the next stage. Where the policy asks, evidence of this stage's efforts first."""
     at = _now(at)
-    _ensure_allowed(escalation, "escalate", acting_user)
     next_stage = escalation.next_policy_stage()
+    if next_stage is not None and not escalation.acknowledged_before_the_partnership():
+        stages = ", ".join(str(n) for n in escalation.unacknowledged_stages())
+        raise EscalationError(
+            f"It cannot go to the partnership yet: stage {stages} was not acknowledged. The partnership stage is "
+            "for disagreements the agencies' own managers could not resolve."
+        )
+    _ensure_allowed(escalation, "escalate", acting_user)
     if next_stage is not None and next_stage.evidence_of_previous_stage_required and not evidence.strip():
         raise EscalationError(
             "Describe what was done to resolve the disagreement at this stage: the policy asks for this "
@@ -353,6 +363,7 @@ def escalation_resolve(
     family_informed: bool | None = None,
     family_not_informed_reason: str = "",
     case_review_recommended: bool = False,
+    method_of_delivery: str = DeliveryMethod.SERVICE,
     reason_not_met: str = "",
     at: datetime | None = None,
 ) -> Escalation:
@@ -374,6 +385,7 @@ def escalation_resolve(
         family_informed=family_informed,
         family_not_informed_reason=family_not_informed_reason.strip(),
         case_review_recommended=case_review_recommended,
+        method_of_delivery=method_of_delivery,
         recorded_by=acting_user,
     )
     record_on_files(

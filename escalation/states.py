@@ -47,3 +47,13 @@ class ActionStatus(models.TextChoices):
 class Side(models.TextChoices):
     RAISING = "raising", "Raising agency"
     RECEIVING = "receiving", "Receiving agency"
+
+
+class DeliveryMethod(models.TextChoices):
+    """How the resolution record went to the business manager (St Helens template: "Method of
+    delivery (delete as appropriate)")."""
+
+    SERVICE = "service", "Through this service (the business manager is notified)"
+    SECURE_EMAIL = "secure_email", "Secure e-mail"
+    POST = "post", "Post"
+    BY_HAND = "by_hand", "By hand"

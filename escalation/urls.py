@@ -23,6 +23,7 @@ urlpatterns = [
     path("<uuid:public_id>/actions/<uuid:action_id>/", detail.action_status, name="action-status"),
     path("<uuid:public_id>/decision/", detail.record_decision, name="decision"),
     path("<uuid:public_id>/arrange/", detail.arrange_review, name="arrange"),
+    path("<uuid:public_id>/route/", detail.take_route, name="route"),
     path("<uuid:public_id>/notice/", documents.escalation_notice, name="notice"),
     path("<uuid:public_id>/resolution-record/", documents.resolution_record, name="resolution-record"),
 ]

@@ -65,6 +65,8 @@ class PanelRule(models.TextChoices):
     MEDIATION = "mediation", "Mediation"
     IMPARTIAL_MEMBER = "impartial_member", "Review by an impartial partnership member"
     UNINVOLVED_CHAIR = "uninvolved_chair", "Meeting chaired by a member from an uninvolved agency"
+    DIRECT_LIAISON = "direct_liaison", "Direct liaison with agency leadership"
+    HEAD_OF_SAFEGUARDING = "head_of_safeguarding", "Decision by the Head of Safeguarding"
 
 
 class AgencyType(models.TextChoices):
@@ -180,3 +182,14 @@ def roles_up_to_rank(rank: int) -> str:
     """roles_text of every agency role up to a tier rank: who sees a case that climbed through
     each tier in turn with no wider role sets (generated history, migrated data)."""
     return roles_text(AGENCY_ROLE_ORDER[: max(min(rank, len(AGENCY_ROLE_ORDER) - 1) + 1, 0)]) if rank >= 0 else ""
+
+
+class Route(models.TextChoices):
+    """Ways a policy lets a disagreement past its stages (issue 12 §5); every stage passed is
+    still recorded, with the reason."""
+
+    URGENT_ALL_STAGES = "urgent_all_stages", "An immediate-risk case may go through several stages at once"
+    UNSAFE_WITHIN_AGENCY = (
+        "unsafe_within_agency",
+        "Straight to the partnership when it is unsafe to raise within your own agency",
+    )

@@ -32,7 +32,7 @@ from cases.models import Child, ContinuumOfNeed, RecordEntryKind
 from escalation import services
 from escalation.holders import People
 from escalation.models import EmailStatus, Escalation, Notification, StageOccurrence
-from escalation.partnership_stage import review_arrange
+from escalation.partnership_stage import APPOINTED_BY_THE_CHAIR, dispute_parties, review_arrange
 from escalation.states import Category, DiscussionMethod
 from partnerships.choices import PanelRule, Tier, Urgency
 from partnerships.demo import AGENCIES, PARTNERSHIPS, _town
@@ -470,11 +470,15 @@ class _History:
         if arrangement in (PanelRule.UNINVOLVED_CHAIR, PanelRule.IMPARTIAL_MEMBER) and uninvolved:
             chair = uninvolved[0]
         if arrangement == PanelRule.RESOLUTION_PANEL:
-            members = seniors
+            involved = dispute_parties(escalation)
+            members = [m for m in seniors if m.user_id not in involved]
+            if len({m.agency_id for m in members}) < (stage.panel_min_agencies or 1):
+                arrangement, members = PanelRule.DIRECT_LIAISON, []  # the policy's alternative
+        organiser = self.user("chair") if arrangement in APPOINTED_BY_THE_CHAIR else self.user("business-manager")
         with clock(at + timedelta(minutes=20)):
             review_arrange(
                 escalation=escalation,
-                acting_user=self.user("business-manager"),
+                acting_user=organiser,
                 arrangement=arrangement,
                 chair=chair,
                 members=members,

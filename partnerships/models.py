@@ -21,6 +21,7 @@ from partnerships.choices import (
     Nation,
     PanelRule,
     Role,
+    Route,
     StepEvent,
     Tier,
     TimescaleUnit,
@@ -39,6 +40,28 @@ class Partnership(models.Model):
     hold_out_of_hours_email = models.BooleanField(default=True)
     policy = models.ForeignKey(
         "partnerships.Policy", on_delete=models.PROTECT, null=True, blank=True, related_name="partnerships"
+    )
+    # Signposts: where to go for what is not a professional disagreement (shown on the raise and case pages).
+    front_door_phone = models.CharField(
+        "children's services front door phone",
+        max_length=100,
+        blank=True,
+        help_text="The MASH or children's social care contact number for a child at risk or a new referral.",
+    )
+    emergency_duty_phone = models.CharField(
+        "emergency duty team phone", max_length=100, blank=True, help_text="Children's social care out of hours."
+    )
+    lado_phone = models.CharField(
+        "LADO phone",
+        max_length=100,
+        blank=True,
+        help_text="The Local Authority Designated Officer: concerns about an adult who works with children.",
+    )
+    lado_email = models.EmailField("LADO e-mail", blank=True)
+    whistleblowing_advice = models.TextField(
+        blank=True,
+        help_text="A sentence or two on whistleblowing. Left blank, people are told to follow their own "
+        "organisation's whistleblowing policy.",
     )
 
     class Meta:
@@ -156,6 +179,9 @@ class Policy(models.Model):
         default=1, help_text="How many working days before a deadline the holders are warned."
     )
     auto_escalate_on_breach = models.BooleanField(default=False)
+    routes = models.JSONField(
+        default=list, blank=True, help_text="Routes past the stages the policy allows, e.g. [\"urgent_all_stages\"]."
+    )
 
     class Meta:
         ordering = ["name"]
@@ -163,6 +189,14 @@ class Policy(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+    def clean(self):
+        valid = {r.value for r in Route}
+        if not isinstance(self.routes, list) or not set(self.routes) <= valid:
+            raise ValidationError({"routes": f"Use a list of: {', '.join(sorted(valid))}."})
+
+    def allows(self, route) -> bool:
+        return Route(route).value in (self.routes or [])
 
     def default_timescale(self):
         from partnerships.presets.base import Timescale
@@ -231,6 +265,9 @@ class PolicyStage(models.Model):
     is_partnership_stage = models.BooleanField(default=False)
     panel_rule = models.CharField(max_length=32, choices=PanelRule.choices, default=PanelRule.NONE)
     panel_min_agencies = models.PositiveIntegerField(null=True, blank=True)
+    panel_alternatives = models.JSONField(
+        default=list, blank=True, help_text='Other arrangements the policy allows, e.g. ["direct_liaison"].'
+    )
     raiser_roles = models.JSONField(
         default=list,
         blank=True,
@@ -304,6 +341,7 @@ class PolicyStage(models.Model):
             is_partnership_stage=self.is_partnership_stage,
             panel_rule=PanelRule(self.panel_rule),
             panel_min_agencies=self.panel_min_agencies,
+            panel_alternatives=tuple(PanelRule(r) for r in self.panel_alternatives or ()),
             raiser_roles=tuple(Role(r) for r in self.raiser_roles or ()),
             receiver_roles=tuple(Role(r) for r in self.receiver_roles or ()),
             notify=tuple(

@@ -39,6 +39,7 @@ def _stage_fields(stage: StagePreset) -> dict:
         "is_partnership_stage": stage.is_partnership_stage,
         "panel_rule": stage.panel_rule.value,
         "panel_min_agencies": stage.panel_min_agencies,
+        "panel_alternatives": [r.value for r in stage.panel_alternatives],
         "raiser_roles": [r.value for r in stage.raiser_roles],
         "receiver_roles": [r.value for r in stage.receiver_roles],
         "notify": {event.value: [a.value for a in audiences] for event, audiences in stage.notify},
@@ -59,6 +60,7 @@ def policy_load_preset(preset: PolicyPreset) -> Policy:
             "default_timescale_unit": preset.default_timescale.unit.value,
             "email_advice": preset.email_advice,
             "warning_working_days": preset.warning_working_days,
+            "routes": [r.value for r in preset.routes],
         },
     )
     for number, stage in enumerate(preset.stages, start=1):

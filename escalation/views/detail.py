@@ -8,7 +8,7 @@ from django_fsm import has_transition_perm
 
 from cases.audit import log_access
 from cases.models import AccessAction
-from escalation import partnership_stage, services
+from escalation import partnership_stage, routes, services
 from escalation.forms import (
     DecisionForm,
     DiscussionForm,
@@ -16,6 +16,7 @@ from escalation.forms import (
     ReasonForm,
     ResolveForm,
     ReviewForm,
+    RouteForm,
     UrgencyForm,
 )
 from escalation.models import Action, Discussion
@@ -23,7 +24,7 @@ from escalation.notifications import mark_read
 from escalation.permissions import can_escalate, can_record_discussion, may_decide
 from escalation.selectors import action_owner_candidates
 from escalation.views.common import back_to, page_is_stale, require, visible_escalation_or_404
-from partnerships.choices import Role
+from partnerships.choices import Role, Route
 from partnerships.models import Membership
 from partnerships.selectors import partnership_roles
 
@@ -331,7 +332,12 @@ def arrange_review(request, public_id):
         .filter(partnership=escalation.partnership)
         .select_related("user", "agency", "partnership")
     )
-    form = ReviewForm(request.POST or None, people_qs=people, initial={"arrangement": stage.panel_rule})
+    form = ReviewForm(
+        request.POST or None,
+        people_qs=people,
+        arrangements=partnership_stage.allowed_arrangements(stage),
+        initial={"arrangement": stage.panel_rule},
+    )
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
@@ -350,3 +356,44 @@ def arrange_review(request, public_id):
             return back_to(escalation)
     intro = f"{stage.name}. {stage.guidance}"
     return _form_page(request, escalation, form, "Arrange the partnership stage", intro)
+
+
+def take_route(request, public_id):
+    """A route the policy allows past its stages (Plymouth's urgent case, Bromley's unsafe-within-agency)."""
+    escalation = visible_escalation_or_404(request, public_id)
+    open_routes = routes.routes_open_to(escalation, request.user)
+    require(bool(open_routes))
+    route = open_routes[0]
+    later = [s for n, s in sorted(escalation.policy.stages_by_number().items()) if n > escalation.stage_number]
+    if route == Route.UNSAFE_WITHIN_AGENCY:
+        later, reason_label = later[-1:], "Why is it not safe to take this up within your own agency?"
+    else:
+        reason_label = "Why can it not wait for each stage in turn?"
+    form = RouteForm(
+        request.POST or None, stages=later, reason_label=reason_label, initial={"to_stage": later[0].number}
+    )
+    if request.method == "POST" and page_is_stale(request, escalation):
+        return back_to(escalation)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        if _run(
+            request,
+            escalation,
+            lambda: routes.escalation_take_route(
+                escalation=escalation,
+                acting_user=request.user,
+                route=route,
+                to_stage=data["to_stage"],
+                reason=data["reason"],
+            ),
+            f"{escalation.reference} is now at stage {data['to_stage']}. Every stage passed is on the record.",
+        ):
+            return back_to(escalation)
+    intro = (
+        "The policy lets an immediate-risk case go through several stages at once. Each stage passed is "
+        "recorded, with your reason, and the people holding the stage it reaches are told at once."
+        if route == Route.URGENT_ALL_STAGES
+        else "The policy lets you go straight to the partnership when it is not safe to raise this within your "
+        "own agency. The partnership's business manager and chair are told at once."
+    )
+    return _form_page(request, escalation, form, route.label, intro)

@@ -6,7 +6,7 @@ from django.shortcuts import render
 
 from cases.audit import log_access
 from cases.models import AccessAction
-from escalation.selectors import partnership_copies
+from escalation.selectors import notice_signatory, partnership_copies
 from escalation.views.common import visible_escalation_or_404
 
 
@@ -21,6 +21,7 @@ def escalation_notice(request, public_id):
             "children": escalation.children.all(),
             "resolution": _resolution(escalation),
             "copies": partnership_copies(escalation),
+            "signatory": notice_signatory(escalation),
         },
     )
 

@@ -9,8 +9,9 @@ from django.urls import reverse
 from django.utils import timezone
 
 from cases.selectors import child_search, children_visible_to
-from escalation import services
+from escalation import routes, services
 from escalation.forms import ChildForm, ChildSearchForm, RaiseForm
+from partnerships.choices import Route
 from partnerships.models import Agency
 from partnerships.selectors import agency_memberships
 from partnerships.services import first_stage_deadlines
@@ -54,7 +55,7 @@ def find_child(request):
 
 def add_child(request):
     agency = _raising_agency(request.user)
-    form = ChildForm(request.POST or None)
+    form = ChildForm(request.POST or None, partnership=agency.partnership)
     if request.method == "POST" and form.is_valid():
         child = services.child_add(acting_user=request.user, agency=agency, **form.cleaned_data)
         ids = _selected_ids(request) + [str(child.public_id)]
@@ -71,10 +72,24 @@ def raise_disagreement(request):
         return redirect("escalation:find-child")
     agencies_qs = Agency.objects.filter(partnership=agency.partnership).exclude(pk=agency.pk)
     initial = {"children": list(children_qs)}
-    form = RaiseForm(request.POST or None, initial=initial, children_qs=children_qs, agencies_qs=agencies_qs)
+    policy = agency.partnership.policy
+    form = RaiseForm(
+        request.POST or None,
+        initial=initial,
+        children_qs=children_qs,
+        agencies_qs=agencies_qs,
+        unsafe_route=bool(policy and policy.allows(Route.UNSAFE_WITHIN_AGENCY)),
+    )
     if request.method == "POST" and form.is_valid():
+        fields = dict(form.cleaned_data)
+        unsafe, reason = fields.pop("unsafe_within_agency", False), fields.pop("unsafe_reason", "")
         try:
-            escalation = services.escalation_raise(raised_by=request.user, raising_agency=agency, **form.cleaned_data)
+            if unsafe:
+                escalation = routes.escalation_raise_to_partnership(
+                    raised_by=request.user, raising_agency=agency, reason=reason, **fields
+                )
+            else:
+                escalation = services.escalation_raise(raised_by=request.user, raising_agency=agency, **fields)
         except services.EscalationError as exc:
             form.add_error(None, str(exc))
         else:

@@ -17,6 +17,7 @@ from partnerships.choices import (
     Event,
     PanelRule,
     Role,
+    Route,
     StepEvent,
     Tier,
     TimescaleUnit,
@@ -61,6 +62,8 @@ class StagePreset:
     is_partnership_stage: bool = False
     panel_rule: PanelRule = PanelRule.NONE
     panel_min_agencies: int | None = None
+    # Bromley: "Alternatively, the BSCP may facilitate resolution through direct liaison".
+    panel_alternatives: tuple[PanelRule, ...] = ()
     # The roles that may hold the stage on each side (a set, not a minimum rank); empty: the
     # role of the side's tier. Cumberland Level Three: service leads or designated practitioners.
     raiser_roles: tuple[Role, ...] = ()
@@ -127,6 +130,7 @@ class PolicyPreset:
     default_timescale: Timescale
     email_advice: str = ""
     warning_working_days: int = 1
+    routes: tuple[Route, ...] = ()
     extra: dict = field(default_factory=dict)
 
     def stage(self, number: int) -> StagePreset:

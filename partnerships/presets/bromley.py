@@ -5,7 +5,7 @@ designated safeguarding leads, senior managers, then the partnership (BSCP), whi
 a resolution panel of senior representatives from at least three agencies.
 """
 
-from partnerships.choices import Audience, BreachTarget, Event, PanelRule, Role, StepEvent, Tier, TimescaleUnit
+from partnerships.choices import Audience, BreachTarget, Event, PanelRule, Role, Route, StepEvent, Tier, TimescaleUnit
 from partnerships.presets.base import PolicyPreset, StagePreset, Timescale
 
 # "Timescales must be appropriate to the risk - always 'as soon as possible,' and within a week
@@ -29,6 +29,9 @@ PRESET = PolicyPreset(
         "Children Partnership."
     ),
     default_timescale=Timescale(5, TimescaleUnit.WORKING_DAYS),
+    # "If staff feel unsafe raising concerns within their own agency, they may escalate directly to
+    # external managers, or request escalation via BSCP."
+    routes=(Route.UNSAFE_WITHIN_AGENCY,),
     stages=(
         StagePreset(
             name="Stage 1: front-line professional to professional",
@@ -105,6 +108,8 @@ PRESET = PolicyPreset(
             is_partnership_stage=True,
             panel_rule=PanelRule.RESOLUTION_PANEL,
             panel_min_agencies=3,
+            # "Alternatively, the BSCP may facilitate resolution through direct liaison with agency leadership."
+            panel_alternatives=(PanelRule.DIRECT_LIAISON,),
             # "made via the BSCP business manager / partnership office"; the stage is "BSCP / Chair".
             notify=((Event.ESCALATED, (Audience.BUSINESS_MANAGER, Audience.CHAIR)),),
             # The partnership stage ends in a recorded outcome

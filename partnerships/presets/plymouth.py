@@ -6,7 +6,7 @@ hours. Stage Two is second-tier management (informal), Stage Three a Head of Ser
 Stage Four the Head of Safeguarding, who may report to the Safeguarding Children Board Chair.
 """
 
-from partnerships.choices import Audience, BreachTarget, Event, PanelRule, Role, StepEvent, Tier, TimescaleUnit
+from partnerships.choices import Audience, BreachTarget, Event, PanelRule, Role, Route, StepEvent, Tier, TimescaleUnit
 from partnerships.presets.base import PolicyPreset, StagePreset, Timescale
 
 # The policy asks only that disputes be "resolved in a timely way" and referred "without
@@ -43,6 +43,9 @@ PRESET = PolicyPreset(
         "Initial Child Protection Conference or implementing a Child Protection Plan."
     ),
     default_timescale=Timescale(5, TimescaleUnit.WORKING_DAYS),
+    # "In some situations, it may be required to instigate all of the stages within a short period
+    # of time or to escalate the process so that the safety of the child is not compromised."
+    routes=(Route.URGENT_ALL_STAGES,),
     stages=(
         StagePreset(
             name="Stage One: professionals' discussion",
@@ -137,8 +140,9 @@ PRESET = PolicyPreset(
             immediate_risk=_SAME_WORKING_DAY,
             breach_targets=(BreachTarget.NEXT_TIER, BreachTarget.RAISER, BreachTarget.BUSINESS_MANAGER),
             is_partnership_stage=True,
-            # The Head of Safeguarding alone decides the course of action; the nearest rule.
-            panel_rule=PanelRule.IMPARTIAL_MEMBER,
+            # "the matter must be referred to the Head of Safeguarding, who will determine a course
+            # of action": one person's decision, whichever agency they sit in.
+            panel_rule=PanelRule.HEAD_OF_SAFEGUARDING,
             # The Head of Safeguarding determines a course of action "including reporting the
             # matter to the Safeguarding Children Board Chair".
             notify=(

@@ -65,6 +65,7 @@ EXPECTED = {
     "escalation:close": outcome(),  # nobody: not resolved
     "escalation:decision": outcome(),  # nobody: not at the partnership stage
     "escalation:arrange": outcome(),
+    "escalation:route": outcome(),  # nobody: the five-stage policy has no route past its stages
     "escalation:resolution-record": {r: 404 for r in ROLES},  # not resolved yet
     "escalation:action-status": {r: 405 for r in ROLES},  # POST only
     "cases:child-file": {r: 200 if r in SEES_IT | {"manager", "other_manager"} else 404 for r in ROLES},

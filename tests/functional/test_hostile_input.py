@@ -60,6 +60,7 @@ from escalation.models import (
 from escalation.states import ActionStatus, Category, DiscussionMethod
 from partnerships.choices import Nation, PanelRule, Role, TimescaleUnit, Urgency
 from partnerships.models import Membership
+from tests import climbing
 from tests.conftest import build_cast, london
 from tests.factories import PASSWORD, AgencyFactory, ChildFactory
 
@@ -228,8 +229,7 @@ def build_world() -> World:
         escalation=fresh(e_resolved), acting_user=cast.other_practitioner, outcome="A strategy meeting."
     )
     e_final = raise_for(cast, [cast.sibling])
-    while fresh(e_final).stage_number < 5:
-        services.escalation_escalate(escalation=fresh(e_final), acting_user=cast.practitioner, evidence="We talked.")
+    climbing.climb(e_final, 5, by=cast.practitioner, evidence="We talked.")
     grown_up = ChildFactory(
         partnership=cast.partnership, first_name="Old", last_name="Record", date_of_birth=date(1990, 5, 5)
     )

@@ -17,6 +17,7 @@ from escalation.selectors import can_view
 from escalation.states import Category, DiscussionMethod
 from partnerships.choices import PanelRule, Role
 from partnerships.models import Membership
+from tests import climbing
 from tests.conftest import build_cast, london
 from tests.factories import person
 
@@ -44,11 +45,7 @@ def fresh(escalation):
 
 
 def climb(cast, escalation, to_stage):
-    while fresh(escalation).stage_number < to_stage:
-        services.escalation_escalate(
-            escalation=fresh(escalation), acting_user=cast.practitioner, evidence="We met twice.", at=TUESDAY
-        )
-    return fresh(escalation)
+    return climbing.climb(escalation, to_stage, by=cast.practitioner, at=TUESDAY)
 
 
 def page(client, user, escalation, name="escalation:detail"):

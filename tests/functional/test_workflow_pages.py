@@ -130,7 +130,7 @@ def test_recording_a_discussion_with_an_action_and_seeing_it(client, cast):
             "participants": "Both practitioners",
             "outcome": "Agreed to review the referral",
             "action_1_description": "Review the referral",
-            "action_1_owner": "Team manager",
+            "action_1_owner": cast.other_manager.username,  # a person chosen from the list
             "action_1_due_on": "30/12/2026",
         },
         follow=True,
@@ -139,6 +139,7 @@ def test_recording_a_discussion_with_an_action_and_seeing_it(client, cast):
     assert "Discussion recorded." in page
     assert "Review the referral" in page
     assert escalation.actions.count() == 1
+    assert escalation.actions.get().owner == cast.other_manager
 
 
 def test_an_action_without_an_owner_or_date_is_explained(client, cast):
@@ -155,7 +156,7 @@ def test_an_action_without_an_owner_or_date_is_explained(client, cast):
         },
     )
     page = response.content.decode()
-    assert "Enter who will do action 1" in page
+    assert "Choose who will do action 1" in page
     assert "Enter when action 1 is to be done by" in page
     assert "Escalation via e-mail is not recommended" in page
 
@@ -194,10 +195,12 @@ def test_every_view_of_an_escalation_or_a_childs_file_is_logged(client, cast):
 def test_the_header_counts_unread_notifications_and_the_list_marks_them_read(client, cast):
     escalation = raise_one(cast)
     services.escalation_acknowledge(escalation=escalation, acting_user=cast.other_practitioner)
+    client.force_login(cast.practitioner)
+    # The raiser opens the case after the acknowledgement, which reads that notice; then it is resolved.
+    assert client.get(reverse("escalation:detail", args=[escalation.public_id])).status_code == 200
     services.escalation_resolve(
         escalation=Escalation.objects.get(pk=escalation.pk), acting_user=cast.other_practitioner, outcome="Agreed."
     )
-    client.force_login(cast.practitioner)
     page = client.get("/").content.decode()
     assert "Notifications <strong" in page and '1<span class="govuk-visually-hidden"> unread</span>' in page
     listing = client.get(reverse("escalation:notifications")).content.decode()

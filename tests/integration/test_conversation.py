@@ -15,6 +15,7 @@ from escalation.conversation import tell
 from escalation.models import Escalation, Notification, NotificationKind
 from escalation.states import Category, DiscussionMethod
 from partnerships.choices import Event, Urgency
+from tests import climbing
 from tests.conftest import build_cast, london
 
 pytestmark = pytest.mark.django_db
@@ -56,9 +57,7 @@ def escalate(cast, escalation, by, at=RAISED_AT):
 
 
 def climb(cast, escalation, to_stage):
-    while fresh(escalation).stage_number < to_stage:
-        escalate(cast, escalation, cast.practitioner)
-    return fresh(escalation)
+    return climbing.climb(escalation, to_stage, by=cast.practitioner, at=RAISED_AT)
 
 
 # --- raised -------------------------------------------------------------------------------------

@@ -5,9 +5,10 @@ import pytest
 from escalation import services
 from escalation.models import Notification, NotificationKind, PartnershipReview
 from escalation.partnership_stage import review_arrange
-from partnerships.choices import PanelRule
+from partnerships.choices import AgencyType, PanelRule, Role
 from partnerships.models import Membership
 from tests.conftest import build_cast
+from tests.factories import AgencyFactory, person
 from tests.integration.test_escalation_lifecycle import climb_to_partnership_stage, fresh, raise_one
 
 pytestmark = pytest.mark.django_db
@@ -60,7 +61,7 @@ def test_a_bromley_resolution_panel_needs_senior_representatives_of_three_agenci
     cast = bromley
     escalation = climb_bromley(cast)
     assert escalation.stage_number == 4
-    two_agencies = [seat(cast.senior_manager), seat(cast.other_senior_manager)]
+    two_agencies = [seat(cast.police_senior_manager), seat(cast.health_senior_manager)]
     with pytest.raises(services.EscalationError, match="at least 3 different agencies; you chose 2"):
         review_arrange(
             escalation=escalation,
@@ -69,15 +70,55 @@ def test_a_bromley_resolution_panel_needs_senior_representatives_of_three_agenci
             chair=seat(cast.chair),
             members=two_agencies,
         )
+    # The senior managers who held stage 3 are parties to the disagreement: they cannot sit.
+    with pytest.raises(services.EscalationError, match="Nobody who is a party to the disagreement"):
+        review_arrange(
+            escalation=escalation,
+            acting_user=cast.business_manager,
+            arrangement=PanelRule.RESOLUTION_PANEL,
+            chair=seat(cast.chair),
+            members=two_agencies + [seat(cast.other_senior_manager)],
+        )
+    # Nor does anyone junior: "Panels should include senior representatives".
+    probation = AgencyFactory(partnership=cast.partnership, name="Bromley Probation", type=AgencyType.PROBATION)
+    officer = person("probation-officer", cast.partnership, Role.PRACTITIONER, probation)
+    with pytest.raises(services.EscalationError, match="senior representatives"):
+        review_arrange(
+            escalation=escalation,
+            acting_user=cast.business_manager,
+            arrangement=PanelRule.RESOLUTION_PANEL,
+            chair=seat(cast.chair),
+            members=two_agencies + [seat(officer)],
+        )
     assert not PartnershipReview.objects.exists()
+    head = person("probation-head", cast.partnership, Role.SENIOR_MANAGER, probation)
     review_arrange(
         escalation=escalation,
         acting_user=cast.business_manager,
         arrangement=PanelRule.RESOLUTION_PANEL,
         chair=seat(cast.chair),
-        members=two_agencies + [seat(cast.police_senior_manager)],
+        members=two_agencies + [seat(head)],
     )
     assert PartnershipReview.objects.get().members.count() == 3
+
+
+def test_bromley_may_instead_facilitate_resolution_by_direct_liaison_but_not_by_mediation(bromley):
+    cast = bromley
+    escalation = climb_bromley(cast)
+    with pytest.raises(services.EscalationError, match="resolution panel or a direct liaison"):
+        review_arrange(
+            escalation=escalation,
+            acting_user=cast.business_manager,
+            arrangement=PanelRule.MEDIATION,
+            chair=seat(cast.chair),
+        )
+    review_arrange(
+        escalation=escalation,
+        acting_user=cast.business_manager,
+        arrangement=PanelRule.DIRECT_LIAISON,
+        chair=seat(cast.business_manager),
+    )
+    assert PartnershipReview.objects.get().arrangement == PanelRule.DIRECT_LIAISON
 
 
 @pytest.fixture
@@ -97,16 +138,24 @@ def test_st_helens_mediation_is_chaired_by_a_member_from_an_uninvolved_agency(st
         )
     escalation = fresh(escalation)
     assert escalation.stage_number == 5
-    with pytest.raises(services.EscalationError, match="not a party to the disagreement"):
+    # "The chair will identify a Board member from an uninvolved agency to chair a meeting."
+    with pytest.raises(services.NotPermitted, match="chair appoints"):
         review_arrange(
             escalation=escalation,
             acting_user=cast.business_manager,
+            arrangement=PanelRule.UNINVOLVED_CHAIR,
+            chair=seat(cast.health_senior_manager),
+        )
+    with pytest.raises(services.EscalationError, match="not a party to the disagreement"):
+        review_arrange(
+            escalation=escalation,
+            acting_user=cast.chair,
             arrangement=PanelRule.UNINVOLVED_CHAIR,
             chair=seat(cast.other_senior_manager),
         )
     review_arrange(
         escalation=escalation,
-        acting_user=cast.business_manager,
+        acting_user=cast.chair,
         arrangement=PanelRule.UNINVOLVED_CHAIR,
         chair=seat(cast.health_senior_manager),
     )

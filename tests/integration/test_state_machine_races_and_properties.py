@@ -436,6 +436,9 @@ def the_policy_guarded_the_move(before: Snapshot, after: Snapshot, step: Step):
         assert step.with_evidence, "moved to the next stage without evidence"
         assert after.current_stage["evidence_of_previous_efforts"] == EVIDENCE
         assert before.stage_number < PARTNERSHIP_STAGE, "there is no stage after the partnership stage"
+        if after.stage_number == PARTNERSHIP_STAGE:
+            unacknowledged = [o["number"] for o in after.occurrences[:-1] if o["acknowledged_at"] is None]
+            assert not unacknowledged, f"went to the partnership with stages {unacknowledged} unacknowledged"
     if step.action == "arrange":
         assert before.stage_number == PARTNERSHIP_STAGE, "a panel arranged outside the partnership stage"
         assert step.person in {"business_manager", "chair"}, f"{step.person} arranged the partnership stage"
@@ -507,8 +510,8 @@ THE_WHOLE_LADDER = [
     Step("resolve", "chair", h(30)),
     Step("close", "practitioner", h(1)),
 ]
-# The raiser pushes straight to the partnership stage; the final stage refuses to resolve until
-# acknowledged and decided; nobody can act on it once it is finished.
+# The raiser pushes up the ladder with nobody acknowledging: it stops short of the partnership
+# stage, nobody there can act on it, and the raiser withdraws it; nothing acts on it after that.
 STRAIGHT_TO_THE_PARTNERSHIP = [
     Step("escalate", "practitioner", h(0)),
     Step("escalate", "practitioner", h(0)),
@@ -544,7 +547,8 @@ REFUSALS = [
     "steps, ends",
     [
         pytest.param(THE_WHOLE_LADDER, (State.CLOSED, 5), id="the-whole-ladder"),
-        pytest.param(STRAIGHT_TO_THE_PARTNERSHIP, (State.CLOSED, 5), id="straight-to-the-partnership"),
+        # Nothing goes to the partnership unless each agency stage was acknowledged.
+        pytest.param(STRAIGHT_TO_THE_PARTNERSHIP, (State.WITHDRAWN, 4), id="straight-to-the-partnership"),
         pytest.param(REFUSALS, (State.WITHDRAWN, 1), id="refusals"),
     ],
 )

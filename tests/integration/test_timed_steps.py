@@ -14,6 +14,7 @@ from escalation.partnership_stage import review_arrange
 from escalation.states import Category, DiscussionMethod
 from partnerships.choices import PanelRule, Role, Urgency
 from partnerships.models import Membership
+from tests import climbing
 from tests.conftest import build_cast, london
 
 pytestmark = pytest.mark.django_db
@@ -45,11 +46,7 @@ def current(escalation) -> StageOccurrence:
 
 
 def climb(cast, escalation, to_stage, at=TUESDAY):
-    while fresh(escalation).stage_number < to_stage:
-        services.escalation_escalate(
-            escalation=fresh(escalation), acting_user=cast.practitioner, evidence="We met twice.", at=at
-        )
-    return fresh(escalation)
+    return climbing.climb(escalation, to_stage, by=cast.practitioner, at=at)
 
 
 def discuss(escalation, by, held_at):
@@ -137,7 +134,7 @@ def test_at_cumberland_arranging_the_review_is_not_the_decision_the_7_working_da
     )
     review_arrange(
         escalation=fresh(escalation),
-        acting_user=cast.business_manager,
+        acting_user=cast.chair,  # "An impartial CSCP member, appointed by the CSCP Chair"
         arrangement=PanelRule.IMPARTIAL_MEMBER,
         chair=seat,
     )

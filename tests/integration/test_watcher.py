@@ -21,6 +21,14 @@ from tests.conftest import london
 
 pytestmark = pytest.mark.django_db
 
+# The watcher's notices. The services also write the conversation's (raised, acknowledged,
+# resolved …: escalation.conversation); the tests here count and fetch only the watcher's.
+WATCHER_KINDS = (NotificationKind.WARNING, NotificationKind.BREACH, NotificationKind.ACTION_OVERDUE)
+
+
+def watcher_notices():
+    return Notification.objects.filter(kind__in=WATCHER_KINDS)
+
 
 def raise_one(cast, at, urgency=Urgency.STANDARD, children=None):
     return services.escalation_raise(
@@ -47,8 +55,18 @@ def occurrence_of(escalation, number=None):
 
 
 def climb(cast, escalation, to_stage, at):
-    """The raiser moves it on (the policy asks for evidence each time)."""
+    """The other side acknowledges each stage (nothing reaches the partnership otherwise) and the
+    raiser moves it on (the policy asks for evidence each time)."""
+    other_side = {
+        1: cast.other_practitioner,
+        2: cast.other_manager,
+        3: cast.other_senior_manager,
+        4: cast.other_director,
+    }
     while fresh(escalation).stage_number < to_stage:
+        current = fresh(escalation)
+        if current.state == "raised":
+            services.escalation_acknowledge(escalation=current, acting_user=other_side[current.stage_number], at=at)
         services.escalation_escalate(
             escalation=fresh(escalation), acting_user=cast.practitioner, evidence="We talked twice.", at=at
         )
@@ -75,23 +93,26 @@ def test_the_holders_on_both_sides_are_warned_the_working_day_before_across_a_we
     assert report.warned == 1
     # The school practitioner (also the raiser) and the social worker; nobody else.
     assert recipients(occurrence, NotificationKind.WARNING) == ["practitioner", "social-worker"]
-    notice = Notification.objects.get(recipient=cast.other_practitioner)
+    notice = watcher_notices().get(recipient=cast.other_practitioner)
     assert notice.email_not_before == london(2026, 11, 27, 10, 0)  # within working hours: at once
     assert notice.email_status == EmailStatus.PENDING
     assert occurrence_of(escalation).warned_at == london(2026, 11, 27, 10, 0)
     # Over the weekend and on Monday itself: nothing new.
     for now in (london(2026, 11, 28, 10, 0), london(2026, 11, 30, 16, 0)):
         assert run_watcher(now=now).warned == 0
-    assert Notification.objects.count() == 2
+    assert watcher_notices().count() == 2
 
 
 def test_a_warning_that_falls_due_over_christmas_is_e_mailed_at_the_next_opening(cast):
     # Wednesday 23 December 10:00 + 2 working days: Thursday 24, (25, 26, 27, 28 off), Tuesday 29.
     escalation = raise_one(cast, at=london(2026, 12, 23, 10, 0))
+    # Raising it told the social worker, in working hours: that e-mail goes at once, before the part under test.
+    assert deliver_pending(now=london(2026, 12, 23, 10, 0)) == 1
+    mail.outbox.clear()
     assert run_watcher(now=london(2026, 12, 23, 16, 0)).warned == 0
     # The watcher was down until Christmas morning: it catches up then.
     assert run_watcher(now=london(2026, 12, 25, 11, 0)).warned == 1
-    notices = Notification.objects.filter(occurrence__escalation=escalation)
+    notices = watcher_notices().filter(occurrence__escalation=escalation)
     assert {n.email_not_before for n in notices} == {london(2026, 12, 29, 9, 0)}
 
     assert deliver_pending(now=london(2026, 12, 28, 12, 0)) == 0  # Boxing Day substitute: still held
@@ -120,7 +141,8 @@ def test_a_breach_is_recorded_and_the_next_tier_of_both_agencies_and_the_raiser_
     occurrence = occurrence_of(escalation)
     assert occurrence.breached_at == london(2026, 12, 29, 17, 0, 1)
     assert occurrence.closed_at is None  # a breach does not move the case by itself
-    assert recipients(occurrence, NotificationKind.BREACH) == ["manager", "practitioner", "team-manager"]
+    # Stage 2 is held by "the line managers/safeguarding children leads": the school has both.
+    assert recipients(occurrence, NotificationKind.BREACH) == ["dsl", "manager", "practitioner", "team-manager"]
     entries = RecordEntry.objects.filter(escalation=escalation, kind=RecordEntryKind.BREACHED)
     assert {e.child for e in entries} == {cast.child, cast.sibling}
     assert all(e.author is None and escalation.reference in e.summary for e in entries)
@@ -137,11 +159,12 @@ def test_a_child_protection_breach_also_tells_the_business_manager_and_goes_out_
     occurrence = occurrence_of(escalation)
     assert recipients(occurrence, NotificationKind.BREACH) == [
         "business-manager",
+        "dsl",
         "manager",
         "practitioner",
         "team-manager",
     ]
-    assert set(Notification.objects.values_list("email_not_before", flat=True)) == {now}
+    assert set(watcher_notices().values_list("email_not_before", flat=True)) == {now}
 
 
 def test_a_partnership_can_send_breach_e_mail_out_of_hours_for_every_case(cast):
@@ -150,7 +173,7 @@ def test_a_partnership_can_send_breach_e_mail_out_of_hours_for_every_case(cast):
     raise_one(cast, at=london(2026, 12, 23, 10, 0))
     now = london(2026, 12, 31, 2, 0)
     run_watcher(now=now)
-    assert set(Notification.objects.values_list("email_not_before", flat=True)) == {now}
+    assert set(watcher_notices().values_list("email_not_before", flat=True)) == {now}
 
 
 def test_a_missed_stage_4_goes_to_the_partnerships_business_manager_and_chair(cast):
@@ -173,6 +196,7 @@ def test_when_nobody_holds_the_next_tier_the_nearest_tier_above_is_told(cast):
     escalation = raise_one(cast, at=london(2026, 12, 23, 10, 0))
     run_watcher(now=london(2026, 12, 30, 10, 0))
     assert recipients(occurrence_of(escalation), NotificationKind.BREACH) == [
+        "dsl",
         "head-of-service",
         "manager",
         "practitioner",
@@ -186,7 +210,7 @@ def test_a_stage_resolved_in_time_is_never_breached(cast):
         escalation=fresh(escalation), acting_user=cast.practitioner, outcome="Agreed.", at=london(2026, 12, 24, 10)
     )
     assert run_watcher(now=london(2027, 1, 20, 10, 0)).breached == 0
-    assert not Notification.objects.exists()
+    assert not watcher_notices().exists()
 
 
 def test_a_policy_that_moves_cases_on_automatically_does_so_through_the_state_machine(cast):
@@ -248,9 +272,12 @@ def test_withdrawing_clears_the_pending_warnings(cast):
     services.escalation_withdraw(
         escalation=escalation, acting_user=cast.practitioner, reason="Resolved informally.", at=london(2026, 11, 28)
     )
-    assert deliver_pending(now=london(2026, 11, 30, 9, 0)) == 0
-    assert mail.outbox == []
-    for notice in Notification.objects.all():
+    # The conversation's own notices (raised, withdrawn) are e-mailed as usual; no warning is.
+    deliver_pending(now=london(2026, 11, 30, 9, 0))
+    assert [m.subject for m in mail.outbox if "Deadline approaching" in m.subject] == []
+    warnings = Notification.objects.filter(kind=NotificationKind.WARNING)
+    assert warnings.count() == 2
+    for notice in warnings:
         assert notice.email_status == EmailStatus.CANCELLED
         assert notice.email_last_error.startswith("Not sent: stage 1 closed")
     assert deliver_pending(now=london(2026, 11, 30, 10, 0)) == 0  # and they are not picked up again
@@ -264,9 +291,13 @@ def test_resolving_clears_the_pending_warnings_but_not_other_cases(cast):
     services.escalation_resolve(
         escalation=fresh(escalation), acting_user=cast.practitioner, outcome="Agreed.", at=london(2026, 11, 29)
     )
-    assert deliver_pending(now=london(2026, 11, 30, 9, 0)) == 2
-    assert {m.subject for m in mail.outbox} == {f"[{other.reference}] Deadline approaching: stage 1"}
-    statuses = dict(Notification.objects.values_list("escalation__reference", "email_status").distinct())
+    # The conversation's notices (raised, acknowledged, resolved) go too; these are the warnings.
+    deliver_pending(now=london(2026, 11, 30, 9, 0))
+    warned = [m for m in mail.outbox if "Deadline approaching" in m.subject]
+    assert len(warned) == 2
+    assert {m.subject for m in warned} == {f"[{other.reference}] Deadline approaching: stage 1"}
+    warnings = Notification.objects.filter(kind=NotificationKind.WARNING)
+    statuses = dict(warnings.values_list("escalation__reference", "email_status").distinct())
     assert statuses == {escalation.reference: EmailStatus.CANCELLED, other.reference: EmailStatus.SENT}
 
 
@@ -301,14 +332,14 @@ def test_after_ten_working_days_down_one_run_catches_up_every_breach_exactly_onc
     now = london(2026, 11, 16, 10, 0)  # ten working days later
     report = run_watcher(now=now, batch_size=7)  # small pages: the catch-up is paged
     assert (report.breached, report.warned, report.errors) == (30, 0, 0)
-    # Three people per breach: both line managers and the raiser.
-    assert Notification.objects.filter(kind=NotificationKind.BREACH).count() == 90
+    # Four people per breach: both line managers, the school's safeguarding lead and the raiser.
+    assert Notification.objects.filter(kind=NotificationKind.BREACH).count() == 120
     assert RecordEntry.objects.filter(kind=RecordEntryKind.BREACHED).count() == 30
     assert StageOccurrence.objects.filter(breached_at=now).count() == 30
 
     again = run_watcher(now=london(2026, 11, 16, 10, 1))
     assert (again.breached, again.notices) == (0, 0)
-    assert Notification.objects.count() == 90
+    assert watcher_notices().count() == 120
     assert RecordEntry.objects.filter(kind=RecordEntryKind.BREACHED).count() == 30
 
 
@@ -324,7 +355,7 @@ def test_the_database_refuses_a_second_notice_for_the_same_stage_kind_and_person
             message="m",
             not_before=london(2026, 11, 5, 9, 0),
         )
-    assert Notification.objects.count() == 2
+    assert Notification.objects.filter(occurrence=occurrence, kind=NotificationKind.BREACH).count() == 2
 
 
 def test_a_breach_that_fails_half_way_leaves_nothing_behind_and_is_retried(cast, monkeypatch):
@@ -343,10 +374,10 @@ def test_a_breach_that_fails_half_way_leaves_nothing_behind_and_is_retried(cast,
     assert (report.breached, report.errors) == (1, 1)
     assert occurrence_of(first).breached_at is None
     assert not RecordEntry.objects.filter(escalation=first, kind=RecordEntryKind.BREACHED).exists()
-    assert not Notification.objects.filter(escalation=first).exists()
-    assert Notification.objects.filter(escalation=second).count() == 3
+    assert not watcher_notices().filter(escalation=first).exists()
+    assert watcher_notices().filter(escalation=second).count() == 4
 
     monkeypatch.setattr(deadlines, "write_notices", original)
     assert run_watcher(now=london(2026, 11, 5, 10, 1)).breached == 1
     assert RecordEntry.objects.filter(escalation=first, kind=RecordEntryKind.BREACHED).count() == 1
-    assert Notification.objects.filter(escalation=first).count() == 3
+    assert watcher_notices().filter(escalation=first).count() == 4

@@ -10,9 +10,12 @@ import pytest
 
 from partnerships.choices import (
     TIER_ORDER,
+    Audience,
     BreachTarget,
+    Event,
     PanelRule,
     Role,
+    Route,
     Tier,
     TimescaleUnit,
     Urgency,
@@ -292,7 +295,19 @@ def test_plymouth_policy_stage_5_is_the_head_of_safeguarding_at_partnership_leve
     assert s.is_partnership_stage
     assert sides(s) == (Tier.PARTNERSHIP, Tier.PARTNERSHIP)
     assert s.timescale is None
-    assert s.panel_rule == PanelRule.IMPARTIAL_MEMBER
+    # "referred to the Head of Safeguarding, who will determine a course of action including
+    # reporting the matter to the Safeguarding Children Board Chair"
+    assert s.panel_rule == PanelRule.HEAD_OF_SAFEGUARDING
+    assert Audience.CHAIR in s.audiences(Event.DECIDED)
+
+
+def test_plymouth_policy_lets_an_urgent_case_instigate_all_of_the_stages_within_a_short_period():
+    assert get_preset("plymouth").routes == (Route.URGENT_ALL_STAGES,)
+
+
+def test_bromley_policy_lets_staff_who_feel_unsafe_within_their_agency_go_to_the_partnership():
+    assert get_preset("bromley").routes == (Route.UNSAFE_WITHIN_AGENCY,)
+    assert stage("bromley", 4).panel_alternatives == (PanelRule.DIRECT_LIAISON,)
 
 
 @pytest.mark.parametrize("number", [3, 4, 5])
