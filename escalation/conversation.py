@@ -26,7 +26,7 @@ from partnerships.selectors import memberships_of
 
 URGENT = frozenset({Urgency.CHILD_PROTECTION.value, Urgency.IMMEDIATE_RISK.value})
 # The events whose notice asks the current stage's holders to do something.
-CALLS_TO_ACT = frozenset({Event.RAISED, Event.ESCALATED})
+CALLS_TO_ACT = frozenset({Event.RAISED, Event.ESCALATED, Event.ARRANGED})
 
 
 def _name(user) -> str:
@@ -37,11 +37,16 @@ def _actor_agency_ids(user) -> set[int]:
     return {m.agency_id for m in memberships_of(user) if m.agency_id}
 
 
-def next_step(stage) -> str:
+def next_step(stage, *, arranged: bool = False) -> str:
     """What the people holding a stage must do next, in the policy's terms."""
     if stage.is_partnership_stage:
+        if arranged:
+            return "hear the disagreement and record the partnership's decision"
         arrangement = PanelRule(stage.panel_rule).label.lower() if stage.panel_rule != PanelRule.NONE else "review"
-        return f"arrange the {arrangement} and record the partnership's decision"
+        return (
+            f"arrange the {arrangement}; the people seated on it (or the business manager) then record the "
+            "partnership's decision"
+        )
     if stage.acknowledgement_required:
         return "acknowledge it and agree a plan of action with the other agency"
     return "discuss it and agree what happens next"
@@ -86,6 +91,8 @@ def audience_members(
             return people.chairs(escalation)
         case Audience.ACTION_OWNER:
             return {action.owner_id} if action is not None and action.owner_id else set()
+        case Audience.SEATED:
+            return people.seated(escalation)
     raise ValueError(f"unknown audience {audience!r}")  # pragma: no cover
 
 
@@ -124,6 +131,8 @@ def message(event: Event, *, escalation, occurrence, acting_user=None, previous=
                 f"{ref}: an action agreed at {stage} is yours, to be done by {day_text(action.due_on)}. "
                 f"Open the escalation to see what was agreed, and mark it done when it is."
             )
+        case Event.ARRANGED:
+            text = f"{ref}: {who} arranged the partnership stage ({stage})."
         case Event.DECIDED:
             text = f"{ref}: {who} recorded the partnership's decision at {stage}. Read it on the escalation."
         case Event.RESOLVED:
@@ -133,7 +142,9 @@ def message(event: Event, *, escalation, occurrence, acting_user=None, previous=
         case _:  # pragma: no cover
             raise ValueError(f"unknown event {event!r}")
     if event in CALLS_TO_ACT:
-        if acts:
+        if acts and event == Event.ARRANGED:
+            text += f" You are seated on it: {next_step(occurrence.policy_stage, arranged=True)} by {_due(occurrence)}."
+        elif acts:
             text += f" You hold this stage: {next_step(occurrence.policy_stage)} by {_due(occurrence)}."
         else:
             text += f" It is due by {_due(occurrence)}. This is for your information: nothing is needed from you now."
@@ -164,7 +175,10 @@ def tell(
         told |= audience_members(audience, people=people, action=action, **context)
     told.discard(getattr(acting_user, "pk", None))
     recipients = active(told)
-    acting = people.stage_holders(escalation, stage) if event in CALLS_TO_ACT else set()
+    if event == Event.ARRANGED:
+        acting = people.seated(escalation)
+    else:
+        acting = people.stage_holders(escalation, stage) if event in CALLS_TO_ACT else set()
     not_before = email_not_before(
         escalation.partnership.working_calendar(),
         at,

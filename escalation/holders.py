@@ -63,40 +63,75 @@ class People:
         wanted = {tier_rank(ROLE_TIER[Role(r)]) for r in roles}
         return set().union(*(self._agency_ranks[agency_id].get(rank, set()) for rank in wanted))
 
+    def members(self, agency_id: int) -> set[int]:
+        self.agency_tier(agency_id, Tier.PRACTITIONER)  # fills the cache
+        return set().union(*self._agency_ranks[agency_id].values())
+
+    def _raiser_holds(self, escalation) -> bool:
+        """The raiser holds their practitioner part while they still work for the raising agency."""
+        return escalation.raised_by_id in self.members(escalation.raising_agency_id)
+
     def holders_on(self, escalation, stage, side: str) -> set[int]:
         """The people holding one side ('raiser' or 'receiver') of a stage: those of the agency
         in the stage's roles for that side. On the raising side a practitioner's part is held by
         the one who raised it, not every practitioner of the agency. If the agency has nobody
-        in those roles (a small nursery has no head of service), the nearest tier above holds
-        it, so that a stage is never held by nobody."""
+        in those roles (a small nursery has no head of service; the raiser has left), the
+        nearest tier above holds it, so that a stage is never held by nobody."""
         if stage.is_partnership_stage:
-            return self.partnership_people(escalation.partnership_id, PARTNERSHIP_STAGE_HOLDERS)
+            return self.partnership_stage_holders(escalation)
         roles = stage.holder_roles(side)
         if not roles:
             return set()  # this side takes no part at this stage
         agency_id = escalation.raising_agency_id if side == RAISER else escalation.receiving_agency_id
         found = self.agency_roles(agency_id, roles - {Role.PRACTITIONER})
         if Role.PRACTITIONER in roles:
-            found |= {escalation.raised_by_id} if side == RAISER else self.agency_roles(agency_id, {Role.PRACTITIONER})
+            if side != RAISER:
+                found |= self.agency_roles(agency_id, {Role.PRACTITIONER})
+            elif self._raiser_holds(escalation):
+                found.add(escalation.raised_by_id)
         if found:
             return found
-        lowest = min(roles, key=lambda r: tier_rank(ROLE_TIER[Role(r)]))
-        return self.agency_tier(agency_id, ROLE_TIER[Role(lowest)])
+        # On the raising side a practitioner's part falls to their managers, not their colleagues.
+        candidates = roles - {Role.PRACTITIONER} if side == RAISER else roles
+        lowest = min(candidates, key=lambda r: tier_rank(ROLE_TIER[Role(r)])) if candidates else Role.LINE_MANAGER
+        return self.agency_tier(agency_id, ROLE_TIER[Role(lowest)]) - {escalation.raised_by_id}
 
     def holder_roles(self, escalation, stage, side: str) -> set[Role]:
-        """The roles that actually hold a side of a stage (the stage's own, or the fallback
-        tier's): stored on the escalation so that these people can see it."""
-        held = self.holders_on(escalation, stage, side)
-        if not held or stage.is_partnership_stage:
+        """The roles that may see a case because they hold a side of this stage: every role the
+        stage names (someone who joins later can open what they may act on), and the fallback
+        tier's where it is used. Not the practitioner's part on the raising side, which is the
+        raiser's alone (they see their own case anyway)."""
+        if stage.is_partnership_stage:
             return set()
+        named = set(stage.holder_roles(side))
+        if side == RAISER:
+            named.discard(Role.PRACTITIONER)
+        held = self.holders_on(escalation, stage, side)
         agency_id = escalation.raising_agency_id if side == RAISER else escalation.receiving_agency_id
-        roles = {r for r in stage.holder_roles(side) if held & self.agency_roles(agency_id, {r})}
-        if side == RAISER and escalation.raised_by_id in held and Role.PRACTITIONER in stage.holder_roles(side):
-            roles.add(Role.PRACTITIONER)
-        if not roles:  # the fallback tier
+        by_named = self.agency_roles(agency_id, named) if named else set()
+        if held - by_named - {escalation.raised_by_id}:  # the fallback tier holds it
             ranks = self._agency_ranks[agency_id]
-            roles = {TIER_ROLE[Tier(TIER_ORDER[rank])] for rank, people in ranks.items() if people & held}
-        return roles
+            named |= {TIER_ROLE[Tier(TIER_ORDER[rank])] for rank, people in ranks.items() if people & held}
+        return named
+
+    def partnership_stage_holders(self, escalation) -> set[int]:
+        """The business manager and chair, and once it is arranged, the people seated on it."""
+        found = self.partnership_people(escalation.partnership_id, PARTNERSHIP_STAGE_HOLDERS)
+        return found | self.seated(escalation)
+
+    def seated(self, escalation) -> set[int]:
+        """The chair and members of the panel, mediation or review arranged for the open
+        partnership stage (still active members of the partnership)."""
+        from escalation.models import PanelMember, PartnershipReview
+
+        review = PartnershipReview.objects.filter(
+            occurrence__escalation_id=escalation.pk, occurrence__closed_at__isnull=True
+        ).first()
+        if review is None:
+            return set()
+        seats = {review.chair_id} | set(PanelMember.objects.filter(review=review).values_list("user_id", flat=True))
+        active = Membership.objects.active().filter(partnership_id=escalation.partnership_id, user_id__in=seats)
+        return set(active.values_list("user_id", flat=True))
 
     def raising_side(self, escalation, stage) -> set[int]:
         return self.holders_on(escalation, stage, RAISER)

@@ -404,6 +404,7 @@ class NotificationKind(models.TextChoices):
     ACKNOWLEDGED = "acknowledged", "Acknowledged"
     ESCALATED = "escalated", "Escalated"
     RECORDED = "recorded", "Discussion recorded"
+    ARRANGED = "arranged", "Partnership stage arranged"
     ACTION_ASSIGNED = "action_assigned", "Agreed action for you"
     DECIDED = "decided", "Decision recorded"
     RESOLVED = "resolved", "Resolved"

@@ -8,10 +8,11 @@ from django.db import transaction
 from django.utils import timezone
 
 from cases.models import RecordEntryKind
+from escalation.conversation import tell
 from escalation.holders import People
 from escalation.models import PanelMember, PartnershipReview
 from escalation.services import EscalationError, NotPermitted, _person, record_on_files, step_met
-from partnerships.choices import PanelRule, Role, StepEvent
+from partnerships.choices import Event, PanelRule, Role, StepEvent
 from partnerships.selectors import partnership_roles
 
 ORGANISERS = {Role.BUSINESS_MANAGER, Role.CHAIR}
@@ -116,6 +117,7 @@ def review_arrange(*, escalation, acting_user, arrangement, chair, members=(), m
     PanelMember.objects.bulk_create([PanelMember(review=review, user=m.user, agency=m.agency) for m in members])
     # Five-stage: "offer mediation within 5 working days": arranging it is the step the clock times.
     step_met(occurrence, StepEvent.ARRANGEMENT, review.formal_use_recorded_at)
+    tell(Event.ARRANGED, escalation=escalation, occurrence=occurrence, acting_user=acting_user, at=timezone.now())
     names = ", ".join(f"{_person(m.user)} ({m.agency})" for m in members)
     record_on_files(
         escalation,

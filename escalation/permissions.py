@@ -29,25 +29,19 @@ def people(escalation):
     return escalation.__dict__.setdefault("_people", People())
 
 
-def review_of(escalation):
-    """The arrangement of the open partnership stage, if any (read once per copy)."""
-    memo = escalation.__dict__.get("_review")
-    if memo is None:
-        occurrence = escalation.current_occurrence()
-        review = getattr(occurrence, "review", None) if occurrence is not None else None
-        memo = escalation.__dict__["_review"] = (review,)
-    return memo[0]
-
-
 def seated(escalation, user) -> bool:
-    """The chair or a member of the panel, mediation or review arranged for this case."""
-    review = review_of(escalation)
-    if review is None or not getattr(user, "is_authenticated", False):
-        return False
-    memo = escalation.__dict__.setdefault("_seated", {})
-    if user.pk not in memo:
-        memo[user.pk] = review.chair_id == user.pk or review.members.filter(user=user).exists()
-    return memo[user.pk]
+    """The chair or a member of the panel, mediation or review arranged for the open
+    partnership stage, while still an active member of the partnership. Read fresh each time:
+    a service may arrange it on the same copy a moment before."""
+    return getattr(user, "is_authenticated", False) and user.pk in people(escalation).seated(escalation)
+
+
+def arranged(escalation) -> bool:
+    from escalation.models import PartnershipReview
+
+    return PartnershipReview.objects.filter(
+        occurrence__escalation_id=escalation.pk, occurrence__closed_at__isnull=True
+    ).exists()
 
 
 def holds_current_stage(escalation, user) -> bool:
@@ -64,7 +58,7 @@ def holds_current_stage(escalation, user) -> bool:
 def may_decide(escalation, user) -> bool:
     """The partnership's binding decision: only once the stage is arranged, and only by the
     people seated on it or the business manager."""
-    if not _stage(escalation).is_partnership_stage or review_of(escalation) is None:
+    if not _stage(escalation).is_partnership_stage or not arranged(escalation):
         return False
     return seated(escalation, user) or Role.BUSINESS_MANAGER in partnership_roles(user, escalation.partnership_id)
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.contrib.auth import get_user_model
 from django.db.models import Prefetch, Q, QuerySet
 
-from escalation.models import Action, Escalation, PartnershipReview
+from escalation.models import Action, Escalation, Notification, PartnershipReview
 from escalation.permissions import OVERSIGHT_ROLES, PARTNERSHIP_ACTORS
 from partnerships.choices import Role
 from partnerships.models import Membership
@@ -15,17 +15,28 @@ from partnerships.selectors import memberships_of, tier_rank
 def visibility_filter(user) -> Q:
     """The one rule for seeing an escalation (DESIGN: Security and data protection).
 
-    A partnership role (business manager, chair, auditor) sees its partnership's cases;
-    panel members see cases at the partnership stage; anyone seated on a case's panel,
-    mediation or review sees that case; agency staff see their agency's cases once their role
-    has held a stage of it on their agency's side (escalation.holders: so whoever may act on a
-    stage can see it); the raiser always sees theirs; the owner of an agreed action sees its case.
+    Only within a partnership where the person is an active member:
+    - a partnership role (business manager, chair, auditor) sees its partnership's cases;
+      panel members see cases at the partnership stage;
+    - agency staff see their agency's cases once their role has held a stage of it on their
+      agency's side (escalation.holders), so whoever may act on a stage can see it;
+    - anyone seated on a case's panel, mediation or review, the owner of an agreed action and
+      anyone the policy told of the case (a notice links to it) see that case;
+    - the raiser always sees theirs.
     """
     q = Q(raised_by=user)
-    # Whoever owns an agreed action sees the case it belongs to (its notices link there).
-    q |= Q(pk__in=Action.objects.filter(owner=user).values("escalation_id"))
-    seated = Q(chair=user) | Q(members__user=user)
-    for m in memberships_of(user):
+    memberships = memberships_of(user)
+    partnerships = sorted({m.partnership_id for m in memberships})
+    if partnerships:
+        here = {"escalation__partnership_id__in": partnerships}
+        q |= Q(pk__in=Action.objects.filter(owner=user, **here).values("escalation_id"))
+        q |= Q(pk__in=Notification.objects.filter(recipient=user, **here).values("escalation_id"))
+        q |= Q(
+            pk__in=PartnershipReview.objects.filter(Q(chair=user) | Q(members__user=user))
+            .filter(occurrence__escalation__partnership_id__in=partnerships)
+            .values("occurrence__escalation_id")
+        )
+    for m in memberships:
         role = Role(m.role)
         if m.agency_id is None:
             if role in OVERSIGHT_ROLES:
@@ -36,8 +47,6 @@ def visibility_filter(user) -> Q:
         held = f"|{role.value}|"
         q |= Q(raising_agency_id=m.agency_id, raising_holder_roles__contains=held)
         q |= Q(receiving_agency_id=m.agency_id, receiving_holder_roles__contains=held)
-    if memberships_of(user):
-        q |= Q(pk__in=PartnershipReview.objects.filter(seated).values("occurrence__escalation_id"))
     return q
 
 

@@ -472,8 +472,9 @@ def discussion_record(
         )
     record_on_files(escalation, RecordEntryKind.DISCUSSION, summary, author=acting_user)
     at = _now(None)
-    # Held when it was held (a call made before it was written up), never in the future.
-    step_met(occurrence, StepEvent.DISCUSSION, min(held_at, at))
+    # Held when it was held (a call made before it was written up), but only a discussion held
+    # during this stage meets its step; one dated before the stage began counts from now.
+    step_met(occurrence, StepEvent.DISCUSSION, held_at if occurrence.started_at <= held_at <= at else at)
     context = {"escalation": escalation, "occurrence": occurrence, "acting_user": acting_user, "at": at}
     tell(Event.RECORDED, discussion=discussion, **context)
     tell_action_owners(actions=agreed, **context)

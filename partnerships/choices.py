@@ -121,6 +121,7 @@ class Event(models.TextChoices):
     ACKNOWLEDGED = "acknowledged", "Stage acknowledged"
     ESCALATED = "escalated", "Escalated"
     RECORDED = "recorded", "Discussion or agreed actions recorded"
+    ARRANGED = "arranged", "Partnership stage arranged"
     ACTION_ASSIGNED = "action_assigned", "Agreed action given an owner"
     DECIDED = "decided", "Decision recorded"
     RESOLVED = "resolved", "Resolved"
@@ -139,6 +140,7 @@ class Audience(models.TextChoices):
     BUSINESS_MANAGER = "business_manager", "The partnership business manager"
     CHAIR = "chair", "The partnership chair"
     ACTION_OWNER = "action_owner", "The owner of an agreed action"
+    SEATED = "seated", "The people seated on the partnership's panel, mediation or review"
 
 
 # Who is told of each event whatever the policy says; a stage's own `notify` adds to these.
@@ -147,6 +149,7 @@ DEFAULT_AUDIENCES: dict[Event, tuple[Audience, ...]] = {
     Event.ACKNOWLEDGED: (Audience.RAISER, Audience.OTHER_SIDE),
     Event.ESCALATED: (Audience.HOLDERS, Audience.PREVIOUS_HOLDERS, Audience.RAISER),
     Event.RECORDED: (Audience.RAISER, Audience.OTHER_SIDE),
+    Event.ARRANGED: (Audience.SEATED, Audience.RAISER),
     Event.ACTION_ASSIGNED: (Audience.ACTION_OWNER,),
     Event.DECIDED: (Audience.PARTIES, Audience.RAISER),
     Event.RESOLVED: (Audience.PARTIES, Audience.RAISER),

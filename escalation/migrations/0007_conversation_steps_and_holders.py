@@ -12,10 +12,17 @@ def roles_up_to(rank: int) -> str:
     return "|" + "|".join(sorted(AGENCY_ROLES_BY_RANK[: rank + 1])) + "|" if rank >= 0 else ""
 
 
+TIER_ROLE = dict(
+    zip(["practitioner", "line_manager", "safeguarding_lead", "senior_manager", "executive"], AGENCY_ROLES_BY_RANK)
+)
+
+
 def holder_roles_from_tiers(apps, schema_editor):
     """Existing cases keep exactly who saw them: every agency role up to the tier reached on
-    each side (the rule until now), in one UPDATE per side."""
+    each side (the rule until now), in one UPDATE per side; then every role a stage they have
+    been through names, so that whoever may now act on a stage can see it."""
     Escalation = apps.get_model("escalation", "Escalation")
+    StageOccurrence = apps.get_model("escalation", "StageOccurrence")
     for reached, field in (("raising_tier_reached", "raising_holder_roles"), ("receiving_tier_reached", "receiving_holder_roles")):
         Escalation.objects.update(
             **{
@@ -25,6 +32,29 @@ def holder_roles_from_tiers(apps, schema_editor):
                 )
             }
         )
+    named: dict[int, tuple[set, set]] = {}
+    rows = StageOccurrence.objects.filter(policy_stage__is_partnership_stage=False).values_list(
+        "escalation_id",
+        "policy_stage__raiser_roles",
+        "policy_stage__receiver_roles",
+        "policy_stage__raiser_tier",
+        "policy_stage__receiver_tier",
+    )
+    for escalation_id, raiser_roles, receiver_roles, raiser_tier, receiver_tier in rows.iterator():
+        raising, receiving = named.setdefault(escalation_id, (set(), set()))
+        raising.update(raiser_roles or ([TIER_ROLE[raiser_tier]] if raiser_tier in TIER_ROLE else []))
+        receiving.update(receiver_roles or ([TIER_ROLE[receiver_tier]] if receiver_tier in TIER_ROLE else []))
+    for escalation in Escalation.objects.filter(pk__in=list(named)).only(
+        "pk", "raising_holder_roles", "receiving_holder_roles"
+    ):
+        raising, receiving = named[escalation.pk]
+        new = {}
+        for field, extra in (("raising_holder_roles", raising), ("receiving_holder_roles", receiving)):
+            held = set(filter(None, getattr(escalation, field).split("|")))
+            if not extra <= held:
+                new[field] = "|" + "|".join(sorted(held | extra)) + "|"
+        if new:
+            Escalation.objects.filter(pk=escalation.pk).update(**new)
 
 
 def open_stages_get_their_timed_event(apps, schema_editor):
@@ -34,6 +64,8 @@ def open_stages_get_their_timed_event(apps, schema_editor):
     StageOccurrence = apps.get_model("escalation", "StageOccurrence")
     Discussion = apps.get_model("escalation", "Discussion")
     PartnershipReview = apps.get_model("escalation", "PartnershipReview")
+    Escalation = apps.get_model("escalation", "Escalation")
+    RecordEntry = apps.get_model("cases", "RecordEntry")
     open_stages = StageOccurrence.objects.filter(closed_at__isnull=True, step_met_at__isnull=True)
     for occurrence in open_stages.select_related("policy_stage").exclude(policy_stage__met_by="stage_end"):
         met_by = occurrence.policy_stage.met_by
@@ -45,8 +77,16 @@ def open_stages_get_their_timed_event(apps, schema_editor):
         elif met_by == "arrangement":
             review = PartnershipReview.objects.filter(occurrence=occurrence).first()
             at = review.formal_use_recorded_at if review else None
+        elif met_by == "decision" and occurrence.decision.strip():
+            # When the decision was recorded: its entry on the children's files.
+            at = (
+                RecordEntry.objects.filter(escalation_id=occurrence.escalation_id, kind="decision")
+                .aggregate(first=Min("at"))["first"]
+            )
         if at is not None:
             StageOccurrence.objects.filter(pk=occurrence.pk).update(step_met_at=at)
+            # Nothing is due on it any more (as services.step_met does).
+            Escalation.objects.filter(pk=occurrence.escalation_id).update(current_due_at=None)
 
 
 
@@ -54,6 +94,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('escalation', '0006_list_indexes'),
+        ('cases', '0004_accesslog_access_log_append_only_and_more'),
         ('partnerships', '0002_policy_conversation'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]

@@ -89,8 +89,19 @@ def detail(request, public_id):
         "panel": list(review.members.select_related("user", "agency")) if review else [],
         "overdue": bool(occurrence and occurrence.due_at < timezone.now()),
         "resolution": escalation.resolution_or_none(),
+        "routes": routes.routes_open_to(escalation, request.user),
+        "partnership_waits": _partnership_waits(escalation),
     }
     return render(request, "escalation/detail.html", context)
+
+
+def _partnership_waits(escalation) -> list[int]:
+    """Stages still to be acknowledged before the case may go to the partnership (said on the
+    page, since the button is simply not offered)."""
+    following = escalation.next_policy_stage() if escalation.is_open else None
+    if following is None or not following.is_partnership_stage:
+        return []
+    return escalation.unacknowledged_stages()
 
 
 def _form_page(request, escalation, form, template_title, intro=""):

@@ -21,8 +21,7 @@ def rules_from_presets(apps, schema_editor):
         stage.met_by = source.met_by.value
         stage.raiser_roles = [r.value for r in source.raiser_roles]
         stage.receiver_roles = [r.value for r in source.receiver_roles]
-        stage.raiser_tier = source.raiser_tier.value
-        stage.save(update_fields=["notify", "met_by", "raiser_roles", "receiver_roles", "raiser_tier"])
+        stage.save(update_fields=["notify", "met_by", "raiser_roles", "receiver_roles"])
 
 
 class Migration(migrations.Migration):

@@ -128,7 +128,24 @@ def test_the_business_office_is_notified_when_the_five_stage_partnership_stage_s
     # The business manager and chair hold the partnership stage; the directors who held stage 4 are told.
     assert {"business-manager", "chair", "director", "dcs"} <= set(recipients)
     bm = Notification.objects.get(occurrence=stage_5, kind=NotificationKind.ESCALATED, recipient=cast.business_manager)
-    assert "arrange the mediation and record the partnership's decision" in bm.message
+    assert "You hold this stage: arrange the mediation; the people seated on it" in bm.message
+
+
+def test_arranging_the_partnership_stage_tells_the_people_seated_to_decide(cast):
+    from escalation.partnership_stage import review_arrange
+    from partnerships.choices import PanelRule
+    from partnerships.models import Membership
+
+    escalation = climb(cast, raise_one(cast), 5)
+    review_arrange(
+        escalation=fresh(escalation),
+        acting_user=cast.business_manager,
+        arrangement=PanelRule.MEDIATION,
+        chair=Membership.objects.get(user=cast.police_senior_manager),
+    )
+    assert told(escalation, NotificationKind.ARRANGED) == ["police-senior", "practitioner"]
+    seated = notice(escalation, NotificationKind.ARRANGED, cast.police_senior_manager).message
+    assert "You are seated on it: hear the disagreement and record the partnership's decision by" in seated
 
 
 def test_each_stage_of_a_climb_is_told_once(cast):

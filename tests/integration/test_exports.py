@@ -371,10 +371,11 @@ def test_no_other_partnerships_escalation_is_ever_exported(records):
 def test_an_auditor_who_is_also_a_practitioner_elsewhere_exports_only_what_they_oversee(records):
     cast = records.cast
     dual = person("dual", cast.partnership, Role.AUDITOR)
+    # A practitioner in the agency that received the Cumberland disagreement: they hold its stage 1.
     Membership.objects.create(
         user=dual,
         partnership=cast.outsider_partnership,
-        agency=cast.outsider.memberships.get().agency,
+        agency=records.cumberland.receiving_agency,
         role=Role.PRACTITIONER,
     )
     from escalation.selectors import escalations_visible_to
