@@ -214,11 +214,12 @@ def _adherence(scope, by_stage, numbers, stages) -> Figure:
     missed = sum(r.cells[1].value for r in table)
     return Figure(
         key="timescales",
-        title="Timescales met and missed by stage",
+        title="Timed steps met and missed by stage",
         summary=(
-            "For each stage the escalations passed through: deadlines met, deadlines missed (breaches: "
-            "closed late, or still open past the deadline) and the share met. Stages still within their "
-            "deadline are not counted yet."
+            "For each stage the escalations passed through, its timed step: the event the policy times "
+            "(for example the managers' discussion, the offer of mediation or the partnership's decision; "
+            "otherwise the stage's end) met by its deadline, missed (it had not happened by then) and the "
+            "share met. Steps still within their deadline are not counted yet."
         ),
         row_header="Stage",
         columns=["Deadline met", "Deadline missed", "Timescale adherence"],

@@ -24,7 +24,7 @@ from datetime import date, datetime, time, timedelta
 from urllib.parse import urlencode
 from zoneinfo import ZoneInfo
 
-from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.db.models import Exists, F, OuterRef, Q, QuerySet
 from django.urls import reverse
 from django.utils import timezone
 
@@ -60,17 +60,23 @@ def local_date(value) -> date:
 
 
 def missed_q(now: datetime, prefix: str = "") -> Q:
-    """On StageOccurrence (or through `prefix`): the stage's deadline was missed."""
+    """On StageOccurrence (or through `prefix`): the stage's timed step was missed: the event
+    the policy times (the discussion held, the mediation offered, the decision, or else the
+    stage's end) did not happen by the deadline."""
     p = prefix
     return (
         Q(**{f"{p}timescale_met": False})
         | Q(**{f"{p}breached_at__isnull": False})
-        | Q(**{f"{p}closed_at__isnull": True, f"{p}due_at__lt": now})
+        | Q(**{f"{p}closed_at__isnull": True, f"{p}step_met_at__isnull": True, f"{p}due_at__lt": now})
     )
 
 
 def met_q(now: datetime) -> Q:
-    return Q(closed_at__isnull=False, timescale_met=True, breached_at__isnull=True)
+    """The stage's timed step was met: closed in time, or its timed event happened in time
+    (a stage can go on after its step is done: the plan agreed is being carried out)."""
+    closed_in_time = Q(closed_at__isnull=False, timescale_met=True, breached_at__isnull=True)
+    step_in_time = Q(closed_at__isnull=True, breached_at__isnull=True, step_met_at__lte=F("due_at"))
+    return closed_in_time | step_in_time
 
 
 def open_q() -> Q:

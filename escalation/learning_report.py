@@ -244,7 +244,9 @@ def build_learning_report(
         Section(
             "timescales",
             "Timescale adherence",
-            "Stage deadlines that fell in the quarter: met, or missed (closed late, or still open past the deadline).",
+            "Timed steps whose deadline fell in the quarter (each stage's step: the event its policy times, such "
+            "as the managers' discussion or the partnership's decision, otherwise the stage's end): met, or "
+            "missed (it had not happened by the deadline).",
             ["Stage", "Met", "Missed", "Adherence (%)"],
             [
                 [stage_name(r["number"], stages), r["met"], r["missed"], percent(r["met"], r["met"] + r["missed"])]

@@ -165,3 +165,16 @@ def test_changing_the_urgency_after_the_step_was_met_does_not_bring_a_deadline_b
     )
     assert fresh(escalation).current_due_at is None
     assert run_watcher(now=london(2026, 11, 30, 10, 0)).breached == 0
+
+
+def test_the_dashboard_counts_a_step_met_in_time_as_met_though_the_stage_goes_on(cast):
+    from escalation.dashboard import build_dashboard
+    from escalation.figures import Scope
+
+    escalation = climb(cast, raise_one(cast), 2)
+    discuss(escalation, cast.other_manager, held_at=london(2026, 11, 9, 14, 0))
+    board = build_dashboard(Scope(cast.partnership), now=london(2026, 11, 20, 10, 0))
+    timed = next(f for f in board.figures if f.key == "timescales")
+    stage_2 = next(row for row in timed.rows if row.short == "Stage 2")
+    assert [cell.value for cell in stage_2.cells[:2]] == [1, 0]  # met, not missed
+    assert "Timed steps" in timed.title
