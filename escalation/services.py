@@ -12,9 +12,17 @@ from django.db import transaction
 from django.utils import timezone
 from django_fsm import ConcurrentTransition, can_proceed, has_transition_perm
 
-from cases.models import RecordEntry, RecordEntryKind
+from cases.models import RecordEntryKind
+from escalation.clocks import (  # noqa: F401  (callers import the clock changes from here too)
+    _apply_deadline,
+    _sync_current_due,
+    escalation_change_urgency,
+    recompute_open_deadlines,
+    stage_deadline,
+    step_met,
+)
 from escalation.conversation import tell, tell_action_owners
-from escalation.figures_cache import figures_changed
+from escalation.errors import STALE_MESSAGE, EscalationError, NotPermitted, StaleEscalation  # noqa: F401
 from escalation.holders import RAISER, RECEIVER, People
 from escalation.models import (
     Action,
@@ -24,70 +32,12 @@ from escalation.models import (
     Resolution,
     StageOccurrence,
 )
+from escalation.record import _due_text, _now, _person, _stage_label, _when, record_on_files  # noqa: F401
 from escalation.states import DeliveryMethod, StageOutcome
 from partnerships.choices import ClockStart, Event, StepEvent, Urgency, roles_text
 from partnerships.selectors import memberships_of, tier_rank
 
-STALE_MESSAGE = (
-    "Someone else changed this escalation while you were working on it. Check its current stage and try again."
-)
-
-
-class EscalationError(Exception):
-    """A rule stopped the change. The message is written for the person who tried."""
-
-
-class NotPermitted(EscalationError):
-    pass
-
-
-class StaleEscalation(EscalationError, ConcurrentTransition):
-    """Lost a race with another transition; nothing was written."""
-
-
-def _now(at: datetime | None) -> datetime:
-    return at or timezone.now()
-
-
-def _when(moment: datetime) -> str:
-    return timezone.localtime(moment).strftime("%-d %B %Y at %-I:%M%p").replace("AM", "am").replace("PM", "pm")
-
-
-def _person(user) -> str:
-    return user.get_full_name() or user.get_username() if user else "The system"
-
-
-def record_on_files(escalation: Escalation, kind: RecordEntryKind, summary: str, *, author=None) -> None:
-    """One entry per child named in the escalation (siblings each keep a whole file).
-
-    Every change to an escalation is recorded here, so this is also where the partnership's
-    cached dashboard figures are marked stale."""
-    figures_changed(escalation.partnership_id)
-    RecordEntry.objects.bulk_create(
-        [
-            RecordEntry(child=child, escalation=escalation, kind=kind, summary=summary, author=author)
-            for child in escalation.children.all()
-        ]
-    )
-
-
-# --- deadlines -------------------------------------------------------------------------
-
-
-def stage_deadline(escalation: Escalation, policy_stage, clock_start: datetime):
-    """(Deadline, Timescale, uses_default) for a stage at the escalation's urgency."""
-    return escalation.policy.stage_deadline(
-        policy_stage, escalation.urgency, escalation.partnership.working_calendar(), clock_start
-    )
-
-
-def _apply_deadline(occurrence: StageOccurrence, escalation: Escalation, clock_start: datetime) -> None:
-    deadline, timescale, uses_default = stage_deadline(escalation, occurrence.policy_stage, clock_start)
-    occurrence.clock_started_at = clock_start
-    occurrence.due_at = deadline.due
-    occurrence.arrived_out_of_hours = deadline.arrived_out_of_hours
-    occurrence.uses_default_timescale = uses_default
-    occurrence.timescale_description = timescale.describe()
+# --- stages open and close -----------------------------------------------------------
 
 
 def _open_stage(
@@ -126,11 +76,6 @@ def _open_stage(
     return occurrence
 
 
-def _sync_current_due(escalation: Escalation, due: datetime | None) -> None:
-    escalation.current_due_at = due
-    Escalation.objects.filter(pk=escalation.pk).update(current_due_at=due)
-
-
 def _close_stage(escalation: Escalation, *, at: datetime, outcome: StageOutcome, reason_not_met: str = ""):
     occurrence = escalation.occurrences.select_for_update().get(closed_at__isnull=True)
     occurrence.closed_at = at
@@ -140,34 +85,6 @@ def _close_stage(escalation: Escalation, *, at: datetime, outcome: StageOutcome,
     occurrence.save(update_fields=["closed_at", "outcome", "timescale_met", "reason_not_met"])
     _sync_current_due(escalation, None)
     return occurrence
-
-
-def step_met(occurrence: StageOccurrence, event: StepEvent, at: datetime) -> bool:
-    """Record that the event this stage's timescale is met by has happened (the first time
-    only). The watcher then never records the stage as missed."""
-    if occurrence.policy_stage.met_by != event or occurrence.step_met_at is not None:
-        return False
-    updated = StageOccurrence.objects.filter(pk=occurrence.pk, step_met_at__isnull=True, closed_at__isnull=True).update(
-        step_met_at=at
-    )
-    if updated:
-        occurrence.step_met_at = at
-        # Nothing is due on this stage any more: lists stop counting it down or calling it overdue.
-        Escalation.objects.filter(pk=occurrence.escalation_id).update(current_due_at=None)
-    return bool(updated)
-
-
-def _stage_label(occurrence: StageOccurrence) -> str:
-    return f"stage {occurrence.number} ({occurrence.policy_stage.name})"
-
-
-def _due_text(occurrence: StageOccurrence) -> str:
-    text = f"due by {_when(occurrence.due_at)}"
-    if occurrence.uses_default_timescale:
-        text += " (the policy sets no timescale for this stage; the partnership's default applies)"
-    if occurrence.arrived_out_of_hours:
-        text += " (raised outside working hours)"
-    return text
 
 
 TRANSITION_FIELDS = ["state", "stage_number", "resolved_at", "closed_at", "withdrawn_reason"]
@@ -528,67 +445,6 @@ def escalation_withdraw(*, escalation: Escalation, acting_user, reason: str, at:
     )
     tell(Event.WITHDRAWN, escalation=escalation, occurrence=closed, acting_user=acting_user, at=at)
     return escalation
-
-
-@transaction.atomic
-def escalation_change_urgency(
-    *, escalation: Escalation, acting_user, urgency: str, reason: str, at: datetime | None = None
-) -> Escalation:
-    """A change of urgency recomputes the open stage's deadline from when its clock started."""
-    from escalation.permissions import can_escalate
-
-    if not reason.strip():
-        raise EscalationError("Enter why the urgency has changed.")
-    if not escalation.is_open or not can_escalate(escalation, acting_user):
-        raise NotPermitted("You cannot change the urgency of this escalation.")
-    old = escalation.get_urgency_display()
-    updated = Escalation.objects.filter(
-        pk=escalation.pk, state=escalation.state, stage_number=escalation.stage_number
-    ).update(urgency=urgency)
-    if not updated:
-        raise StaleEscalation(STALE_MESSAGE)
-    escalation.urgency = urgency
-    occurrence = escalation.occurrences.select_for_update().get(closed_at__isnull=True)
-    if occurrence.breached_at is None and occurrence.step_met_at is None:
-        _apply_deadline(occurrence, escalation, occurrence.clock_started_at)
-        occurrence.save()
-        _sync_current_due(escalation, occurrence.due_at)
-    record_on_files(
-        escalation,
-        RecordEntryKind.URGENCY_CHANGED,
-        f"{_person(acting_user)} changed the urgency of {escalation.reference} from {old.lower()} to "
-        f"{escalation.get_urgency_display().lower()}: {reason.strip()} Stage {occurrence.number} is now "
-        f"{_due_text(occurrence)}.",
-        author=acting_user,
-    )
-    return escalation
-
-
-@transaction.atomic
-def recompute_open_deadlines(*, partnership, reason: str, acting_user=None) -> int:
-    """After a calendar change: open, unbreached stages get their deadlines again. Logged."""
-    changed = 0
-    occurrences = (
-        StageOccurrence.objects.select_for_update(of=("self",))
-        .filter(escalation__partnership=partnership, closed_at__isnull=True)
-        .filter(breached_at__isnull=True, step_met_at__isnull=True)
-        .select_related("escalation__policy", "escalation__partnership", "policy_stage")
-    )
-    for occurrence in occurrences:
-        before = occurrence.due_at
-        _apply_deadline(occurrence, occurrence.escalation, occurrence.clock_started_at)
-        if occurrence.due_at != before:
-            occurrence.save(update_fields=["due_at", "arrived_out_of_hours", "uses_default_timescale"])
-            _sync_current_due(occurrence.escalation, occurrence.due_at)
-            record_on_files(
-                occurrence.escalation,
-                RecordEntryKind.DEADLINE_CHANGED,
-                f"The deadline of {occurrence.escalation.reference} {_stage_label(occurrence)} moved from "
-                f"{_when(before)} to {_when(occurrence.due_at)}: {reason}",
-                author=acting_user,
-            )
-            changed += 1
-    return changed
 
 
 @transaction.atomic

@@ -9,18 +9,10 @@ from django_fsm import has_transition_perm
 from cases.audit import log_access
 from cases.models import AccessAction
 from escalation import partnership_stage, routes, services
-from escalation.forms import (
-    DecisionForm,
-    DiscussionForm,
-    EscalateForm,
-    ReasonForm,
-    ResolveForm,
-    ReviewForm,
-    RouteForm,
-    UrgencyForm,
-)
+from escalation.forms import DiscussionForm, EscalateForm, ReasonForm, ResolveForm, UrgencyForm
 from escalation.models import Action, Discussion
 from escalation.notifications import mark_read
+from escalation.partnership_forms import DecisionForm, ReviewForm, RouteForm
 from escalation.permissions import can_escalate, can_record_discussion, may_decide
 from escalation.selectors import action_owner_candidates
 from escalation.views.common import back_to, page_is_stale, require, visible_escalation_or_404

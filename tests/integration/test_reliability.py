@@ -41,7 +41,7 @@ from kombu.exceptions import OperationalError
 
 from cases.models import RecordEntry
 from config import celery_app
-from escalation import notifications, services, tasks
+from escalation import clocks, notifications, services, tasks
 from escalation.models import (
     Action,
     Discussion,
@@ -495,7 +495,9 @@ def test_a_database_error_inside_a_transition_writes_nothing(cast, monkeypatch, 
     setup, act = TRANSITIONS[name]
     escalation = setup(cast) if setup else None
     before = snapshot()
+    # Every module that writes on the children's files (the clock changes live in their own).
     monkeypatch.setattr(services, "record_on_files", failure)
+    monkeypatch.setattr(clocks, "record_on_files", failure)
 
     with pytest.raises(DatabaseError):  # IntegrityError is a DatabaseError
         act(cast, fresh(escalation) if escalation else None)

@@ -1,0 +1,106 @@
+"""The clocks of open stages: a stage's deadline, the moment its timed step is met, and the
+changes that move a deadline (urgency, the partnership's calendar). Each change is recorded on
+every child's file."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from django.db import transaction
+
+from cases.models import RecordEntryKind
+from escalation.errors import STALE_MESSAGE, EscalationError, NotPermitted, StaleEscalation
+from escalation.models import Escalation, StageOccurrence
+from escalation.record import _due_text, _person, _stage_label, _when, record_on_files
+from partnerships.choices import StepEvent
+
+
+def stage_deadline(escalation: Escalation, policy_stage, clock_start: datetime):
+    """(Deadline, Timescale, uses_default) for a stage at the escalation's urgency."""
+    return escalation.policy.stage_deadline(
+        policy_stage, escalation.urgency, escalation.partnership.working_calendar(), clock_start
+    )
+
+
+def _apply_deadline(occurrence: StageOccurrence, escalation: Escalation, clock_start: datetime) -> None:
+    deadline, timescale, uses_default = stage_deadline(escalation, occurrence.policy_stage, clock_start)
+    occurrence.clock_started_at = clock_start
+    occurrence.due_at = deadline.due
+    occurrence.arrived_out_of_hours = deadline.arrived_out_of_hours
+    occurrence.uses_default_timescale = uses_default
+    occurrence.timescale_description = timescale.describe()
+def _sync_current_due(escalation: Escalation, due: datetime | None) -> None:
+    escalation.current_due_at = due
+    Escalation.objects.filter(pk=escalation.pk).update(current_due_at=due)
+def step_met(occurrence: StageOccurrence, event: StepEvent, at: datetime) -> bool:
+    """Record that the event this stage's timescale is met by has happened (the first time
+    only). The watcher then never records the stage as missed."""
+    if occurrence.policy_stage.met_by != event or occurrence.step_met_at is not None:
+        return False
+    updated = StageOccurrence.objects.filter(pk=occurrence.pk, step_met_at__isnull=True, closed_at__isnull=True).update(
+        step_met_at=at
+    )
+    if updated:
+        occurrence.step_met_at = at
+        # Nothing is due on this stage any more: lists stop counting it down or calling it overdue.
+        Escalation.objects.filter(pk=occurrence.escalation_id).update(current_due_at=None)
+    return bool(updated)
+@transaction.atomic
+def escalation_change_urgency(
+    *, escalation: Escalation, acting_user, urgency: str, reason: str, at: datetime | None = None
+) -> Escalation:
+    """A change of urgency recomputes the open stage's deadline from when its clock started."""
+    from escalation.permissions import can_escalate
+
+    if not reason.strip():
+        raise EscalationError("Enter why the urgency has changed.")
+    if not escalation.is_open or not can_escalate(escalation, acting_user):
+        raise NotPermitted("You cannot change the urgency of this escalation.")
+    old = escalation.get_urgency_display()
+    updated = Escalation.objects.filter(
+        pk=escalation.pk, state=escalation.state, stage_number=escalation.stage_number
+    ).update(urgency=urgency)
+    if not updated:
+        raise StaleEscalation(STALE_MESSAGE)
+    escalation.urgency = urgency
+    occurrence = escalation.occurrences.select_for_update().get(closed_at__isnull=True)
+    if occurrence.breached_at is None and occurrence.step_met_at is None:
+        _apply_deadline(occurrence, escalation, occurrence.clock_started_at)
+        occurrence.save()
+        _sync_current_due(escalation, occurrence.due_at)
+    record_on_files(
+        escalation,
+        RecordEntryKind.URGENCY_CHANGED,
+        f"{_person(acting_user)} changed the urgency of {escalation.reference} from {old.lower()} to "
+        f"{escalation.get_urgency_display().lower()}: {reason.strip()} Stage {occurrence.number} is now "
+        f"{_due_text(occurrence)}.",
+        author=acting_user,
+    )
+    return escalation
+
+
+@transaction.atomic
+def recompute_open_deadlines(*, partnership, reason: str, acting_user=None) -> int:
+    """After a calendar change: open, unbreached stages get their deadlines again. Logged."""
+    changed = 0
+    occurrences = (
+        StageOccurrence.objects.select_for_update(of=("self",))
+        .filter(escalation__partnership=partnership, closed_at__isnull=True)
+        .filter(breached_at__isnull=True, step_met_at__isnull=True)
+        .select_related("escalation__policy", "escalation__partnership", "policy_stage")
+    )
+    for occurrence in occurrences:
+        before = occurrence.due_at
+        _apply_deadline(occurrence, occurrence.escalation, occurrence.clock_started_at)
+        if occurrence.due_at != before:
+            occurrence.save(update_fields=["due_at", "arrived_out_of_hours", "uses_default_timescale"])
+            _sync_current_due(occurrence.escalation, occurrence.due_at)
+            record_on_files(
+                occurrence.escalation,
+                RecordEntryKind.DEADLINE_CHANGED,
+                f"The deadline of {occurrence.escalation.reference} {_stage_label(occurrence)} moved from "
+                f"{_when(before)} to {_when(occurrence.due_at)}: {reason}",
+                author=acting_user,
+            )
+            changed += 1
+    return changed
