@@ -21,7 +21,7 @@ from datetime import datetime
 from escalation.holders import People, active
 from escalation.models import Notification
 from escalation.wording import day_text, email_not_before, escalation_link, stage_label, when
-from partnerships.choices import Audience, Event, PanelRule, Urgency
+from partnerships.choices import Audience, Event, PanelRule, StepEvent, Urgency
 from partnerships.selectors import memberships_of
 
 URGENT = frozenset({Urgency.CHILD_PROTECTION.value, Urgency.IMMEDIATE_RISK.value})
@@ -47,6 +47,8 @@ def next_step(stage, *, arranged: bool = False) -> str:
             f"arrange the {arrangement}; the people seated on it (or the business manager) then record the "
             "partnership's decision"
         )
+    if stage.met_by == StepEvent.DECISION:
+        return "make the binding decision and record it"
     if stage.acknowledgement_required:
         return "acknowledge it and agree a plan of action with the other agency"
     return "discuss it and agree what happens next"

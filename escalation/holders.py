@@ -23,6 +23,7 @@ class People:
     def __init__(self):
         self._agency_ranks: dict[int, dict[int, set[int]]] = {}
         self._partnership_roles: dict[int, dict[str, set[int]]] = {}
+        self._agencies_of_type: dict[tuple[int, str], list[int]] = {}
 
     def agency_tier(self, agency_id: int, tier: str) -> set[int]:
         """People at exactly this tier in the agency. If the agency has nobody at that tier
@@ -82,6 +83,8 @@ class People:
         roles = stage.holder_roles(side)
         if not roles:
             return set()  # this side takes no part at this stage
+        if stage.holder_agency_type:
+            return self.of_agency_type(escalation, stage.holder_agency_type, roles)
         agency_id = escalation.raising_agency_id if side == RAISER else escalation.receiving_agency_id
         found = self.agency_roles(agency_id, roles - {Role.PRACTITIONER})
         if Role.PRACTITIONER in roles:
@@ -101,7 +104,8 @@ class People:
         stage names (someone who joins later can open what they may act on), and the fallback
         tier's where it is used. Not the practitioner's part on the raising side, which is the
         raiser's alone (they see their own case anyway)."""
-        if stage.is_partnership_stage:
+        if stage.is_partnership_stage or stage.holder_agency_type:
+            # Held outside the two agencies' own ladders: its holders are told, and may open it.
             return set()
         named = set(stage.holder_roles(side))
         if side == RAISER:
@@ -113,6 +117,22 @@ class People:
             ranks = self._agency_ranks[agency_id]
             named |= {TIER_ROLE[Tier(TIER_ORDER[rank])] for rank, people in ranks.items() if people & held}
         return named
+
+    def of_agency_type(self, escalation, agency_type: str, roles) -> set[int]:
+        """People in these roles in the partnership's agencies of a type (St Helens: the Director
+        of Children's Services), whether or not that agency is a party."""
+        from partnerships.models import Agency
+
+        key = (escalation.partnership_id, agency_type)
+        agencies = self._agencies_of_type.get(key)
+        if agencies is None:
+            agencies = list(
+                Agency.objects.filter(partnership_id=escalation.partnership_id, type=agency_type).values_list(
+                    "pk", flat=True
+                )
+            )
+            self._agencies_of_type[key] = agencies
+        return set().union(set(), *(self.agency_roles(agency_id, roles) for agency_id in agencies))
 
     def partnership_stage_holders(self, escalation) -> set[int]:
         """The business manager and chair, and once it is arranged, the people seated on it."""

@@ -23,7 +23,7 @@ from escalation.states import (
     StageOutcome,
     State,
 )
-from partnerships.choices import PanelRule, Urgency
+from partnerships.choices import PanelRule, StepEvent, Urgency
 
 
 class EscalationQuerySet(models.QuerySet):
@@ -166,11 +166,13 @@ class Escalation(ConcurrentTransitionMixin, FSMModelMixin, models.Model):
         return not self.unacknowledged_stages()
 
     def decision_recorded_if_final(self) -> bool:
-        """At the final (partnership) stage the binding decision must be on record first."""
+        """At the final (partnership) stage, or one the policy times by its decision, the binding
+        decision must be on record first."""
         occurrence = self.current_occurrence()
         if occurrence is None:
             return False
-        if self.has_next_stage():
+        decides = occurrence.policy_stage.met_by == StepEvent.DECISION
+        if self.has_next_stage() and not decides:
             return True
         return bool(occurrence.decision.strip())
 

@@ -15,8 +15,10 @@ class DecisionForm(forms.Form):
         error_messages=required("Enter the decision"),
     )
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args, partnership=True, **kwargs):
         super().__init__(*args, **kwargs)
+        if not partnership:
+            self.fields["decision"].label = "The binding decision"
         self.helper = helper("Record decision")
 
 

@@ -10,7 +10,7 @@ on it hold it with the business manager.
 
 from __future__ import annotations
 
-from partnerships.choices import Role
+from partnerships.choices import Role, StepEvent
 from partnerships.selectors import partnership_roles
 
 PARTNERSHIP_ACTORS = {Role.BUSINESS_MANAGER, Role.CHAIR, Role.PANEL_MEMBER}
@@ -56,11 +56,15 @@ def holds_current_stage(escalation, user) -> bool:
 
 
 def may_decide(escalation, user) -> bool:
-    """The partnership's binding decision: only once the stage is arranged, and only by the
-    people seated on it or the business manager."""
-    if not _stage(escalation).is_partnership_stage or not arranged(escalation):
-        return False
-    return seated(escalation, user) or Role.BUSINESS_MANAGER in partnership_roles(user, escalation.partnership_id)
+    """A binding decision. The partnership's: only once the stage is arranged, and only by the
+    people seated on it or the business manager. A stage the policy times by its decision (St
+    Helens: the Director of Children's Services'): by the people holding it."""
+    stage = _stage(escalation)
+    if stage.is_partnership_stage:
+        if not arranged(escalation):
+            return False
+        return seated(escalation, user) or Role.BUSINESS_MANAGER in partnership_roles(user, escalation.partnership_id)
+    return stage.met_by == StepEvent.DECISION and holds_current_stage(escalation, user)
 
 
 def is_raiser(escalation, user) -> bool:

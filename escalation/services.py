@@ -252,15 +252,17 @@ def stage_record_decision(*, escalation: Escalation, acting_user, decision: str)
             "record the decision, once it has been arranged."
         )
     occurrence = escalation.occurrences.select_for_update().get(closed_at__isnull=True)
-    if not occurrence.policy_stage.is_partnership_stage:
-        raise EscalationError("A binding decision is recorded at the partnership stage only.")
+    stage = occurrence.policy_stage
+    if not (stage.is_partnership_stage or stage.met_by == StepEvent.DECISION):
+        raise EscalationError("A binding decision is recorded only where the policy says one is made.")
     occurrence.decision = decision.strip()
     occurrence.save(update_fields=["decision"])
     step_met(occurrence, StepEvent.DECISION, _now(None))
     record_on_files(
         escalation,
         RecordEntryKind.DECISION,
-        f"{_person(acting_user)} recorded the partnership's decision on {escalation.reference}: {occurrence.decision}",
+        f"{_person(acting_user)} recorded the {'partnership' if stage.is_partnership_stage else 'binding'} decision on "
+        f"{escalation.reference}: {occurrence.decision}",
         author=acting_user,
     )
     tell(Event.DECIDED, escalation=escalation, occurrence=occurrence, acting_user=acting_user, at=_now(None))

@@ -34,7 +34,7 @@ from escalation.holders import People
 from escalation.models import EmailStatus, Escalation, Notification, StageOccurrence
 from escalation.partnership_stage import APPOINTED_BY_THE_CHAIR, dispute_parties, review_arrange
 from escalation.states import Category, DiscussionMethod
-from partnerships.choices import PanelRule, Tier, Urgency
+from partnerships.choices import PanelRule, StepEvent, Tier, Urgency
 from partnerships.demo import AGENCIES, PARTNERSHIPS, _town
 from partnerships.models import Agency, Membership, Partnership
 
@@ -493,6 +493,12 @@ class _History:
                     escalation=escalation, acting_user=self.user("business-manager"), decision=rng.choice(DECISIONS)
                 )
             resolver = self.user("business-manager")
+        elif stage.met_by == StepEvent.DECISION:
+            # A stage that ends in one person's binding decision (St Helens: the Director of
+            # Children's Services): they record it, then resolve.
+            with clock(at - timedelta(minutes=30)):
+                decision = rng.choice(DECISIONS)
+                services.stage_record_decision(escalation=escalation, acting_user=resolver, decision=decision)
         with clock(at):
             services.escalation_resolve(
                 escalation=escalation,

@@ -277,6 +277,13 @@ class PolicyStage(models.Model):
     receiver_roles = models.JSONField(
         default=list, blank=True, help_text="The same for the receiving agency. Empty: the role of the tier."
     )
+    holder_agency_type = models.CharField(
+        max_length=32,
+        choices=AgencyType.choices,
+        blank=True,
+        help_text="Held in the partnership's agency of this type, whichever agencies disagree "
+        "(e.g. the Director of Children's Services' decision). Empty: the two agencies in the disagreement.",
+    )
     notify = models.JSONField(
         default=dict,
         blank=True,
@@ -342,6 +349,7 @@ class PolicyStage(models.Model):
             panel_rule=PanelRule(self.panel_rule),
             panel_min_agencies=self.panel_min_agencies,
             panel_alternatives=tuple(PanelRule(r) for r in self.panel_alternatives or ()),
+            holder_agency_type=AgencyType(self.holder_agency_type) if self.holder_agency_type else None,
             raiser_roles=tuple(Role(r) for r in self.raiser_roles or ()),
             receiver_roles=tuple(Role(r) for r in self.receiver_roles or ()),
             notify=tuple(

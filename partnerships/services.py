@@ -42,14 +42,18 @@ def _stage_fields(stage: StagePreset) -> dict:
         "panel_alternatives": [r.value for r in stage.panel_alternatives],
         "raiser_roles": [r.value for r in stage.raiser_roles],
         "receiver_roles": [r.value for r in stage.receiver_roles],
+        "holder_agency_type": stage.holder_agency_type.value if stage.holder_agency_type else "",
         "notify": {event.value: [a.value for a in audiences] for event, audiences in stage.notify},
     }
 
 
 @transaction.atomic
 def policy_load_preset(preset: PolicyPreset) -> Policy:
-    """Create or refresh the policy whose slug is the preset's. Idempotent."""
-    policy, _ = Policy.objects.update_or_create(
+    """The policy whose slug is the preset's, created with its stages if missing. Idempotent,
+    and it never overwrites: a policy that exists (perhaps edited by its partnership, perhaps
+    with escalations running on its stages) is left exactly as it is. Changes to the presets
+    reach existing policies through data migrations, which say what they change."""
+    policy, created = Policy.objects.get_or_create(
         slug=preset.slug,
         defaults={
             "name": preset.name,
@@ -63,10 +67,13 @@ def policy_load_preset(preset: PolicyPreset) -> Policy:
             "routes": [r.value for r in preset.routes],
         },
     )
-    for number, stage in enumerate(preset.stages, start=1):
-        PolicyStage.objects.update_or_create(policy=policy, number=number, defaults=_stage_fields(stage))
-    # A preset that lost stages: drop the extra ones unless an escalation already used them.
-    policy.stages.filter(number__gt=len(preset.stages)).delete()
+    if created:
+        PolicyStage.objects.bulk_create(
+            [
+                PolicyStage(policy=policy, number=number, **_stage_fields(stage))
+                for number, stage in enumerate(preset.stages, start=1)
+            ]
+        )
     return policy
 
 

@@ -306,7 +306,8 @@ def record_decision(request, public_id):
     escalation = visible_escalation_or_404(request, public_id)
     occurrence = escalation.current_occurrence()
     require(occurrence is not None and may_decide(escalation, request.user))
-    form = DecisionForm(request.POST or None, initial={"decision": occurrence.decision})
+    partnership = occurrence.policy_stage.is_partnership_stage
+    form = DecisionForm(request.POST or None, partnership=partnership, initial={"decision": occurrence.decision})
     if request.method == "POST" and form.is_valid():
         if _run(
             request,
@@ -317,7 +318,9 @@ def record_decision(request, public_id):
             "Decision recorded. You can now record the escalation as resolved.",
         ):
             return back_to(escalation)
-    return _form_page(request, escalation, form, "Record the partnership's decision")
+    return _form_page(
+        request, escalation, form, "Record the partnership's decision" if partnership else "Record the binding decision"
+    )
 
 
 def arrange_review(request, public_id):

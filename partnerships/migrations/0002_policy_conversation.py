@@ -12,10 +12,14 @@ def rules_from_presets(apps, schema_editor):
     PolicyStage = apps.get_model("partnerships", "PolicyStage")
     for stage in PolicyStage.objects.select_related("policy").exclude(policy__preset=""):
         preset = PRESETS.get(stage.policy.preset)
-        if preset is None or stage.number > len(preset.stages):
+        if preset is None:
             continue
-        source = preset.stages[stage.number - 1]
-        if source.name != stage.name:
+        # The preset's stage of the same name (or its partnership stage): not its position,
+        # which a preset may change by adding stages.
+        source = next((s for s in preset.stages if s.name == stage.name), None)
+        if source is None and stage.is_partnership_stage:
+            source = next(s for s in preset.stages if s.is_partnership_stage)
+        if source is None:
             continue
         stage.notify = {event.value: [a.value for a in audiences] for event, audiences in source.notify}
         stage.met_by = source.met_by.value

@@ -15,10 +15,10 @@ def routes_from_presets(apps, schema_editor):
             continue
         policy.routes = [r.value for r in preset.routes]
         policy.save(update_fields=["routes"])
-        for number, source in enumerate(preset.stages, start=1):
-            policy.stages.filter(number=number, name=source.name).update(
-                panel_rule=source.panel_rule.value, panel_alternatives=[r.value for r in source.panel_alternatives]
-            )
+        final = next(s for s in preset.stages if s.is_partnership_stage)
+        policy.stages.filter(is_partnership_stage=True).update(
+            panel_rule=final.panel_rule.value, panel_alternatives=[r.value for r in final.panel_alternatives]
+        )
 
 
 class Migration(migrations.Migration):

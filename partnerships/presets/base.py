@@ -11,6 +11,7 @@ from partnerships.calendar import Deadline
 from partnerships.choices import (
     DEFAULT_AUDIENCES,
     TIER_ROLE,
+    AgencyType,
     Audience,
     BreachTarget,
     ClockStart,
@@ -68,6 +69,9 @@ class StagePreset:
     # role of the side's tier. Cumberland Level Three: service leads or designated practitioners.
     raiser_roles: tuple[Role, ...] = ()
     receiver_roles: tuple[Role, ...] = ()
+    # Held in the partnership's agency of this type, whichever agencies disagree (St Helens: the
+    # Director of Children's Services' final binding decision), by the roles named above.
+    holder_agency_type: AgencyType | None = None
     # Who else the policy says is told of an event at this stage, on top of DEFAULT_AUDIENCES:
     # ((event, (audience, ...)), ...), a tuple so the preset stays frozen and hashable.
     notify: tuple[tuple[Event, tuple[Audience, ...]], ...] = ()

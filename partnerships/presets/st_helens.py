@@ -2,11 +2,23 @@
 
 Source: seeds/004_7a52ed19ae6e7c66.txt. The practitioner first consults their own manager the
 same working day; then the professionals, their line managers (escalation notice within 5
-working days) and the safeguarding leads or service managers try in turn; finally a Board
-member from an uninvolved agency chairs a meeting. Immediate risk: the same working day.
+working days) and the safeguarding leads or service managers try in turn; then, as the policy's
+"All agencies" section says, the comparable agency Directors and the Director of Children's
+Services' final binding decision; finally a Board member from an uninvolved agency chairs a
+meeting. Immediate risk: the same working day.
 """
 
-from partnerships.choices import Audience, BreachTarget, Event, PanelRule, Role, StepEvent, Tier, TimescaleUnit
+from partnerships.choices import (
+    AgencyType,
+    Audience,
+    BreachTarget,
+    Event,
+    PanelRule,
+    Role,
+    StepEvent,
+    Tier,
+    TimescaleUnit,
+)
 from partnerships.presets.base import PolicyPreset, StagePreset, Timescale
 
 # "Any professional who considers that a child is at immediate risk of significant harm must
@@ -27,7 +39,8 @@ PRESET = PolicyPreset(
     source_document="004_7a52ed19ae6e7c66.txt",
     summary=(
         "Consult your own manager first, then discuss with the other professional, then your line "
-        "managers, then the safeguarding leads or service managers, and finally a meeting chaired "
+        "managers, then the safeguarding leads or service managers, then the agencies' Directors and "
+        "the Director of Children's Services' final binding decision, and finally a meeting chaired "
         "by a Board member from an uninvolved agency. Resolve disagreements within one working "
         "week, or on the same working day if a child is at immediate risk of significant harm, and "
         "record every decision in writing."
@@ -107,7 +120,43 @@ PRESET = PolicyPreset(
             receiver_roles=(Role.SAFEGUARDING_LEAD, Role.SENIOR_MANAGER),
         ),
         StagePreset(
-            name="Stage Five: mediation by a third party agency",
+            name="Directors of the agencies",
+            guidance=(
+                "If the comparable service managers cannot resolve it, the issue is referred to the "
+                "comparable agency Directors, who try to resolve it. " + _NO_TIMESCALE + " " + _IMMEDIATE_RISK
+            ),
+            raiser_tier=Tier.EXECUTIVE,
+            receiver_tier=Tier.EXECUTIVE,
+            timescale=None,
+            immediate_risk=_SAME_WORKING_DAY,
+            evidence_of_previous_stage_required=True,
+            notify=(_RESOLUTION_TO_BUSINESS_MANAGER,),
+        ),
+        StagePreset(
+            name="Director of Children's Services: final binding decision",
+            guidance=(
+                "If the Directors do not resolve it, it is referred to the Director of Children's "
+                "Services, who makes the final binding decision. Record the decision here; if the "
+                "agencies still cannot act on it together, refer it to the Board for mediation. "
+                + _NO_TIMESCALE
+                + " "
+                + _IMMEDIATE_RISK
+            ),
+            raiser_tier=Tier.EXECUTIVE,
+            receiver_tier=Tier.EXECUTIVE,
+            timescale=None,
+            immediate_risk=_SAME_WORKING_DAY,
+            evidence_of_previous_stage_required=True,
+            # "referred to the Director of Children's Services who will make the final binding
+            # decision": the executive lead of the partnership's children's social care.
+            holder_agency_type=AgencyType.CHILDRENS_SOCIAL_CARE,
+            raiser_roles=(Role.EXECUTIVE_LEAD,),
+            receiver_roles=(Role.EXECUTIVE_LEAD,),
+            met_by=StepEvent.DECISION,
+            notify=(_RESOLUTION_TO_BUSINESS_MANAGER,),
+        ),
+        StagePreset(
+            name="Mediation by a third party agency",
             guidance=(
                 "Refer the case to the business coordinator of the St Helens Safeguarding Children "
                 "Board, who tells the Board chair; the chair picks a Board member from an uninvolved "

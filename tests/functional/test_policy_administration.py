@@ -65,3 +65,14 @@ def test_adding_a_closure_day_in_the_admin_moves_open_deadlines_and_records_it(c
     assert fresh(escalation).current_due_at == london(2026, 11, 26, 17, 0)
     entry = RecordEntry.objects.filter(escalation=escalation, kind=RecordEntryKind.DEADLINE_CHANGED).first()
     assert "calendar was changed by root" in entry.summary
+
+
+def test_loading_the_presets_again_never_overwrites_a_partnerships_edit():
+    call_command("load_presets")
+    stage = Policy.objects.get(slug="bromley").stages.get(number=2)
+    stage.timescale_amount, stage.timescale_unit = 3, "working_days"
+    stage.save()
+    call_command("load_presets")
+    call_command("load_demo")
+    stage = Policy.objects.get(slug="bromley").stages.get(number=2)
+    assert (stage.timescale_amount, stage.timescale_unit) == (3, "working_days")

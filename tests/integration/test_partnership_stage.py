@@ -5,8 +5,12 @@ import pytest
 from escalation import services
 from escalation.models import Notification, NotificationKind, PartnershipReview
 from escalation.partnership_stage import review_arrange
+from escalation.permissions import holds_current_stage
+from escalation.selectors import can_view
+from escalation.states import Category
 from partnerships.choices import AgencyType, PanelRule, Role
 from partnerships.models import Membership
+from tests import climbing
 from tests.conftest import build_cast
 from tests.factories import AgencyFactory, person
 from tests.integration.test_escalation_lifecycle import climb_to_partnership_stage, fresh, raise_one
@@ -128,16 +132,8 @@ def st_helens(db):
 
 def test_st_helens_mediation_is_chaired_by_a_member_from_an_uninvolved_agency(st_helens):
     cast = st_helens
-    escalation = raise_one(cast)
-    holders = {1: None, 2: cast.other_practitioner, 3: cast.other_manager, 4: cast.other_senior_manager}
-    for number in range(1, 5):
-        if holders[number]:
-            services.escalation_acknowledge(escalation=fresh(escalation), acting_user=holders[number])
-        services.escalation_escalate(
-            escalation=fresh(escalation), acting_user=cast.practitioner, evidence="Escalation notice sent."
-        )
-    escalation = fresh(escalation)
-    assert escalation.stage_number == 5
+    escalation = climbing.climb(raise_one(cast), 7, by=cast.practitioner, evidence="Escalation notice sent.")
+    assert escalation.stage_number == 7 and escalation.policy_stage().is_partnership_stage
     # "The chair will identify a Board member from an uninvolved agency to chair a meeting."
     with pytest.raises(services.NotPermitted, match="chair appoints"):
         review_arrange(
@@ -180,3 +176,37 @@ def test_resolving_keeps_the_resolution_record_and_tells_the_raiser(cast):
     notice = Notification.objects.get(recipient=cast.practitioner, kind=NotificationKind.RESOLVED)
     assert escalation.reference in notice.message
     assert "Ellie" not in notice.message and "Hart" not in notice.message
+
+
+def test_at_st_helens_the_director_of_childrens_services_makes_the_final_binding_decision_before_mediation(st_helens):
+    cast = st_helens
+    # A disagreement between the school and the police: the DCS is in neither agency, yet holds stage 6.
+    escalation = services.escalation_raise(
+        raised_by=cast.practitioner,
+        raising_agency=cast.school,
+        receiving_agency=cast.police,
+        children=[cast.child],
+        category=Category.INFORMATION_SHARING,
+        concern="Not shared.",
+        why_unsafe="Risk unknown.",
+        outcome_sought="Share it.",
+    )
+    escalation = climbing.climb(escalation, 6, by=cast.practitioner)
+    stage = fresh(escalation).policy_stage()
+    assert stage.name == "Director of Children's Services: final binding decision"
+    assert holds_current_stage(fresh(escalation), cast.other_director)  # the DCS (children's social care)
+    assert not holds_current_stage(fresh(escalation), cast.director)  # the school's director does not
+    assert can_view(fresh(escalation), cast.other_director)  # told of it, so can open it
+    told = Notification.objects.get(
+        escalation=escalation, kind=NotificationKind.ESCALATED, recipient=cast.other_director, occurrence__number=6
+    )
+    assert "make the binding decision and record it" in told.message
+    services.escalation_acknowledge(escalation=fresh(escalation), acting_user=cast.other_director)
+    with pytest.raises(services.EscalationError):  # resolved only on the decision
+        services.escalation_resolve(escalation=fresh(escalation), acting_user=cast.other_director, outcome="x")
+    services.stage_record_decision(
+        escalation=fresh(escalation), acting_user=cast.other_director, decision="The police share the record today."
+    )
+    assert fresh(escalation).current_occurrence().step_met_at is not None
+    services.escalation_resolve(escalation=fresh(escalation), acting_user=cast.other_director, outcome="Shared.")
+    assert fresh(escalation).resolution.stage_resolved == 6

@@ -10,12 +10,14 @@ import pytest
 
 from partnerships.choices import (
     TIER_ORDER,
+    AgencyType,
     Audience,
     BreachTarget,
     Event,
     PanelRule,
     Role,
     Route,
+    StepEvent,
     Tier,
     TimescaleUnit,
     Urgency,
@@ -462,7 +464,12 @@ def test_st_helens_policy_stages_in_order():
         "Stage Two: discussion between the professionals",
         "Stage Three: escalation to line manager",
         "Stage Four: escalation to safeguarding leads or senior manager",
-        "Stage Five: mediation by a third party agency",
+        # "If the comparable Service Managers cannot achieve resolution then the issue will be
+        # referred to the comparable agency Directors ... then ... the Director of Children's
+        # Services who will make the final binding decision."
+        "Directors of the agencies",
+        "Director of Children's Services: final binding decision",
+        "Mediation by a third party agency",
     ]
 
 
@@ -497,15 +504,30 @@ def test_st_helens_policy_stage_4_is_safeguarding_leads_or_service_managers_on_t
     assert s.evidence_of_previous_stage_required
 
 
-def test_st_helens_policy_stage_5_is_mediation_chaired_by_a_board_member_from_an_uninvolved_agency():
+def test_st_helens_policy_stage_5_is_the_comparable_agency_directors():
     s = stage("st-helens", 5)
+    assert sides(s) == (Tier.EXECUTIVE, Tier.EXECUTIVE)
+    assert s.holder_roles("raiser") == s.holder_roles("receiver") == {Role.EXECUTIVE_LEAD}
+    assert s.holder_agency_type is None
+
+
+def test_st_helens_policy_stage_6_is_the_director_of_childrens_services_final_binding_decision():
+    s = stage("st-helens", 6)
+    assert s.holder_agency_type == AgencyType.CHILDRENS_SOCIAL_CARE
+    assert s.holder_roles("raiser") == {Role.EXECUTIVE_LEAD}
+    assert s.met_by == StepEvent.DECISION
+    assert not s.is_partnership_stage
+
+
+def test_st_helens_policy_stage_7_is_mediation_chaired_by_a_board_member_from_an_uninvolved_agency():
+    s = stage("st-helens", 7)
     assert sides(s) == (Tier.PARTNERSHIP, Tier.PARTNERSHIP)
     assert s.is_partnership_stage
     assert s.panel_rule == PanelRule.UNINVOLVED_CHAIR
     assert s.timescale is None
 
 
-@pytest.mark.parametrize("number", [1, 2, 3, 4, 5])
+@pytest.mark.parametrize("number", [1, 2, 3, 4, 5, 6, 7])
 def test_st_helens_policy_immediate_risk_is_escalated_the_same_working_day_at_every_stage(number):
     assert stage("st-helens", number).immediate_risk == SAME_WORKING_DAY
     assert effective("st-helens", number, Urgency.IMMEDIATE_RISK) == SAME_WORKING_DAY
