@@ -36,6 +36,7 @@ from escalation.notifications import deliver_pending
 from escalation.states import State
 from partnerships.choices import PanelRule
 from partnerships.models import Membership
+from tests import climbing
 from tests.conftest import london
 from tests.functional.test_hostile_input import signed_in
 from tests.integration.test_celery_worker import ROOT, subprocess_database_url
@@ -98,9 +99,7 @@ def build_history(cast, mail_settings) -> dict:
     services.escalation_withdraw(escalation=withdrawn, acting_user=cast.practitioner, reason="Resolved informally.")
     retention.retention_hold(escalation=withdrawn, acting_user=cast.business_manager, reason="Civil claim.")
 
-    final = raise_one(cast)
-    for _ in range(4):
-        services.escalation_escalate(escalation=fresh(final), acting_user=cast.practitioner, evidence="We talked.")
+    final = climbing.climb(raise_one(cast), 5, by=cast.practitioner, evidence="We talked.")
     partnership_stage.review_arrange(
         escalation=fresh(final),
         acting_user=cast.business_manager,

@@ -244,7 +244,7 @@ def test_killing_the_worker_mid_batch_loses_no_notification_and_sends_none_twice
         received = Counter(rcpt for rcpts, _ in sink.accepted for rcpt in rcpts)
         assert received == Counter(p.email for p in people), received  # one each, none lost
         for _, message in sink.accepted:
-            assert message["Subject"] == f"[{escalation.reference}] Escalated to you: stage 1"
+            assert message["Subject"] == f"[{escalation.reference}] Escalated: stage 1"
         assert all(n.email_attempts == 1 for n in notices)  # the stuck one's first try never completed
         assert notices.get(pk=stuck.pk).email_sent_at is not None
         assert "escalation.tasks.deliver_notifications" in logs[1].read_text()
