@@ -178,7 +178,24 @@ class Escalation(ConcurrentTransitionMixin, FSMModelMixin, models.Model):
 
     # --- transitions: only the model changes here; services do the rest ----------------
 
-    @transition(field=state, source=State.RAISED, target=State.IN_DISCUSSION, permission=permissions.can_acknowledge)
+    def status_label(self) -> str:
+        """The state as the page names it: a stage that asks for no acknowledgement (St Helens
+        stage one) is not "awaiting acknowledgement"."""
+        if self.state == State.RAISED and not self.stage_asks_for_acknowledgement():
+            return "Open"
+        return self.get_state_display()
+
+    def stage_asks_for_acknowledgement(self) -> bool:
+        """St Helens stage one (consulting your own manager) asks for none: nothing to acknowledge."""
+        return self.policy_stage().acknowledgement_required
+
+    @transition(
+        field=state,
+        source=State.RAISED,
+        target=State.IN_DISCUSSION,
+        conditions=[stage_asks_for_acknowledgement],
+        permission=permissions.can_acknowledge,
+    )
     def acknowledge(self, *, by=None):
         pass
 

@@ -84,6 +84,17 @@ def panel_problems(*, escalation, stage, arrangement, chair, members) -> list[st
     return problems
 
 
+def may_arrange(escalation, user) -> bool:
+    """The business manager or chair arranges the partnership stage; where every arrangement the
+    policy allows is the chair's to appoint (Cumberland's impartial member, St Helens' uninvolved
+    chair), the chair alone."""
+    roles = partnership_roles(user, escalation.partnership_id)
+    if not roles & ORGANISERS:
+        return False
+    allowed = allowed_arrangements(escalation.policy_stage())
+    return Role.CHAIR in roles or not allowed or not set(allowed) <= APPOINTED_BY_THE_CHAIR
+
+
 @transaction.atomic
 def review_arrange(*, escalation, acting_user, arrangement, chair, members=(), meeting_at=None) -> PartnershipReview:
     roles = partnership_roles(acting_user, escalation.partnership_id)

@@ -16,9 +16,8 @@ from escalation.partnership_forms import DecisionForm, ReviewForm, RouteForm
 from escalation.permissions import can_escalate, can_record_discussion, may_decide
 from escalation.selectors import action_owner_candidates
 from escalation.views.common import back_to, page_is_stale, require, visible_escalation_or_404
-from partnerships.choices import Role, Route
+from partnerships.choices import Route
 from partnerships.models import Membership
-from partnerships.selectors import partnership_roles
 
 TRANSITION_BUTTONS = {
     "acknowledge": "Acknowledge",
@@ -54,7 +53,6 @@ def detail(request, public_id):
     occurrences = escalation.stage_history()
     occurrence = escalation.current_occurrence()
     stage = occurrence.policy_stage if occurrence else None
-    roles = partnership_roles(request.user, escalation.partnership_id)
     # Only the partnership stage can have a review (saves a query on every other page).
     review = getattr(occurrence, "review", None) if stage and stage.is_partnership_stage else None
     context = {
@@ -74,8 +72,8 @@ def detail(request, public_id):
         "can_arrange": bool(
             stage
             and stage.is_partnership_stage
-            and roles & {Role.BUSINESS_MANAGER, Role.CHAIR}
             and review is None
+            and partnership_stage.may_arrange(escalation, request.user)
         ),
         "review": review,
         "panel": list(review.members.select_related("user", "agency")) if review else [],
@@ -326,11 +324,10 @@ def record_decision(request, public_id):
 def arrange_review(request, public_id):
     escalation = visible_escalation_or_404(request, public_id)
     occurrence = escalation.current_occurrence()
-    roles = partnership_roles(request.user, escalation.partnership_id)
     require(
         occurrence is not None
         and occurrence.policy_stage.is_partnership_stage
-        and bool(roles & partnership_stage.ORGANISERS)
+        and partnership_stage.may_arrange(escalation, request.user)
     )
     stage = occurrence.policy_stage
     people = (

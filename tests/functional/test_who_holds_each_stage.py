@@ -7,6 +7,7 @@ tested both ways, through the pages a person would use.
 
 import pytest
 from django.urls import reverse
+from django_fsm import has_transition_perm
 
 from escalation import services
 from escalation.deadlines import run_watcher
@@ -218,3 +219,30 @@ def test_nobody_records_the_partnership_decision_before_it_is_arranged(client, c
 def stamp(escalation) -> dict:
     """The state and stage the page was read at (every form carries them)."""
     return {"seen_state": escalation.state, "seen_stage": escalation.stage_number}
+
+
+def test_st_helens_stage_one_asks_for_no_acknowledgement_and_does_not_offer_one(client):
+    cast = build_cast("st-helens")
+    escalation = raise_one(cast)
+    assert not has_transition_perm(fresh(escalation).acknowledge, cast.manager)
+    client.force_login(cast.manager)
+    page = client.get(reverse("escalation:detail", args=[escalation.public_id])).content.decode()
+    assert ">Open</strong>" in page and "Awaiting acknowledgement" not in page
+    assert page_has_link(page, "escalation:acknowledge", escalation) is False
+    assert page_has_link(page, "escalation:escalate", escalation) is True
+
+
+def test_at_cumberland_only_the_chair_is_offered_to_appoint_the_impartial_member(client):
+    cast = build_cast("cumberland")
+    escalation = climb(cast, raise_one(cast), 5)
+    client.force_login(cast.business_manager)
+    page = client.get(reverse("escalation:detail", args=[escalation.public_id])).content.decode()
+    assert page_has_link(page, "escalation:arrange", escalation) is False
+    assert client.get(reverse("escalation:arrange", args=[escalation.public_id])).status_code == 403
+    client.force_login(cast.chair)
+    page = client.get(reverse("escalation:detail", args=[escalation.public_id])).content.decode()
+    assert page_has_link(page, "escalation:arrange", escalation) is True
+
+
+def page_has_link(page: str, name: str, escalation) -> bool:
+    return f'href="{reverse(name, args=[escalation.public_id])}"' in page
