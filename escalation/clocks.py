@@ -18,7 +18,11 @@ from partnerships.choices import StepEvent
 def stage_deadline(escalation: Escalation, policy_stage, clock_start: datetime):
     """(Deadline, Timescale, uses_default) for a stage at the escalation's urgency."""
     return escalation.policy.stage_deadline(
-        policy_stage, escalation.urgency, escalation.partnership.working_calendar(), clock_start
+        policy_stage,
+        escalation.urgency,
+        escalation.partnership.working_calendar(),
+        clock_start,
+        receiving_agency_type=escalation.receiving_agency.type,
     )
 
 

@@ -211,13 +211,16 @@ class Policy(models.Model):
         timescale = stage.as_preset().timescale_for(Urgency(urgency), default)
         return timescale, timescale is default
 
-    def stage_deadline(self, stage: PolicyStage, urgency: str, calendar, start):
+    def stage_deadline(self, stage: PolicyStage, urgency: str, calendar, start, receiving_agency_type=None):
         """(Deadline, Timescale, uses_default): the one rule for a stage's deadline. Urgency
-        only tightens: the earliest of this urgency's timescale and every less urgent one's."""
+        only tightens: the earliest of this urgency's timescale and every less urgent one's
+        (and of any the policy sets for the other agency's type)."""
         from partnerships.choices import Urgency
 
         default = self.default_timescale()
-        deadline, timescale = stage.as_preset().deadline(calendar, start, Urgency(urgency), default)
+        deadline, timescale = stage.as_preset().deadline(
+            calendar, start, Urgency(urgency), default, receiving_agency_type=receiving_agency_type
+        )
         return deadline, timescale, timescale is default
 
     def stage(self, number: int) -> PolicyStage:
@@ -283,6 +286,12 @@ class PolicyStage(models.Model):
         blank=True,
         help_text="Held in the partnership's agency of this type, whichever agencies disagree "
         "(e.g. the Director of Children's Services' decision). Empty: the two agencies in the disagreement.",
+    )
+    receiving_agency_timescales = models.JSONField(
+        default=dict,
+        blank=True,
+        help_text='A tighter timescale where the other agency is of a type, e.g. {"childrens_social_care": '
+        '[1, "working_days"]}.',
     )
     notify = models.JSONField(
         default=dict,
@@ -350,6 +359,10 @@ class PolicyStage(models.Model):
             panel_min_agencies=self.panel_min_agencies,
             panel_alternatives=tuple(PanelRule(r) for r in self.panel_alternatives or ()),
             holder_agency_type=AgencyType(self.holder_agency_type) if self.holder_agency_type else None,
+            receiving_agency_timescales=tuple(
+                (AgencyType(kind), Timescale(amount, TimescaleUnit(unit)))
+                for kind, (amount, unit) in sorted((self.receiving_agency_timescales or {}).items())
+            ),
             raiser_roles=tuple(Role(r) for r in self.raiser_roles or ()),
             receiver_roles=tuple(Role(r) for r in self.receiver_roles or ()),
             notify=tuple(

@@ -72,6 +72,9 @@ class StagePreset:
     # Held in the partnership's agency of this type, whichever agencies disagree (St Helens: the
     # Director of Children's Services' final binding decision), by the roles named above.
     holder_agency_type: AgencyType | None = None
+    # A tighter timescale where the other agency is of a type (St Helens stage two: "For cases
+    # involving Social Care ... the Team Manager should be alerted ... within one working day").
+    receiving_agency_timescales: tuple[tuple[AgencyType, Timescale], ...] = ()
     # Who else the policy says is told of an event at this stage, on top of DEFAULT_AUDIENCES:
     # ((event, (audience, ...)), ...), a tuple so the preset stays frozen and hashable.
     notify: tuple[tuple[Event, tuple[Audience, ...]], ...] = ()
@@ -112,11 +115,17 @@ class StagePreset:
                 found.append(timescale)
         return found
 
-    def deadline(self, calendar, start, urgency: Urgency, default: Timescale) -> tuple[Deadline, Timescale]:
+    def deadline(
+        self, calendar, start, urgency: Urgency, default: Timescale, receiving_agency_type: str | None = None
+    ) -> tuple[Deadline, Timescale]:
         """(Deadline, the timescale that gave it) at this urgency: the earliest of the
-        urgency's own timescale and those of every less urgent level."""
+        urgency's own timescale, those of every less urgent level and any the policy sets for
+        the other agency's type."""
         best = None
-        for timescale in self.timescales_up_to(urgency, default):
+        candidates = self.timescales_up_to(urgency, default) + [
+            timescale for kind, timescale in self.receiving_agency_timescales if kind == receiving_agency_type
+        ]
+        for timescale in candidates:
             found = calendar.deadline(start, timescale.amount, timescale.unit)
             # Strictly earlier only: on a tie the urgency's own timescale is the one named.
             if best is None or found.due < best[0].due:

@@ -83,6 +83,10 @@ PRESET = PolicyPreset(
             timescale=None,
             immediate_risk=_SAME_WORKING_DAY,
             notify=(_RESOLUTION_TO_BUSINESS_MANAGER,),
+            # "For cases involving Social Care the concerns should be discussed initially with the
+            # social worker, If this does not resolve the problem the Team Manager should be alerted
+            # - by phone or in writing within one working day": moved on to the line managers.
+            receiving_agency_timescales=((AgencyType.CHILDRENS_SOCIAL_CARE, Timescale(1, TimescaleUnit.WORKING_DAYS)),),
         ),
         StagePreset(
             name="Stage Three: escalation to line manager",

@@ -178,3 +178,32 @@ def test_the_dashboard_counts_a_step_met_in_time_as_met_though_the_stage_goes_on
     stage_2 = next(row for row in timed.rows if row.short == "Stage 2")
     assert [cell.value for cell in stage_2.cells[:2]] == [1, 0]  # met, not missed
     assert "Timed steps" in timed.title
+
+
+def test_at_st_helens_where_childrens_social_care_is_involved_the_team_manager_is_alerted_within_one_working_day():
+    cast = build_cast("st-helens")
+    escalation = raise_one(cast)  # with children's social care
+    services.escalation_escalate(
+        escalation=fresh(escalation), acting_user=cast.manager, evidence="Consulted.", at=TUESDAY
+    )
+    assert current(escalation).due_at == london(2026, 11, 4, 17, 0)  # one working day, not one working week
+    assert current(escalation).timescale_description == "1 working day"
+
+
+def test_at_st_helens_with_another_agency_the_professionals_have_one_working_week():
+    cast = build_cast("st-helens")
+    escalation = services.escalation_raise(
+        raised_by=cast.practitioner,
+        raising_agency=cast.school,
+        receiving_agency=cast.health,
+        children=[cast.child],
+        category=Category.INFORMATION_SHARING,
+        concern="Not shared.",
+        why_unsafe="Risk unknown.",
+        outcome_sought="Share it.",
+        at=TUESDAY,
+    )
+    services.escalation_escalate(
+        escalation=fresh(escalation), acting_user=cast.manager, evidence="Consulted.", at=TUESDAY
+    )
+    assert current(escalation).due_at == london(2026, 11, 10, 17, 0)  # 5 working days
