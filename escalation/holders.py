@@ -25,17 +25,25 @@ class People:
         self._partnership_roles: dict[int, dict[str, set[int]]] = {}
         self._agencies_of_type: dict[tuple[int, str], list[int]] = {}
 
+    def load_agencies(self, *agency_ids: int) -> None:
+        """Read the people of these agencies by tier, in one query for all not read yet (a case's
+        two agencies are always asked about together)."""
+        missing = [a for a in agency_ids if a is not None and a not in self._agency_ranks]
+        if not missing:
+            return
+        for agency_id in missing:
+            self._agency_ranks[agency_id] = {}
+        rows = Membership.objects.active().filter(agency_id__in=missing).values_list("agency_id", "user_id", "role")
+        for agency_id, user_id, role in rows:
+            agency_tier = ROLE_TIER.get(Role(role))
+            if agency_tier is not None:
+                self._agency_ranks[agency_id].setdefault(tier_rank(agency_tier), set()).add(user_id)
+
     def agency_tier(self, agency_id: int, tier: str) -> set[int]:
         """People at exactly this tier in the agency. If the agency has nobody at that tier
         (a small nursery has no head of service), the nearest tier above it that is held, so
         that a notice never goes to nobody."""
-        if agency_id not in self._agency_ranks:
-            ranks: dict[int, set[int]] = {}
-            for user_id, role in Membership.objects.active().filter(agency_id=agency_id).values_list("user_id", "role"):
-                agency_tier = ROLE_TIER.get(Role(role))
-                if agency_tier is not None:
-                    ranks.setdefault(tier_rank(agency_tier), set()).add(user_id)
-            self._agency_ranks[agency_id] = ranks
+        self.load_agencies(agency_id)
         ranks = self._agency_ranks[agency_id]
         held = sorted(rank for rank in ranks if rank >= tier_rank(tier))
         return set(ranks[held[0]]) if held else set()
@@ -78,6 +86,7 @@ class People:
         the one who raised it, not every practitioner of the agency. If the agency has nobody
         in those roles (a small nursery has no head of service; the raiser has left), the
         nearest tier above holds it, so that a stage is never held by nobody."""
+        self.load_agencies(escalation.raising_agency_id, escalation.receiving_agency_id)
         if stage.is_partnership_stage:
             return self.partnership_stage_holders(escalation)
         roles = stage.holder_roles(side)
