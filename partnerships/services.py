@@ -99,18 +99,26 @@ def policy_copy(policy: Policy, *, slug: str, name: str) -> Policy:
     return copy
 
 
-def preset_deadline(slug: str, stage: int, start: datetime, urgency: str = Urgency.STANDARD) -> Deadline:
+def preset_deadline(
+    slug: str, stage: int, start: datetime, urgency: str = Urgency.STANDARD, other_agency: str | None = None
+) -> Deadline:
     """A preset's stage deadline on the England and Wales calendar with default hours.
 
     Reads the preset definitions directly so it works on an empty database.
     """
     preset = get_preset(slug)
-    deadline, _ = preset.stage(stage).deadline(WorkingCalendar(), start, Urgency(urgency), preset.default_timescale)
+    deadline, _ = preset.stage(stage).deadline(
+        WorkingCalendar(), start, Urgency(urgency), preset.default_timescale, receiving_agency_type=other_agency
+    )
     return deadline
 
 
 def partnership_deadline(
-    partnership: Partnership, stage: int, start: datetime, urgency: str = Urgency.STANDARD
+    partnership: Partnership,
+    stage: int,
+    start: datetime,
+    urgency: str = Urgency.STANDARD,
+    other_agency: str | None = None,
 ) -> Deadline:
     """A partnership's own policy and calendar."""
     policy = partnership.policy
@@ -119,7 +127,9 @@ def partnership_deadline(
     stage_row = policy.stages.filter(number=stage).first()
     if stage_row is None:
         raise IndexError(f"stage {stage} is out of range: {policy.slug} has {policy.stages.count()} stages")
-    deadline, _, _ = policy.stage_deadline(stage_row, urgency, partnership.working_calendar(), start)
+    deadline, _, _ = policy.stage_deadline(
+        stage_row, urgency, partnership.working_calendar(), start, receiving_agency_type=other_agency
+    )
     return deadline
 
 

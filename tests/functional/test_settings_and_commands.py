@@ -74,6 +74,18 @@ def test_cumberland_child_protection_at_the_partnership_stage_is_24_hours():
 
 
 @pytest.mark.django_db
+def test_a_stage_prints_its_timed_step_and_st_helens_gives_childrens_social_care_one_working_day():
+    start = ("--from", "2026-11-03T10:00")
+    assert deadline(*start, "--policy", "five-stage", "--stage", "2", "--step", "discussion") == (
+        "2026-11-10T17:00:00+00:00"
+    )
+    assert deadline(*start, "--policy", "st-helens", "--stage", "2") == "2026-11-10T17:00:00+00:00"
+    assert deadline(*start, "--policy", "st-helens", "--stage", "2", "--other-agency", "childrens_social_care") == (
+        "2026-11-04T17:00:00+00:00"
+    )
+
+
+@pytest.mark.django_db
 def test_a_partnerships_own_closure_day_counts(cast):
     from datetime import date
 
@@ -95,6 +107,10 @@ def test_a_partnerships_own_closure_day_counts(cast):
         (["--from", "2026-12-23T10:00", "--partnership", "atlantis", "--stage", "1"], "no partnership"),
         (["--from", "2026-12-23T10:00", "--working-days", "two"], "invalid int value"),
         (["--from", "2026-12-23T10:00", "--working-days", "-1"], "must be 0 or more"),
+        (
+            ["--from", "2026-12-23T10:00", "--policy", "five-stage", "--stage", "2", "--step", "decision"],
+            "times one step, met when a discussion is held and recorded: --step discussion",
+        ),
     ],
 )
 def test_bad_input_is_one_line_on_stderr_and_exit_status_2(args, message, capsys):

@@ -12,7 +12,7 @@ from django.core.management.base import BaseCommand, CommandParser
 from django.db import DatabaseError
 
 from partnerships.calendar import WorkingCalendar
-from partnerships.choices import Nation, TimescaleUnit, Urgency
+from partnerships.choices import AgencyType, Nation, StepEvent, TimescaleUnit, Urgency
 from partnerships.presets import UnknownPreset
 
 LONDON = ZoneInfo("Europe/London")
@@ -58,6 +58,16 @@ class Command(BaseCommand):
         unit.add_argument("--partnership", help="A partnership's slug: its own policy and calendar")
         parser.add_argument("--stage", type=int, help="Stage number, 1 for the first stage")
         parser.add_argument("--urgency", choices=[u.value for u in Urgency], default=Urgency.STANDARD.value)
+        parser.add_argument(
+            "--step",
+            choices=[e.value for e in StepEvent],
+            help="The stage's timed step, by the event that meets it (checked against the policy)",
+        )
+        parser.add_argument(
+            "--other-agency",
+            choices=[a.value for a in AgencyType],
+            help="The type of the agency disagreed with, where the policy sets it a tighter timescale",
+        )
 
     def handle(self, *args, **options):
         try:
@@ -90,19 +100,32 @@ class Command(BaseCommand):
 
     def stage_deadline(self, options, start):
         from partnerships.models import Partnership
+        from partnerships.presets import get_preset
         from partnerships.services import partnership_deadline, preset_deadline
 
         if options["stage"] is None:
             raise BadInput("--stage N is needed with --policy or --partnership")
+        other = options["other_agency"]
         try:
             if options["policy"]:
-                return preset_deadline(options["policy"], options["stage"], start, options["urgency"])
+                self.check_step(options, get_preset(options["policy"]).stage(options["stage"]))
+                return preset_deadline(options["policy"], options["stage"], start, options["urgency"], other)
             try:
                 partnership = Partnership.objects.filter(slug=options["partnership"]).first()
             except DatabaseError as exc:
                 raise BadInput("the database is not ready: run `manage.py migrate` first") from exc
             if partnership is None:
                 raise BadInput(f"no partnership with the slug {options['partnership']!r}")
-            return partnership_deadline(partnership, options["stage"], start, options["urgency"])
+            deadline = partnership_deadline(partnership, options["stage"], start, options["urgency"], other)
+            self.check_step(options, partnership.policy.stage(options["stage"]).as_preset())
+            return deadline
         except (UnknownPreset, IndexError, LookupError) as exc:
             raise BadInput(str(exc).strip("'\"")) from exc
+
+    @staticmethod
+    def check_step(options, stage):
+        """Each stage times one step, met by the event its policy names; --step names it."""
+        if options["step"] and options["step"] != stage.met_by:
+            raise BadInput(
+                f"stage {options['stage']} times one step, met when {stage.met_by.label}: --step {stage.met_by.value}"
+            )
