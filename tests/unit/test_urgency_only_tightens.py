@@ -71,3 +71,4 @@ def test_every_stage_of_every_policy_is_never_due_later_for_a_more_urgent_case(s
     dues = [preset_deadline(slug, number, start, urgency).due for urgency in URGENCY_ORDER]
     standard, child_protection, immediate = dues
     assert standard >= child_protection >= immediate
+
