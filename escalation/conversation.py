@@ -94,7 +94,7 @@ def audience_members(
         case Audience.ACTION_OWNER:
             return {action.owner_id} if action is not None and action.owner_id else set()
         case Audience.SEATED:
-            return people.seated(escalation)
+            return people.seated(escalation, occurrence)
     raise ValueError(f"unknown audience {audience!r}")  # pragma: no cover
 
 
@@ -178,7 +178,7 @@ def tell(
     told.discard(getattr(acting_user, "pk", None))
     recipients = active(told)
     if event == Event.ARRANGED:
-        acting = people.seated(escalation)
+        acting = people.seated(escalation, occurrence)
     else:
         acting = people.stage_holders(escalation, stage) if event in CALLS_TO_ACT else set()
     not_before = email_not_before(

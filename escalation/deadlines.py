@@ -137,8 +137,14 @@ class _Run(People):
     def breach_recipients(self, escalation: Escalation, stage: PolicyStage, next_stage: PolicyStage | None) -> set[int]:
         targets = set(stage.breach_targets)
         people: set[int] = set()
-        if BreachTarget.NEXT_TIER in targets:
-            people |= self.stage_holders(escalation, next_stage) if next_stage else self.business_managers(escalation)
+        if BreachTarget.NEXT_TIER in targets and next_stage is None:
+            people |= self.business_managers(escalation)
+        elif BreachTarget.NEXT_TIER in targets and not (stage.is_partnership_stage or stage.holder_roles("receiver")):
+            # The other agency has taken no part yet (St Helens stage one: consulting your own
+            # manager): the miss stays within the raiser's agency, told to those who held it.
+            people |= self.raising_side(escalation, next_stage) | self.raising_side(escalation, stage)
+        elif BreachTarget.NEXT_TIER in targets:
+            people |= self.stage_holders(escalation, next_stage)
         if BreachTarget.RAISER in targets:
             people.add(escalation.raised_by_id)
         if BreachTarget.BUSINESS_MANAGER in targets or escalation.urgency in URGENT or next_stage is None:

@@ -148,14 +148,17 @@ class People:
         found = self.partnership_people(escalation.partnership_id, PARTNERSHIP_STAGE_HOLDERS)
         return found | self.seated(escalation)
 
-    def seated(self, escalation) -> set[int]:
-        """The chair and members of the panel, mediation or review arranged for the open
-        partnership stage (still active members of the partnership)."""
+    def seated(self, escalation, occurrence=None) -> set[int]:
+        """The chair and members of the panel, mediation or review arranged for a partnership
+        stage: the open one, or the given one (just closed by a resolution or withdrawal), while
+        still active members of the partnership."""
         from escalation.models import PanelMember, PartnershipReview
 
-        review = PartnershipReview.objects.filter(
-            occurrence__escalation_id=escalation.pk, occurrence__closed_at__isnull=True
-        ).first()
+        reviews = PartnershipReview.objects.filter(occurrence__escalation_id=escalation.pk)
+        if occurrence is not None:
+            review = reviews.filter(occurrence_id=occurrence.pk).first()
+        else:
+            review = reviews.filter(occurrence__closed_at__isnull=True).first()
         if review is None:
             return set()
         seats = {review.chair_id} | set(PanelMember.objects.filter(review=review).values_list("user_id", flat=True))

@@ -139,9 +139,13 @@ class Escalation(ConcurrentTransitionMixin, FSMModelMixin, models.Model):
         return self.next_policy_stage() is not None
 
     def acknowledged_or_not_required(self) -> bool:
+        """Acknowledged, or the stage asks for none, or its binding decision is on record (those
+        who decided have plainly taken it up)."""
         occurrence = self.current_occurrence()
         return occurrence is not None and (
-            occurrence.acknowledged_at is not None or not occurrence.policy_stage.acknowledgement_required
+            occurrence.acknowledged_at is not None
+            or not occurrence.policy_stage.acknowledgement_required
+            or bool(occurrence.decision.strip())
         )
 
     def unacknowledged_stages(self) -> list[int]:
@@ -152,6 +156,7 @@ class Escalation(ConcurrentTransitionMixin, FSMModelMixin, models.Model):
                 policy_stage__acknowledgement_required=True,
                 policy_stage__is_partnership_stage=False,
             )
+            .exclude(outcome=StageOutcome.PASSED)  # a route the policy allows waited for nobody
             .order_by("number")
             .values_list("number", flat=True)
         )

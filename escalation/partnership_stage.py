@@ -69,11 +69,12 @@ def panel_problems(*, escalation, stage, arrangement, chair, members) -> list[st
             problems.append(f"Panel members are senior representatives (a senior manager or director): {names} is not.")
         if Role(chair.role) not in SENIOR_ROLES | INDEPENDENT_ROLES:
             problems.append("The panel is chaired by an independent member or a senior partner.")
-        involved = dispute_parties(escalation)
-        taken = [m for m in [chair, *members] if m.user_id in involved]
-        if taken:
-            names = ", ".join(sorted({_person(m.user) for m in taken}))
-            problems.append(f"Nobody who is a party to the disagreement, or raised it, sits on the panel: {names}.")
+    # Whatever the arrangement, nobody decides a disagreement they are a party to or raised.
+    involved = dispute_parties(escalation)
+    taken = [m for m in [chair, *members] if m.user_id in involved]
+    if taken:
+        names = ", ".join(sorted({_person(m.user) for m in taken}))
+        problems.append(f"Nobody who is a party to the disagreement, or raised it, sits on the panel: {names}.")
     if arrangement in (PanelRule.UNINVOLVED_CHAIR, PanelRule.IMPARTIAL_MEMBER) and chair.agency_id in parties:
         problems.append(
             "The chair must come from an agency that is not a party to the disagreement: "

@@ -82,9 +82,10 @@ def escalation_take_route(
     # Unsafe within the agency: the stages passed are on the record, but their holders (the
     # raiser's own managers among them) are neither told nor shown it; only where it arrives is.
     quietly = route == Route.UNSAFE_WITHIN_AGENCY
+    first_passed = None
     while escalation.stage_number < to_stage:
         _transition(escalation, "pass_stage", None)
-        closed = _close_stage(escalation, at=at, outcome=StageOutcome.ESCALATED)
+        closed = _close_stage(escalation, at=at, outcome=StageOutcome.PASSED)
         arrives = escalation.stage_number == to_stage
         opened = _open_stage(escalation, at=at, evidence=evidence, shown_to_holders=arrives or not quietly)
         record_on_files(
@@ -94,12 +95,15 @@ def escalation_take_route(
             f"by the policy's route ({route.label.lower()}), {_due_text(opened)}. Reason: {reason.strip()}",
             author=acting_user,
         )
-        if arrives or not quietly:
+        first_passed = first_passed or closed
+        if arrives:
+            # One notice, for the stage it arrives at: the holders act; where the route kept it
+            # from the raiser's agency, nobody it passed over is told.
             tell(
                 Event.ESCALATED,
                 escalation=escalation,
                 occurrence=opened,
-                previous=None if quietly else closed,
+                previous=None if quietly else first_passed,
                 acting_user=acting_user,
                 at=at,
             )
@@ -112,7 +116,7 @@ def escalation_raise_to_partnership(*, reason: str, at: datetime | None = None, 
     at = _now(at)
     if not reason.strip():
         raise EscalationError("Enter why it is not safe to raise this within your own agency.")
-    escalation = escalation_raise(at=at, **raise_fields)
+    escalation = escalation_raise(at=at, quietly=True, **raise_fields)
     if not escalation.policy.allows(Route.UNSAFE_WITHIN_AGENCY):
         raise EscalationError("This partnership's policy has no route straight to the partnership.")
     return escalation_take_route(

@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.contrib.auth import get_user_model
 from django.db.models import Prefetch, Q, QuerySet
 
-from escalation.models import Action, Escalation, Notification, PartnershipReview
+from escalation.models import Action, Escalation, Notification, NotificationKind, PartnershipReview
 from escalation.permissions import OVERSIGHT_ROLES, PARTNERSHIP_ACTORS
 from partnerships.choices import Role
 from partnerships.models import Membership
@@ -85,7 +85,11 @@ def partnership_copies(escalation) -> list:
         partnership_id=escalation.partnership_id, agency__isnull=True, role__in=roles
     ).values("user_id")
     first_each: dict[int, object] = {}
-    notices = escalation.notifications.filter(recipient_id__in=partnership_people).select_related("recipient")
+    # The copy is the notice of the escalation itself (St Helens: "A copy of this notice will be
+    # sent to the LSCB Business Manager"), not later news such as the resolution.
+    notices = escalation.notifications.filter(
+        recipient_id__in=partnership_people, kind=NotificationKind.ESCALATED
+    ).select_related("recipient")
     for notice in notices.order_by("created_at", "pk"):
         first_each.setdefault(notice.recipient_id, notice)
     return list(first_each.values())

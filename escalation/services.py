@@ -129,7 +129,10 @@ def escalation_raise(
     urgency: str = Urgency.STANDARD,
     receiving_professional: str = "",
     at: datetime | None = None,
+    quietly: bool = False,
 ) -> Escalation:
+    """Raise a disagreement at stage 1. `quietly` (a route taking it straight past stage 1, such
+    as Bromley's "unsafe within my own agency") tells and shows stage 1's holders nothing."""
     at = _now(at)
     partnership = raising_agency.partnership
     children = list(children)
@@ -162,7 +165,7 @@ def escalation_raise(
         raised_at=at,
     )
     escalation.children.set(children)
-    occurrence = _open_stage(escalation, at=at)
+    occurrence = _open_stage(escalation, at=at, shown_to_holders=not quietly)
     record_on_files(
         escalation,
         RecordEntryKind.RAISED,
@@ -172,7 +175,8 @@ def escalation_raise(
         f"{_due_text(occurrence)}.",
         author=raised_by,
     )
-    tell(Event.RAISED, escalation=escalation, occurrence=occurrence, acting_user=raised_by, at=at)
+    if not quietly:
+        tell(Event.RAISED, escalation=escalation, occurrence=occurrence, acting_user=raised_by, at=at)
     return escalation
 
 

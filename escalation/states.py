@@ -29,6 +29,8 @@ class StageOutcome(models.TextChoices):
     ESCALATED = "escalated", "Escalated to the next stage"
     RESOLVED = "resolved", "Resolved"
     WITHDRAWN = "withdrawn", "Withdrawn"
+    # Passed by a route the policy allows (escalation.routes): no acknowledgement was awaited.
+    PASSED = "passed", "Passed by the policy's route"
 
 
 class DiscussionMethod(models.TextChoices):

@@ -151,9 +151,9 @@ DEFAULT_AUDIENCES: dict[Event, tuple[Audience, ...]] = {
     Event.RECORDED: (Audience.RAISER, Audience.OTHER_SIDE),
     Event.ARRANGED: (Audience.SEATED, Audience.RAISER),
     Event.ACTION_ASSIGNED: (Audience.ACTION_OWNER,),
-    Event.DECIDED: (Audience.PARTIES, Audience.RAISER),
-    Event.RESOLVED: (Audience.PARTIES, Audience.RAISER),
-    Event.WITHDRAWN: (Audience.HOLDERS, Audience.RAISER),
+    Event.DECIDED: (Audience.PARTIES, Audience.SEATED, Audience.RAISER),
+    Event.RESOLVED: (Audience.PARTIES, Audience.SEATED, Audience.RAISER),
+    Event.WITHDRAWN: (Audience.HOLDERS, Audience.SEATED, Audience.RAISER),
 }
 
 

@@ -44,17 +44,23 @@ def holder_roles_from_tiers(apps, schema_editor):
         raising, receiving = named.setdefault(escalation_id, (set(), set()))
         raising.update(raiser_roles or ([TIER_ROLE[raiser_tier]] if raiser_tier in TIER_ROLE else []))
         receiving.update(receiver_roles or ([TIER_ROLE[receiver_tier]] if receiver_tier in TIER_ROLE else []))
-    for escalation in Escalation.objects.filter(pk__in=list(named)).only(
+    # values_list, not model instances: the historical model keeps the state machine's mixins,
+    # which reload deferred fields one row at a time.
+    current = Escalation.objects.filter(pk__in=list(named)).values_list(
         "pk", "raising_holder_roles", "receiving_holder_roles"
-    ):
-        raising, receiving = named[escalation.pk]
+    )
+    for pk, raising_held, receiving_held in current.iterator():
+        raising, receiving = named[pk]
         new = {}
-        for field, extra in (("raising_holder_roles", raising), ("receiving_holder_roles", receiving)):
-            held = set(filter(None, getattr(escalation, field).split("|")))
+        for field, held_text, extra in (
+            ("raising_holder_roles", raising_held, raising),
+            ("receiving_holder_roles", receiving_held, receiving),
+        ):
+            held = set(filter(None, held_text.split("|")))
             if not extra <= held:
                 new[field] = "|" + "|".join(sorted(held | extra)) + "|"
         if new:
-            Escalation.objects.filter(pk=escalation.pk).update(**new)
+            Escalation.objects.filter(pk=pk).update(**new)
 
 
 def open_stages_get_their_timed_event(apps, schema_editor):

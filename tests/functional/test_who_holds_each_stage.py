@@ -246,3 +246,17 @@ def test_at_cumberland_only_the_chair_is_offered_to_appoint_the_impartial_member
 
 def page_has_link(page: str, name: str, escalation) -> bool:
     return f'href="{reverse(name, args=[escalation.public_id])}"' in page
+
+
+def test_at_st_helens_a_missed_consultation_is_told_within_the_raisers_agency_not_to_the_other():
+    cast = build_cast("st-helens")
+    escalation = raise_one(cast)
+    assert run_watcher(now=london(2026, 11, 3, 17, 5)).breached == 1
+    told = set(
+        Notification.objects.filter(escalation=escalation, kind=NotificationKind.BREACH).values_list(
+            "recipient__username", flat=True
+        )
+    )
+    assert {"manager", "practitioner"} <= told
+    assert "social-worker" not in told and "team-manager" not in told
+    assert not can_view(fresh(escalation), cast.other_practitioner)

@@ -298,3 +298,52 @@ def test_opening_the_case_marks_its_notices_read_and_leaves_others_unread(client
     client.get(reverse("escalation:detail", args=[first.public_id]))
     assert notice(first, NotificationKind.RAISED, cast.other_practitioner).read_at is not None
     assert notice(second, NotificationKind.RAISED, cast.other_practitioner).read_at is None
+
+
+def test_the_printed_notice_counts_only_the_escalation_notices_copy_not_a_later_resolution(client):
+    cast = build_cast("st-helens")
+    escalation = climb(cast, raise_one(cast), 2)
+    climbing.acknowledge(escalation)
+    services.escalation_resolve(escalation=fresh(escalation), acting_user=cast.other_practitioner, outcome="Agreed.")
+    assert "business-manager" in told(escalation, NotificationKind.RESOLVED)
+    client.force_login(cast.practitioner)
+    page = client.get(reverse("escalation:notice", args=[escalation.public_id])).content.decode()
+    assert "No copy has been sent to the partnership yet." in page
+
+
+def test_the_people_seated_are_told_of_the_resolution(cast):
+    from escalation.partnership_stage import review_arrange
+    from partnerships.choices import PanelRule
+    from partnerships.models import Membership
+
+    escalation = climb(cast, raise_one(cast), 5)
+    review_arrange(
+        escalation=fresh(escalation),
+        acting_user=cast.business_manager,
+        arrangement=PanelRule.MEDIATION,
+        chair=Membership.objects.get(user=cast.police_senior_manager),
+    )
+    services.stage_record_decision(escalation=fresh(escalation), acting_user=cast.police_senior_manager, decision="X.")
+    # No separate acknowledgement is needed once the decision is on record.
+    services.escalation_resolve(escalation=fresh(escalation), acting_user=cast.police_senior_manager, outcome="Done.")
+    assert "business-manager" in told(escalation, NotificationKind.RESOLVED)
+    assert not Notification.objects.filter(
+        escalation=escalation, kind=NotificationKind.RESOLVED, recipient=cast.police_senior_manager
+    ).exists()  # they acted: not told of their own act
+    assert "practitioner" in told(escalation, NotificationKind.DECIDED)
+
+
+def test_the_people_seated_are_told_when_the_raiser_withdraws(cast):
+    from escalation.partnership_stage import review_arrange
+    from partnerships.choices import PanelRule
+    from partnerships.models import Membership
+
+    escalation = climb(cast, raise_one(cast), 5)
+    review_arrange(
+        escalation=fresh(escalation),
+        acting_user=cast.business_manager,
+        arrangement=PanelRule.MEDIATION,
+        chair=Membership.objects.get(user=cast.police_senior_manager),
+    )
+    services.escalation_withdraw(escalation=fresh(escalation), acting_user=cast.practitioner, reason="Accepted.")
+    assert "police-senior" in told(escalation, NotificationKind.WITHDRAWN)

@@ -210,3 +210,16 @@ def test_at_st_helens_the_director_of_childrens_services_makes_the_final_binding
     assert fresh(escalation).current_occurrence().step_met_at is not None
     services.escalation_resolve(escalation=fresh(escalation), acting_user=cast.other_director, outcome="Shared.")
     assert fresh(escalation).resolution.stage_resolved == 6
+
+
+def test_nobody_who_is_a_party_or_raised_it_is_seated_whatever_the_arrangement(cast):
+    escalation = climbing.climb(raise_one(cast), 5, by=cast.practitioner)
+    for party in (cast.practitioner, cast.other_director):
+        with pytest.raises(services.EscalationError, match="Nobody who is a party"):
+            review_arrange(
+                escalation=fresh(escalation),
+                acting_user=cast.business_manager,
+                arrangement=PanelRule.MEDIATION,
+                chair=seat(party),
+            )
+    assert not PartnershipReview.objects.exists()

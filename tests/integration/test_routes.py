@@ -50,9 +50,9 @@ def test_at_plymouth_an_immediate_risk_case_may_instigate_several_stages_at_once
     assert escalation.stage_number == 4
     passed = StageOccurrence.objects.filter(escalation=escalation).order_by("number")
     assert [(o.number, o.outcome) for o in passed] == [
-        (1, StageOutcome.ESCALATED),
-        (2, StageOutcome.ESCALATED),
-        (3, StageOutcome.ESCALATED),
+        (1, StageOutcome.PASSED),
+        (2, StageOutcome.PASSED),
+        (3, StageOutcome.PASSED),
         (4, ""),
     ]
     assert all("Injuries seen this morning" in o.evidence_of_previous_efforts for o in passed[1:])
@@ -163,3 +163,47 @@ def test_the_raise_page_offers_bromleys_route_and_opens_the_partnership_stage(cl
     response = client.post(url, {**form, "unsafe_reason": "My manager made the decision."})
     assert response.status_code == 302
     assert Escalation.objects.get().stage_number == 4
+
+
+def test_after_plymouths_route_the_stage_it_reaches_goes_on_to_the_partnership_once_acknowledged():
+    cast = build_cast("plymouth")
+    escalation = raise_one(cast, Urgency.IMMEDIATE_RISK)
+    routes.escalation_take_route(
+        escalation=fresh(escalation),
+        acting_user=cast.practitioner,
+        route=Route.URGENT_ALL_STAGES,
+        to_stage=4,
+        reason="Injuries seen this morning.",
+    )
+    # Each holder is told once, for the stage it reached; those it passed over are not told to act.
+    assert (
+        Notification.objects.filter(
+            escalation=escalation, kind=NotificationKind.ESCALATED, recipient=cast.manager
+        ).count()
+        <= 1
+    )
+    services.escalation_acknowledge(escalation=fresh(escalation), acting_user=cast.other_senior_manager)
+    services.escalation_escalate(escalation=fresh(escalation), acting_user=cast.practitioner, evidence="Heads met.")
+    assert fresh(escalation).policy_stage().is_partnership_stage
+
+
+def test_bromleys_route_at_raise_tells_and_shows_nothing_to_the_raisers_own_agency():
+    from escalation.selectors import can_view
+
+    cast = build_cast("bromley")
+    escalation = routes.escalation_raise_to_partnership(
+        reason="My DSL made the decision I am challenging.",
+        raised_by=cast.practitioner,
+        raising_agency=cast.school,
+        receiving_agency=cast.csc,
+        children=[cast.child],
+        category=Category.THRESHOLD,
+        concern="Refused.",
+        why_unsafe="Risk.",
+        outcome_sought="Assessment.",
+        at=TUESDAY,
+    )
+    for colleague in (cast.safeguarding_lead, cast.manager, cast.senior_manager):
+        assert not Notification.objects.filter(escalation=escalation, recipient=colleague).exists()
+        assert not can_view(fresh(escalation), colleague)
+    assert not Notification.objects.filter(escalation=escalation, kind=NotificationKind.RAISED).exists()
