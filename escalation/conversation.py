@@ -21,7 +21,7 @@ from datetime import datetime
 from escalation.holders import People, active
 from escalation.models import Notification
 from escalation.wording import day_text, email_not_before, escalation_link, stage_label, when
-from partnerships.choices import Audience, Event, PanelRule, StepEvent, Urgency
+from partnerships.choices import APPOINTED_BY_THE_CHAIR, Audience, Event, PanelRule, StepEvent, Urgency
 from partnerships.selectors import memberships_of
 
 URGENT = frozenset({Urgency.CHILD_PROTECTION.value, Urgency.IMMEDIATE_RISK.value})
@@ -43,8 +43,9 @@ def next_step(stage, *, arranged: bool = False) -> str:
         if arranged:
             return "hear the disagreement and record the partnership's decision"
         arrangement = PanelRule(stage.panel_rule).label.lower() if stage.panel_rule != PanelRule.NONE else "review"
+        who = "the chair appoints" if stage.panel_rule in APPOINTED_BY_THE_CHAIR else "arrange"
         return (
-            f"arrange the {arrangement}; the people seated on it (or the business manager) then record the "
+            f"{who} the {arrangement}; the people seated on it (or the business manager) then record the "
             "partnership's decision"
         )
     if stage.met_by == StepEvent.DECISION:
@@ -136,7 +137,8 @@ def message(event: Event, *, escalation, occurrence, acting_user=None, previous=
         case Event.ARRANGED:
             text = f"{ref}: {who} arranged the partnership stage ({stage})."
         case Event.DECIDED:
-            text = f"{ref}: {who} recorded the partnership's decision at {stage}. Read it on the escalation."
+            whose = "the partnership's" if occurrence.policy_stage.is_partnership_stage else "the binding"
+            text = f"{ref}: {who} recorded {whose} decision at {stage}. Read it on the escalation."
         case Event.RESOLVED:
             text = f"{ref} was resolved at {stage} by {who}. Read the agreed outcome on the escalation."
         case Event.WITHDRAWN:

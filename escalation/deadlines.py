@@ -33,7 +33,7 @@ from escalation.models import Action, Escalation, Notification, NotificationKind
 from escalation.states import ActionStatus
 from escalation.wording import day_text, email_not_before, escalation_link, stage_label, when  # noqa: F401
 from partnerships.calendar import WorkingCalendar
-from partnerships.choices import BreachTarget, Urgency
+from partnerships.choices import BreachTarget, StepEvent, Urgency
 from partnerships.models import Partnership, Policy, PolicyStage
 
 logger = logging.getLogger(__name__)
@@ -92,10 +92,21 @@ def warning_message(escalation, occurrence) -> str:
     )
 
 
+# What had not happened when a step's deadline passed, by the event that meets it.
+NOT_YET = {
+    StepEvent.STAGE_END: "the stage was resolved or moved on",
+    StepEvent.ACKNOWLEDGEMENT: "the stage was acknowledged",
+    StepEvent.DISCUSSION: "a discussion was held and recorded",
+    StepEvent.ARRANGEMENT: "the panel, mediation or review was arranged",
+    StepEvent.DECISION: "the decision was recorded",
+}
+
+
 def breach_message(escalation, occurrence, moved_to=None) -> str:
+    event = StepEvent(getattr(occurrence.policy_stage, "met_by", StepEvent.STAGE_END) or StepEvent.STAGE_END)
     text = (
         f"{escalation.reference}: the deadline for {stage_label(occurrence)} passed at "
-        f"{when(occurrence.due_at)} (London time) before the stage was resolved or moved on."
+        f"{when(occurrence.due_at)} (London time) before {NOT_YET[event]}."
     )
     if moved_to is not None:
         text += (

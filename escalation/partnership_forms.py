@@ -114,10 +114,11 @@ class RouteForm(forms.Form):
         error_messages=required("Enter why it cannot wait for each stage in turn"),
     )
 
-    def __init__(self, *args, stages, reason_label=None, **kwargs):
+    def __init__(self, *args, stages, reason_label=None, reason_error=None, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["to_stage"].choices = [(s.number, f"{s.number}. {s.name}") for s in stages]
         if reason_label:
             self.fields["reason"].label = reason_label
-            self.fields["reason"].error_messages["required"] = f"Enter {reason_label[0].lower()}{reason_label[1:-1]}"
+        if reason_error:
+            self.fields["reason"].error_messages["required"] = reason_error
         self.helper = helper("Move it on")

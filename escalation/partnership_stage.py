@@ -12,7 +12,7 @@ from escalation.conversation import tell
 from escalation.holders import People
 from escalation.models import PanelMember, PartnershipReview
 from escalation.services import EscalationError, NotPermitted, _person, record_on_files, step_met
-from partnerships.choices import Event, PanelRule, Role, StepEvent
+from partnerships.choices import APPOINTED_BY_THE_CHAIR, Event, PanelRule, Role, StepEvent
 from partnerships.selectors import partnership_roles
 
 ORGANISERS = {Role.BUSINESS_MANAGER, Role.CHAIR}
@@ -20,9 +20,6 @@ ORGANISERS = {Role.BUSINESS_MANAGER, Role.CHAIR}
 
 SENIOR_ROLES = {Role.SENIOR_MANAGER, Role.EXECUTIVE_LEAD}
 INDEPENDENT_ROLES = {Role.CHAIR, Role.PANEL_MEMBER}
-# "An impartial CSCP member, appointed by the CSCP Chair"; "The chair will identify a Board member
-# from an uninvolved agency to chair a meeting".
-APPOINTED_BY_THE_CHAIR = {PanelRule.IMPARTIAL_MEMBER, PanelRule.UNINVOLVED_CHAIR}
 
 
 def allowed_arrangements(stage) -> list[PanelRule]:

@@ -69,6 +69,11 @@ class PanelRule(models.TextChoices):
     HEAD_OF_SAFEGUARDING = "head_of_safeguarding", "Decision by the Head of Safeguarding"
 
 
+# "An impartial CSCP member, appointed by the CSCP Chair"; "The chair will identify a Board member
+# from an uninvolved agency to chair a meeting": the partnership chair alone arranges these.
+APPOINTED_BY_THE_CHAIR = frozenset({PanelRule.IMPARTIAL_MEMBER, PanelRule.UNINVOLVED_CHAIR})
+
+
 class AgencyType(models.TextChoices):
     CHILDRENS_SOCIAL_CARE = "childrens_social_care", "Children's social care"
     POLICE = "police", "Police"

@@ -369,11 +369,18 @@ def take_route(request, public_id):
     route = open_routes[0]
     later = [s for n, s in sorted(escalation.policy.stages_by_number().items()) if n > escalation.stage_number]
     if route == Route.UNSAFE_WITHIN_AGENCY:
-        later, reason_label = later[-1:], "Why is it not safe to take this up within your own agency?"
+        later = later[-1:]
+        reason_label = "Why is it not safe to take this up within your own agency?"
+        reason_error = "Enter why it is not safe to take this up within your own agency"
     else:
         reason_label = "Why can it not wait for each stage in turn?"
+        reason_error = "Enter why it cannot wait for each stage in turn"
     form = RouteForm(
-        request.POST or None, stages=later, reason_label=reason_label, initial={"to_stage": later[0].number}
+        request.POST or None,
+        stages=later,
+        reason_label=reason_label,
+        reason_error=reason_error,
+        initial={"to_stage": later[0].number},
     )
     if request.method == "POST" and page_is_stale(request, escalation):
         return back_to(escalation)

@@ -71,10 +71,12 @@ ARRANGE_SUBMIT = "Record formal use and arrangements"
 A_WEEK = timedelta(days=7)
 
 
-def arrange_then_decide(arrangement: str) -> str:
-    """What the partnership stage's holders are asked to do when it starts."""
+def arrange_then_decide(arrangement: str, *, by_the_chair: bool = False) -> str:
+    """What the partnership stage's holders are asked to do when it starts (Cumberland's
+    impartial member is the chair's to appoint)."""
+    who = "the chair appoints" if by_the_chair else "arrange"
     return (
-        f"{HOLD}: arrange the {arrangement}; the people seated on it (or the business manager) then record the "
+        f"{HOLD}: {who} the {arrangement}; the people seated on it (or the business manager) then record the "
         "partnership's decision by"
     )
 
@@ -383,7 +385,7 @@ def test_cumberland_tells_the_chair_and_business_manager_and_the_chair_appoints_
     escalate(director, escalation, 5, stages[4], evidence="The executive leads could not agree a way forward.")
 
     # Stage Three: "emails the CSCP Chair and copies in the CSCP Business Manager".
-    review = arrange_then_decide("review by an impartial partnership member")
+    review = arrange_then_decide("review by an impartial partnership member", by_the_chair=True)
     chair = sign_in_as(cast.chair)
     expect_newest_notice(chair, escalation, "Escalated", f"to {stage(5, CUMBERLAND)} by Dcs Staff.", review)
     business_manager = sign_in_as(cast.business_manager)
