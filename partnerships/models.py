@@ -315,6 +315,18 @@ class PolicyStage(models.Model):
             named = getattr(self, field)
             if not isinstance(named, list) or not set(named) <= agency_roles:
                 raise ValidationError({field: f"Use a list of agency roles: {', '.join(sorted(agency_roles))}."})
+        arrangements = {r.value for r in PanelRule} - {PanelRule.NONE.value}
+        if not isinstance(self.panel_alternatives, list) or not set(self.panel_alternatives) <= arrangements:
+            raise ValidationError(
+                {"panel_alternatives": f"Use a list of arrangements: {', '.join(sorted(arrangements))}."}
+            )
+        if not _valid_agency_timescales(self.receiving_agency_timescales):
+            raise ValidationError(
+                {
+                    "receiving_agency_timescales": "Use agency types with [amount, unit], e.g. "
+                    '{"childrens_social_care": [1, "working_days"]}, with an amount of 0 or more.'
+                }
+            )
         events, audiences = {e.value for e in Event}, {a.value for a in Audience}
         if not isinstance(self.notify, dict) or any(
             event not in events or not isinstance(named, list) or not set(named) <= audiences
@@ -381,3 +393,16 @@ class PolicyStage(models.Model):
     @property
     def has_own_timescale(self) -> bool:
         return bool(self.timescale_unit)
+
+
+def _valid_agency_timescales(value) -> bool:
+    if not isinstance(value, dict):
+        return False
+    types, units = {t.value for t in AgencyType}, {u.value for u in TimescaleUnit}
+    for kind, timescale in value.items():
+        if kind not in types or not isinstance(timescale, list) or len(timescale) != 2:
+            return False
+        amount, unit = timescale
+        if not isinstance(amount, int) or isinstance(amount, bool) or amount < 0 or unit not in units:
+            return False
+    return True

@@ -76,3 +76,26 @@ def test_loading_the_presets_again_never_overwrites_a_partnerships_edit():
     call_command("load_demo")
     stage = Policy.objects.get(slug="bromley").stages.get(number=2)
     assert (stage.timescale_amount, stage.timescale_unit) == (3, "working_days")
+
+
+@pytest.mark.parametrize(
+    "field, value",
+    [
+        ("panel_alternatives", ["a panel of one"]),
+        ("receiving_agency_timescales", {"childrens_social_care": [-1, "working_days"]}),
+        ("receiving_agency_timescales", {"the moon": [1, "working_days"]}),
+        ("receiving_agency_timescales", {"childrens_social_care": [1, "fortnights"]}),
+        ("raiser_roles", ["chair"]),
+        ("notify", {"raised": ["everyone"]}),
+    ],
+)
+def test_a_stage_edited_in_the_admin_refuses_rules_the_product_cannot_follow(field, value):
+    from django.core.exceptions import ValidationError
+
+    call_command("load_presets")
+    stage = Policy.objects.get(slug="st-helens").stages.get(number=2)
+    stage.clean()  # as the preset loads it
+    setattr(stage, field, value)
+    with pytest.raises(ValidationError) as refused:
+        stage.clean()
+    assert field in refused.value.message_dict
