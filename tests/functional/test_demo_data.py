@@ -3,8 +3,8 @@
 import pytest
 from django.contrib.auth import get_user_model
 
+from escalation.demo.partnerships import DEMO_PASSWORD, load_demo
 from partnerships.choices import Role
-from partnerships.demo import DEMO_PASSWORD, load_demo
 from partnerships.models import Membership, Partnership
 
 pytestmark = pytest.mark.django_db

@@ -3,7 +3,7 @@
 import pytest
 from django.urls import reverse
 
-from partnerships.demo import load_demo
+from escalation.demo.partnerships import load_demo
 from partnerships.models import Partnership
 from tests.integration.test_escalation_lifecycle import raise_one
 

@@ -7,11 +7,11 @@ import pytest
 
 from cases.models import RecordEntry, RecordEntryKind
 from escalation.dashboard import build_dashboard
+from escalation.demo.history import FIRST_DAY, LAST_MOMENT, LONDON, load_demo_history
+from escalation.demo.partnerships import PARTNERSHIPS, load_demo
 from escalation.figures import Scope
 from escalation.models import EmailStatus, Escalation, Notification, Resolution, StageOccurrence
 from escalation.states import State
-from partnerships.demo import PARTNERSHIPS, load_demo
-from partnerships.demo_history import FIRST_DAY, LAST_MOMENT, LONDON, load_demo_history
 from partnerships.models import Partnership
 
 pytestmark = pytest.mark.django_db

@@ -169,7 +169,7 @@ def load_demo(*, with_history: bool = True) -> list[DemoUser]:
     people.append(DemoUser("admin", "Administrator", "Administrator", "All partnerships"))
     # A year of back-dated escalations, so the dashboard has something to show (idempotent).
     if with_history:
-        from partnerships.demo_history import load_demo_history  # imports this module: local import
+        from escalation.demo.history import load_demo_history  # imports this module: local import
 
         load_demo_history()
     return people

@@ -30,12 +30,12 @@ from django.utils import timezone
 
 from cases.models import Child, ContinuumOfNeed, RecordEntryKind
 from escalation import services
+from escalation.demo.partnerships import AGENCIES, PARTNERSHIPS, _town
 from escalation.holders import People
 from escalation.models import EmailStatus, Escalation, Notification, StageOccurrence
 from escalation.partnership_stage import APPOINTED_BY_THE_CHAIR, dispute_parties, review_arrange
 from escalation.states import Category, DiscussionMethod
 from partnerships.choices import PanelRule, StepEvent, Tier, Urgency
-from partnerships.demo import AGENCIES, PARTNERSHIPS, _town
 from partnerships.models import Agency, Membership, Partnership
 
 LONDON = ZoneInfo("Europe/London")

@@ -1,6 +1,6 @@
 from django.core.management.base import BaseCommand
 
-from partnerships.demo import DEMO_PASSWORD, load_demo
+from escalation.demo.partnerships import DEMO_PASSWORD, load_demo
 
 
 class Command(BaseCommand):
