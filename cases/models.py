@@ -65,6 +65,7 @@ class RecordEntryKind(models.TextChoices):
     CLOSED = "closed", "Closed"
     WITHDRAWN = "withdrawn", "Withdrawn"
     DEADLINE_CHANGED = "deadline_changed", "Deadline changed"
+    POLICY_CHANGED = "policy_changed", "Policy version changed"
     URGENCY_CHANGED = "urgency_changed", "Urgency changed"
     BREACHED = "breached", "Deadline missed"
     DECISION = "decision", "Partnership decision"

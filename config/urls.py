@@ -28,6 +28,7 @@ urlpatterns = [
     path("sign-out/", auth_views.LogoutView.as_view(), name="logout"),
     path("two-factor/", include((two_factor_patterns, "two_factor"))),
     path("partnership/", include("partnerships.urls")),
+    path("policy/", include("escalation.policy_urls")),
     path("escalations/", include("escalation.urls")),
     path("children/", include("cases.urls")),
     path("dashboard/", include("escalation.dashboard_urls")),

@@ -53,27 +53,31 @@ def _open_stage(
     )
     _apply_deadline(occurrence, escalation, at)
     occurrence.save()
-    # Denormalised for the lists and figures: tiers reached only ever rise.
+    show_stage_to_holders(escalation, policy_stage, occurrence.due_at, shown_to_holders=shown_to_holders)
+    return occurrence
+
+
+def show_stage_to_holders(escalation: Escalation, policy_stage, due_at, *, shown_to_holders: bool = True) -> None:
+    """The escalation's denormalised reach once a stage is open: tiers reached only ever rise
+    (lists and figures), and every role that has held a side can see the case from now on (not
+    a stage passed by a route that keeps it away from the raiser's own agency)."""
     escalation.raising_tier_reached = max(escalation.raising_tier_reached, tier_rank(policy_stage.raiser_tier))
     escalation.receiving_tier_reached = max(
         escalation.receiving_tier_reached, tier_rank(policy_stage.receiver_tier or None)
     )
-    # The visibility rule: every role that has held a side can see the case from now on (not a
-    # stage passed by a route that keeps it away from the raiser's own agency).
     people = People()
     sides = ((RAISER, "raising_holder_roles"), (RECEIVER, "receiving_holder_roles")) if shown_to_holders else ()
     for side, field in sides:
         held = set(filter(None, getattr(escalation, field).split("|")))
         setattr(escalation, field, roles_text(held | people.holder_roles(escalation, policy_stage, side)))
-    escalation.current_due_at = occurrence.due_at
+    escalation.current_due_at = due_at
     Escalation.objects.filter(pk=escalation.pk).update(
         raising_tier_reached=escalation.raising_tier_reached,
         receiving_tier_reached=escalation.receiving_tier_reached,
         raising_holder_roles=escalation.raising_holder_roles,
         receiving_holder_roles=escalation.receiving_holder_roles,
-        current_due_at=occurrence.due_at,
+        current_due_at=due_at,
     )
-    return occurrence
 
 
 def _close_stage(escalation: Escalation, *, at: datetime, outcome: StageOutcome, reason_not_met: str = ""):

@@ -12,6 +12,8 @@ def navigation_for(user) -> list[tuple[str, str]]:
         return []
     roles = {Role(m.role) for m in memberships_of(user)}
     items = [("Home", reverse("home"))]
+    if roles:
+        items.append(("Policy", reverse("policy:home")))
     if roles & AGENCY_ROLES:
         items.append(("Raise a disagreement", reverse("escalation:find-child")))
     if roles & AGENCY_ROLES or roles & {Role.BUSINESS_MANAGER, Role.CHAIR, Role.AUDITOR, Role.PANEL_MEMBER}:

@@ -162,10 +162,43 @@ class Membership(models.Model):
             raise ValidationError({"agency": "Partnership roles are not held in an agency. Leave the agency empty."})
 
 
+class PolicyStatus(models.TextChoices):
+    DRAFT = "draft", "Draft"
+    PUBLISHED = "published", "In use"
+    SUPERSEDED = "superseded", "Replaced"
+
+
 class Policy(models.Model):
-    """An escalation policy: ordered stages. Presets are copied in; a copy can be edited."""
+    """An escalation policy: ordered stages. Presets are copied in; a copy can be edited.
+
+    Each row is one version: a partnership edits a draft (a copy of its current version or of
+    a preset) and publishing makes it the partnership's policy. Versions are never changed once
+    published, because running escalations (and every child's file) refer to their stages."""
 
     slug = models.SlugField(unique=True)
+    partnership = models.ForeignKey(
+        Partnership,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="policy_versions",
+        help_text="The partnership whose version this is. Empty: a preset, shared by every partnership using it.",
+    )
+    version = models.PositiveIntegerField(default=1)
+    status = models.CharField(max_length=16, choices=PolicyStatus.choices, default=PolicyStatus.PUBLISHED)
+    based_on = models.ForeignKey("self", on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
+    # The version in use until this one was published (perhaps a shared preset): still readable
+    # from the partnership's versions, since its escalations keep it.
+    replaces = models.ForeignKey("self", on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+    published_at = models.DateTimeField(null=True, blank=True)
+    published_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    change_summary = models.TextField(blank=True, help_text="What this version changes, in a sentence or two.")
+    adopted_on = models.DateField(null=True, blank=True, help_text="When the partnership adopted this policy.")
+    review_by = models.DateField(null=True, blank=True, help_text="When the partnership must review it.")
+    # A draft's proposed calendar and signposts (partnership settings, applied when it is published).
+    partnership_settings = models.JSONField(default=dict, blank=True)
     name = models.CharField(max_length=200)
     summary = models.TextField(blank=True)
     source_document = models.CharField(max_length=200, blank=True)
@@ -184,11 +217,30 @@ class Policy(models.Model):
     )
 
     class Meta:
-        ordering = ["name"]
+        ordering = ["name", "version"]
         verbose_name_plural = "policies"
+        constraints = [
+            models.UniqueConstraint(
+                fields=["partnership", "version"],
+                condition=models.Q(partnership__isnull=False),
+                name="one_policy_version_number_per_partnership",
+            ),
+            models.UniqueConstraint(
+                fields=["partnership"],
+                condition=models.Q(status="draft"),
+                name="one_policy_draft_per_partnership",
+            ),
+        ]
 
     def __str__(self) -> str:
         return self.name
+
+    @property
+    def is_draft(self) -> bool:
+        return self.status == PolicyStatus.DRAFT
+
+    def review_overdue(self, today) -> bool:
+        return bool(self.review_by and self.review_by < today)
 
     def clean(self):
         valid = {r.value for r in Route}

@@ -44,3 +44,17 @@ def partnerships_of(user) -> list:
 def primary_partnership(user):
     found = partnerships_of(user)
     return found[0] if found else None
+
+
+def may_read_policy(user, partnership) -> bool:
+    """Everyone in the partnership reads its policy (and administrators)."""
+    if getattr(user, "is_superuser", False):
+        return True
+    return any(m.partnership_id == partnership.pk for m in memberships_of(user))
+
+
+def may_edit_policy(user, partnership) -> bool:
+    """Only the partnership's own business manager (and administrators) edits its policy."""
+    if getattr(user, "is_superuser", False) and getattr(user, "is_active", False):
+        return True
+    return Role.BUSINESS_MANAGER in partnership_roles(user, partnership.pk)

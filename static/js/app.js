@@ -3,3 +3,9 @@ import { initAll } from "../govuk/govuk-frontend.min.js";
 
 document.body.classList.add("js-enabled", "govuk-frontend-supported");
 initAll();
+
+// "Print this policy": a button only where script can print; the browser's own print works anyway.
+for (const button of document.querySelectorAll("[data-app-print]")) {
+  button.hidden = false;
+  button.addEventListener("click", () => window.print());
+}

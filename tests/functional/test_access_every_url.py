@@ -106,7 +106,29 @@ def test_every_project_url_has_an_expected_outcome():
 def world(cast, client):
     escalation = raise_one(cast)
     action = Action.objects.create(escalation=escalation, description="Review", owner_name="TM", due_on="2027-01-08")
+    from partnerships.versions import start_draft
+
+    start_draft(cast.partnership, cast.partnership.policy)  # the policy editor's pages need a draft
+    slug = cast.partnership.slug
     args = {
+        "by_name": {
+            name: [slug, *extra]
+            for name, extra in [
+                ("policy:show", []),
+                ("policy:version", [1]),
+                ("policy:start", []),
+                ("policy:draft", []),
+                ("policy:settings", []),
+                ("policy:add-stage", []),
+                ("policy:stage", [2]),
+                ("policy:remove-stage", [2]),
+                ("policy:calendar", []),
+                ("policy:signposts", []),
+                ("policy:preview", []),
+                ("policy:publish", []),
+                ("policy:discard", []),
+            ]
+        },
         "escalation": [escalation.public_id],
         "child": [cast.child.public_id],
         "action": [escalation.public_id, action.public_id],
@@ -115,6 +137,8 @@ def world(cast, client):
 
 
 def url_for(name, args):
+    if name in args.get("by_name", {}):
+        return reverse(name, args=args["by_name"][name])
     if name == "cases:child-file":
         return reverse(name, args=args["child"])
     if name == "escalation:action-status":
