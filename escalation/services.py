@@ -36,6 +36,7 @@ from escalation.record import _due_text, _now, _person, _stage_label, _when, rec
 from escalation.states import DeliveryMethod, StageOutcome
 from partnerships.choices import ClockStart, Event, StepEvent, Urgency, roles_text
 from partnerships.selectors import memberships_of, tier_rank
+from partnerships.models import Partnership
 
 # --- stages open and close -----------------------------------------------------------
 
@@ -138,7 +139,8 @@ def escalation_raise(
     """Raise a disagreement at stage 1. `quietly` (a route taking it straight past stage 1, such
     as Bromley's "unsafe within my own agency") tells and shows stage 1's holders nothing."""
     at = _now(at)
-    partnership = raising_agency.partnership
+    # Read afresh: the version in use at this moment (one published a moment ago counts).
+    partnership = Partnership.objects.select_related("policy").get(pk=raising_agency.partnership_id)
     children = list(children)
     if not any(m.agency_id == raising_agency.pk for m in memberships_of(raised_by)):
         raise NotPermitted("You can only raise a disagreement on behalf of an agency you work for.")

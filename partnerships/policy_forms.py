@@ -50,6 +50,7 @@ def _checkboxes(label, choices, help_text=""):
 
 def _helper(*layout, submit="Save and return to the draft"):
     helper = FormHelper()
+    helper.attrs = {"novalidate": ""}  # our own messages, not the browser's
     helper.layout = Layout(*layout)
     helper.add_input(Submit("save", submit))
     return helper

@@ -6,6 +6,7 @@ draft version of a partnership's policy, for its business manager to check and p
 input is reported line by line and exits with status 2, and nothing is written.
 """
 
+import sys
 from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
@@ -48,12 +49,9 @@ class Command(BaseCommand):
         self.stdout.write(dump(policy_document(policy, partnership), options["format"]), ending="")
 
     def load(self, options):
-        partnership = Partnership.objects.filter(slug=options["partnership"]).first()
-        if partnership is None:
-            raise CommandError(f"No partnership has the slug '{options['partnership']}'.", returncode=2)
         try:
             if options["file"] == "-":
-                text = self.stdin.read() if hasattr(self, "stdin") else __import__("sys").stdin.read()
+                text = sys.stdin.read()
             else:
                 text = Path(options["file"]).read_text(encoding="utf-8")
         except (OSError, UnicodeDecodeError) as error:
@@ -66,6 +64,9 @@ class Command(BaseCommand):
             raise CommandError(
                 f"{len(error.problems)} problem(s) in {options['file']}; nothing was imported.", returncode=2
             ) from None
+        partnership = Partnership.objects.filter(slug=options["partnership"]).first()
+        if partnership is None:
+            raise CommandError(f"No partnership has the slug '{options['partnership']}'.", returncode=2)
         existing = draft_of(partnership)
         if existing is not None and options["replace_draft"]:
             discard_draft(existing)
