@@ -35,8 +35,8 @@ from escalation.models import (
 from escalation.record import _due_text, _now, _person, _stage_label, _when, record_on_files  # noqa: F401
 from escalation.states import DeliveryMethod, StageOutcome
 from partnerships.choices import ClockStart, Event, StepEvent, Urgency, roles_text
-from partnerships.selectors import memberships_of, tier_rank
 from partnerships.models import Partnership
+from partnerships.selectors import memberships_of, tier_rank
 
 # --- stages open and close -----------------------------------------------------------
 

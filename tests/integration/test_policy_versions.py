@@ -5,6 +5,7 @@ it starts. The business manager publishes a version with stage 2 shortened to 3 
 """
 
 import io
+
 import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError
