@@ -174,6 +174,19 @@ def draft_problems(draft: Policy) -> list[str]:
     return problems
 
 
+@transaction.atomic
+def add_stage_to(draft: Policy) -> PolicyStage:
+    """A new stage at the end of the ladder, or just before the partnership stage, which stays last."""
+    stages = list(draft.stages.order_by("number"))
+    last = stages[-1] if stages else None
+    number = len(stages) + 1
+    if last is not None and last.is_partnership_stage:
+        PolicyStage.objects.filter(pk=last.pk).update(number=number)
+        number = last.number
+    tier = last.raiser_tier if last is not None and not last.is_partnership_stage else "practitioner"
+    return PolicyStage.objects.create(policy=draft, number=number, name=f"Stage {number}", raiser_tier=tier)
+
+
 def renumber(draft: Policy) -> None:
     """Stages numbered 1, 2, 3… in their order, after one is added, moved or removed."""
     stages = list(draft.stages.order_by("number", "pk"))

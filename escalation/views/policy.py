@@ -8,7 +8,6 @@ from datetime import date
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
-from django.db import transaction
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -35,6 +34,7 @@ from partnerships.services import policy_load_preset
 from partnerships.versions import (
     DraftExists,
     NotPublishable,
+    add_stage_to,
     discard_draft,
     draft_of,
     draft_problems,
@@ -188,18 +188,7 @@ def edit_stage(request, slug, number):
 def add_stage(request, slug):
     partnership = _partnership(request, slug, edit=True)
     version = _draft_or_404(partnership)
-    with transaction.atomic():
-        stages = list(version.stages.order_by("number"))
-        last = stages[-1] if stages else None
-        number = len(stages) + 1
-        tier = last.raiser_tier if last else "practitioner"
-        stage = PolicyStage.objects.create(policy=version, number=number, name=f"Stage {number}", raiser_tier=tier)
-        if last is not None and last.is_partnership_stage:
-            # The partnership stage stays last: the new stage goes before it.
-            PolicyStage.objects.filter(pk=stage.pk).update(number=last.number)
-            PolicyStage.objects.filter(pk=last.pk).update(number=number + 1000)
-            renumber(version)
-            stage.refresh_from_db()
+    stage = add_stage_to(version)
     return redirect("policy:stage", slug=slug, number=stage.number)
 
 
