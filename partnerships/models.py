@@ -202,6 +202,7 @@ class Policy(models.Model):
     name = models.CharField(max_length=200)
     summary = models.TextField(blank=True)
     source_document = models.CharField(max_length=200, blank=True)
+    source_title = models.CharField("title of the source document", max_length=300, blank=True)
     preset = models.SlugField(blank=True, help_text="The preset this policy was copied from, if any.")
     default_timescale_amount = models.PositiveIntegerField(default=5)
     default_timescale_unit = models.CharField(

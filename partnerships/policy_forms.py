@@ -66,6 +66,7 @@ class PolicySettingsForm(forms.ModelForm):
         fields = [
             "name",
             "summary",
+            "source_title",
             "source_document",
             "change_summary",
             "adopted_on",
@@ -79,7 +80,8 @@ class PolicySettingsForm(forms.ModelForm):
         ]
         labels = {
             "name": "Policy name",
-            "source_document": "Title of the source document",
+            "source_title": "Title of the source document",
+            "source_document": "Reference or file name of the source document",
             "change_summary": "What this version changes",
             "default_timescale_amount": "Default timescale: how many",
             "default_timescale_unit": "Default timescale: unit",
@@ -96,6 +98,7 @@ class PolicySettingsForm(forms.ModelForm):
         self.helper = _helper(
             Field.text("name"),
             Field.textarea("summary"),
+            Field.text("source_title"),
             Field.text("source_document"),
             Field.textarea("change_summary"),
             Field.text("adopted_on", field_width=10),

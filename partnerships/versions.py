@@ -30,6 +30,7 @@ POLICY_FIELDS = (
     "name",
     "summary",
     "source_document",
+    "source_title",
     "preset",
     "adopted_on",
     "review_by",

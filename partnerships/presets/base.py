@@ -6,6 +6,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import date
 
 from partnerships.calendar import Deadline
 from partnerships.choices import (
@@ -145,6 +146,11 @@ class PolicyPreset:
     warning_working_days: int = 1
     routes: tuple[Route, ...] = ()
     extra: dict = field(default_factory=dict)
+    # The document's own title (source_document is the seed file it was read from) and, where
+    # the document states them, when it was adopted and when it is due for review.
+    source_title: str = ""
+    adopted_on: date | None = None
+    review_by: date | None = None
 
     def stage(self, number: int) -> StagePreset:
         """Stage by its 1-based number, as policies and `--stage` count them."""

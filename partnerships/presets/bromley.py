@@ -22,6 +22,7 @@ PRESET = PolicyPreset(
     slug="bromley",
     name="Bromley Safeguarding Children Partnership escalation policy (Ready Steady Grow Pre-School)",
     source_document="003_d9505a490c0acb91.txt",
+    source_title="Safeguarding and Welfare Requirement: Child Protection, Escalation (Ready Steady Grow Pre-School)",
     summary=(
         "Resolve disagreements at the lowest level possible, as soon as possible and within a week "
         "unless risk demands faster action: front-line professionals first, then managers or "

@@ -20,6 +20,7 @@ PRESET = PolicyPreset(
     slug="cumberland",
     name="Cumberland Safeguarding Children Partnership escalation procedure",
     source_document="000_26e429cd3a872643.txt",
+    source_title="Stages of Escalation Procedure",
     summary=(
         "Disagreements go from practitioners to line managers to service leads (Stage One), "
         "then to executive leads (Stage Two, the formal dispute procedure), and finally to the "

@@ -11,6 +11,7 @@ PRESET = PolicyPreset(
     slug="five-stage",
     name="Five-stage escalation flowchart",
     source_document="002_d9de557c52844523.txt",
+    source_title="Escalation flowchart",
     summary=(
         "Escalation goes from professionals to managers, senior managers, directors or chief "
         "executives and finally to mediation by the Safeguarding Children Partnership, each within "

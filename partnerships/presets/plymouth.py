@@ -36,6 +36,7 @@ PRESET = PolicyPreset(
     slug="plymouth",
     name="Plymouth escalation policy (Pelican Childcare)",
     source_document="001_0eef874128e23fbb.txt",
+    source_title="Policy on escalation (Pelican Childcare, Plymouth)",
     summary=(
         "Professionals try to resolve a disagreement within one working day, then their line "
         "managers within 24 hours; after that it goes to second-tier management, a Head of Service "

@@ -8,6 +8,8 @@ Services' final binding decision; finally a Board member from an uninvolved agen
 meeting. Immediate risk: the same working day.
 """
 
+from datetime import date
+
 from partnerships.choices import (
     AgencyType,
     Audience,
@@ -37,6 +39,9 @@ PRESET = PolicyPreset(
     slug="st-helens",
     name="St Helens Safeguarding Children Board escalation policy (Penkford School)",
     source_document="004_7a52ed19ae6e7c66.txt",
+    source_title="Escalation Policy (Penkford School; statutory, ratified by the Chair of Governors in September 2017)",
+    adopted_on=date(2014, 3, 26),  # "Date first approved by Governing Body: 26th March 2014"
+    review_by=date(2019, 7, 31),  # "Next Policy Review Date: July 2019"
     summary=(
         "Consult your own manager first, then discuss with the other professional, then your line "
         "managers, then the safeguarding leads or service managers, then the agencies' Directors and "

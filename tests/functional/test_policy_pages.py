@@ -143,3 +143,9 @@ def test_loading_the_demo_again_leaves_a_published_version_and_an_edited_calenda
     assert bromley.policy == published
     assert bromley.policy.stages.get(number=2).timescale_amount == 3
     assert bromley.opens == time(8, 30)
+
+
+def test_the_raise_page_links_the_partnerships_policy(client, cast):
+    client.force_login(cast.practitioner)
+    page = client.get(reverse("escalation:raise") + f"?child={cast.child.public_id}").content.decode()
+    assert f'href="{reverse("policy:show", args=[cast.partnership.slug])}"' in page

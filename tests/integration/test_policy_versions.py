@@ -278,3 +278,18 @@ def test_a_published_calendar_change_moves_open_deadlines(cast):
     assert fresh(escalation).current_occurrence().due_at == london(2027, 1, 14, 17, 0)
     assert Escalation.objects.get(pk=escalation.pk).current_due_at == london(2027, 1, 14, 17, 0)
     assert cast.partnership.closure_days.filter(reason="Training day").exists()
+
+
+@pytest.mark.parametrize("slug", sorted(PRESETS))
+def test_each_preset_ships_as_a_policy_file_that_says_exactly_what_the_preset_says(slug):
+    from pathlib import Path
+
+    from partnerships.services import _stage_fields
+
+    text = (Path(__file__).parents[2] / "partnerships" / "presets" / "files" / f"{slug}.yaml").read_text()
+    data = parse(text)
+    preset = PRESETS[slug]
+    assert data.stages == [_stage_fields(stage) for stage in preset.stages]
+    assert data.policy["name"] == preset.name and data.policy["preset"] == slug
+    assert data.policy["routes"] == [r.value for r in preset.routes]
+    assert data.policy["adopted_on"] == preset.adopted_on and data.policy["review_by"] == preset.review_by
