@@ -7,7 +7,8 @@ contains "bench", filled by the watcher benchmark:
     createdb -h 127.0.0.1 -U postgres bench_exports
     export URL=postgres://postgres@127.0.0.1:5432/bench_exports
     DEBUG=1 DATABASE_URL=$URL .venv/bin/python manage.py migrate
-    DEBUG=1 DATABASE_URL=$URL .venv/bin/python manage.py bench_watcher --count 100000 --runs 1
+    DJANGO_SETTINGS_MODULE=tests.bench.settings DEBUG=1 DATABASE_URL=$URL \
+        .venv/bin/python manage.py bench_watcher --count 100000 --runs 1
     EXPORT_BENCH_DATABASE_URL=$URL DEBUG=1 .venv/bin/python -m pytest -q -s tests/bench/exports_memory.py
     dropdb -h 127.0.0.1 -U postgres bench_exports
 

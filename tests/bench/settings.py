@@ -13,3 +13,6 @@ ROOT_URLCONF = "tests.bench.urls"
 STATIC_ROOT = os.environ.get("BENCH_STATIC_ROOT", str(BASE_DIR / "build" / "bench-static"))
 # The benchmark measures exports back to back; the hourly limit would turn them into 429s.
 EXPORTS_PER_HOUR = 1_000_000
+
+# The benchmark's data generators (manage.py bench_data, bench_watcher, bench_dashboard).
+INSTALLED_APPS = [*INSTALLED_APPS, "tests.bench"]  # noqa: F405
