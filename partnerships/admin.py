@@ -54,7 +54,8 @@ class PolicyStageInline(admin.StackedInline):
 
 @admin.register(Policy)
 class PolicyAdmin(admin.ModelAdmin):
-    list_display = ["name", "slug", "preset", "stage_count"]
+    list_display = ["name", "slug", "partnership", "version", "status", "preset", "stage_count"]
+    list_filter = ["status", "partnership"]
     inlines = [PolicyStageInline]
     actions = ["copy_policy"]
 

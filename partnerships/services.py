@@ -8,7 +8,7 @@ from django.db import transaction
 
 from partnerships.calendar import Deadline, WorkingCalendar
 from partnerships.choices import Urgency
-from partnerships.models import Partnership, Policy, PolicyStage
+from partnerships.models import Partnership, Policy, PolicyStage, PolicyStatus
 from partnerships.presets import PRESETS, get_preset
 from partnerships.presets.base import PolicyPreset, StagePreset, Timescale
 
@@ -94,6 +94,10 @@ def policy_copy(policy: Policy, *, slug: str, name: str) -> Policy:
     copy = Policy.objects.get(pk=policy.pk)
     copy.pk = None
     copy.slug, copy.name = slug, name
+    # Not a version of any partnership's: an administrator's copy, chosen for a partnership in the admin.
+    copy.partnership, copy.version, copy.status = None, 1, PolicyStatus.PUBLISHED
+    copy.published_at = copy.published_by = copy.replaces = None
+    copy.based_on = policy
     copy.save()
     for stage in stages:
         stage.pk = None

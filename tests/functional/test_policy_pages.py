@@ -149,3 +149,12 @@ def test_the_raise_page_links_the_partnerships_policy(client, cast):
     client.force_login(cast.practitioner)
     page = client.get(reverse("escalation:raise") + f"?child={cast.child.public_id}").content.decode()
     assert f'href="{reverse("policy:show", args=[cast.partnership.slug])}"' in page
+
+
+def test_an_administrators_copy_of_a_partnerships_version_is_nobodys_version(cast):
+    from partnerships.services import policy_copy
+
+    draft = start_draft(cast.partnership, cast.partnership.policy)
+    copy = policy_copy(draft, slug="riverside-copy", name="Riverside (copy)")
+    assert (copy.partnership, copy.version, copy.status) == (None, 1, PolicyStatus.PUBLISHED)
+    assert copy.stages.count() == draft.stages.count()
