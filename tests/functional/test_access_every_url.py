@@ -109,26 +109,7 @@ def world(cast, client):
     from partnerships.versions import start_draft
 
     start_draft(cast.partnership, cast.partnership.policy)  # the policy editor's pages need a draft
-    slug = cast.partnership.slug
     args = {
-        "by_name": {
-            name: [slug, *extra]
-            for name, extra in [
-                ("policy:show", []),
-                ("policy:version", [1]),
-                ("policy:start", []),
-                ("policy:draft", []),
-                ("policy:settings", []),
-                ("policy:add-stage", []),
-                ("policy:stage", [2]),
-                ("policy:remove-stage", [2]),
-                ("policy:calendar", []),
-                ("policy:signposts", []),
-                ("policy:preview", []),
-                ("policy:publish", []),
-                ("policy:discard", []),
-            ]
-        },
         "escalation": [escalation.public_id],
         "child": [cast.child.public_id],
         "action": [escalation.public_id, action.public_id],
@@ -136,9 +117,19 @@ def world(cast, client):
     return cast, args
 
 
+# The policy pages' arguments after the partnership's slug: version 1, stage 2.
+POLICY_ARGS = {"policy:version": [1], "policy:stage": [2], "policy:remove-stage": [2]}
+
+
 def url_for(name, args):
     if name in args.get("by_name", {}):
         return reverse(name, args=args["by_name"][name])
+    if name.startswith("policy:") and name != "policy:home":
+        # The partnership of the walker's escalation.
+        from escalation.models import Escalation
+
+        slug = Escalation.objects.get(public_id=args["escalation"][0]).partnership.slug
+        return reverse(name, args=[slug, *POLICY_ARGS.get(name, [])])
     if name == "cases:child-file":
         return reverse(name, args=args["child"])
     if name == "escalation:action-status":
