@@ -33,7 +33,7 @@ from escalation.partnership_stage import review_arrange
 from partnerships.choices import PanelRule, Role
 from partnerships.models import Membership
 from tests.e2e.conftest import TIMEOUT_MS, next_code, sign_in
-from tests.e2e.reflow_checks import PHONE, Findings
+from tests.e2e.reflow_checks import PAGE_WIDTH, PHONE, Findings
 from tests.factories import PASSWORD, ChildFactory, person
 from tests.functional.test_dashboard_audit import closed_escalations
 from tests.integration.test_dashboard import build_fixed_set
@@ -398,3 +398,20 @@ def test_every_page_reflows_at_320_pixels_and_keeps_its_text_with_wider_spacing(
         with open(os.environ["REFLOW_WIDTHS_FILE"], "w", encoding="utf-8") as out:
             out.write(report + "\n")
     assert not findings.faults, f"{len(findings.faults)} fault(s):\n" + "\n".join(findings.faults)
+
+
+def test_the_keyboard_reaches_and_scrolls_a_table_wider_than_the_screen(cast, phone, live_server):
+    from tests.e2e.test_lifecycles import tab_to
+
+    escalation = climb_to_partnership_stage(cast, raise_one(cast, at=timezone.now()))
+    page = phone(cast.practitioner)
+    page.goto(live_server.url + esc(escalation))
+    stages = page.get_by_role("region", name="Stages this escalation has passed through")
+    assert stages.evaluate("box => box.scrollWidth > box.clientWidth"), "the stages table fits: nothing to scroll"
+    tab_to(page, stages)
+    outline = stages.evaluate("box => getComputedStyle(box).boxShadow")
+    assert outline != "none", "the focused box shows no focus"
+    for _ in range(10):
+        page.keyboard.press("ArrowRight")
+    assert stages.evaluate("box => box.scrollLeft") > 0
+    assert page.evaluate(PAGE_WIDTH) <= PHONE["width"]
