@@ -23,6 +23,7 @@ from urllib.parse import urljoin
 
 import pytest
 from django.utils import timezone
+from playwright.sync_api import expect
 
 from escalation import retention, services
 from escalation.audit_sample import audit_sample_draw
@@ -415,3 +416,23 @@ def test_the_keyboard_reaches_and_scrolls_a_table_wider_than_the_screen(cast, ph
         page.keyboard.press("ArrowRight")
     assert stages.evaluate("box => box.scrollLeft") > 0
     assert page.evaluate(PAGE_WIDTH) <= PHONE["width"]
+
+
+def test_on_a_phone_each_escalation_in_a_list_is_a_card_that_names_its_fields(cast, phone, live_server):
+    escalation = raise_one(cast, at=timezone.now())
+    page = phone(cast.other_practitioner)
+    page.goto(f"{live_server.url}/escalations/")
+    table = page.get_by_role("table", name="Escalations you can see")
+    row = table.get_by_role("row").filter(has=page.get_by_role("link", name=escalation.reference))
+    held_by = row.get_by_role("cell").nth(3)
+    label = "cell => getComputedStyle(cell, '::before').content"
+    assert held_by.evaluate("cell => getComputedStyle(cell).display") == "block"
+    assert "Held by" in held_by.evaluate(label)
+    assert table.locator("thead").evaluate("head => head.getBoundingClientRect().height") <= 1
+    assert page.evaluate(PAGE_WIDTH) <= PHONE["width"]
+
+    # On a wider screen it is a table again, with its header row.
+    page.set_viewport_size({"width": 1024, "height": 768})
+    assert held_by.evaluate("cell => getComputedStyle(cell).display") == "table-cell"
+    assert held_by.evaluate(label) == "none"
+    expect(table.get_by_role("columnheader", name="Held by")).to_be_visible()
