@@ -13,3 +13,20 @@ for (const button of document.querySelectorAll("[data-app-print]")) {
 window.addEventListener("beforeprint", () => {
   for (const details of document.querySelectorAll("details")) details.open = true;
 });
+
+// A table shown as cards on a phone (.app-table--cards, static/scss/_reflow.scss) keeps its
+// table semantics for screen readers: some browsers drop them once a table's CSS display
+// changes, unless the roles are stated.
+const roles = [
+  ["thead, tbody, tfoot", "rowgroup"],
+  ["tr", "row"],
+  ["th[scope=col]", "columnheader"],
+  ["th[scope=row]", "rowheader"],
+  ["td", "cell"],
+];
+for (const table of document.querySelectorAll("table.app-table--cards")) {
+  table.setAttribute("role", "table");
+  for (const [selector, role] of roles) {
+    for (const element of table.querySelectorAll(selector)) element.setAttribute("role", role);
+  }
+}

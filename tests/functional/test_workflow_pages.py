@@ -217,7 +217,7 @@ def test_the_list_shows_who_holds_each_stage_and_the_working_days_left(client, c
         client.force_login(cast.practitioner)
         page = client.get(reverse("escalation:list")).content.decode()
     assert escalation.reference in page
-    assert "<td class=\"govuk-table__cell\">Practitioner</td>" in page
+    assert '<td class="govuk-table__cell" data-label="Held by">Practitioner</td>' in page
     assert "2 working days left" in page
     with time_machine.travel(london(2026, 11, 27, 11, 0)):
         client.force_login(cast.practitioner)  # the old session expired after 30 idle minutes
