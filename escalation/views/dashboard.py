@@ -27,12 +27,12 @@ from django.urls import reverse
 from django.utils import timezone
 
 from cases.audit import client_ip
-from cases.models import AccessAction, AccessLog
-from escalation import audit_sample, dashboard, figures, figures_cache, learning_report
+from escalation import audit_sample, dashboard, exports, figures, figures_cache, learning_report
 from escalation.forms import DATE_FORMATS
 from escalation.models import AuditCheck, AuditResult, AuditSample
 from escalation.services import EscalationError
 from escalation.states import Category
+from escalation.views.exports import limit_reached
 from escalation.views.lists import holders
 from partnerships.choices import Urgency
 
@@ -344,15 +344,13 @@ def report_download(request, fmt: str):
     quarter, _ = _quarter(request, partnership)
     report = learning_report.build_learning_report(partnership, quarter)
     filename = f"learning-report-{partnership.slug}-{quarter.slug}.{fmt}"
-    # Recorded like every export: who, when, which report.
-    AccessLog.objects.create(
-        user=request.user,
-        action=AccessAction.EXPORT,
-        object_type="learning_report",
-        object_id=f"{partnership.slug}:{quarter.slug}"[:64],
-        detail=f"Learning report {quarter.short}, {fmt.upper()}",
-        ip_address=client_ip(request),
-    )
+    # An export like any other: recorded, listed in "Past exports", within the hourly limit.
+    try:
+        exports.learning_report_export_record(
+            user=request.user, ip_address=client_ip(request), fmt=fmt, partnership=partnership, quarter=quarter
+        )
+    except exports.ExportLimitReached as limit:
+        return limit_reached(request, limit)
     if fmt == "csv":
         response = HttpResponse(report_csv(report), content_type="text/csv; charset=utf-8")
         response["Content-Disposition"] = f'attachment; filename="{filename}"'

@@ -151,6 +151,18 @@ class ExportForm(forms.Form):
         )
 
 
+def limit_reached(request, limit: exports.ExportLimitReached):
+    """429: the hourly export limit, with when the person may export again."""
+    response = render(
+        request,
+        "exports/too_many.html",
+        {"limit": limit.limit, "retry_at": timezone.localtime(limit.retry_at)},
+        status=429,
+    )
+    response["Retry-After"] = str(max(int((limit.retry_at - timezone.now()).total_seconds()), 1))
+    return response
+
+
 def export_page(request):
     partnerships = exports.export_partnerships(request.user)
     if not partnerships:
@@ -160,14 +172,7 @@ def export_page(request):
         try:
             return exports.export_response(request, fmt=form.cleaned_data["format"], export_filter=form.export_filter())
         except exports.ExportLimitReached as limit:
-            response = render(
-                request,
-                "exports/too_many.html",
-                {"limit": limit.limit, "retry_at": timezone.localtime(limit.retry_at)},
-                status=429,
-            )
-            response["Retry-After"] = str(max(int((limit.retry_at - timezone.now()).total_seconds()), 1))
-            return response
+            return limit_reached(request, limit)
     readable = exports.export_log_partnerships(request.user)
     history = None
     if readable:
