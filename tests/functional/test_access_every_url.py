@@ -102,16 +102,20 @@ def test_every_project_url_has_an_expected_outcome():
     assert set(project_url_names()) == set(EXPECTED) | PUBLIC
 
 
-@pytest.fixture
-def world(cast, client):
+def url_args_for(cast) -> dict:
+    """Objects for every URL pattern that takes one: a raised escalation, its child, an action."""
     escalation = raise_one(cast)
     action = Action.objects.create(escalation=escalation, description="Review", owner_name="TM", due_on="2027-01-08")
-    args = {
+    return {
         "escalation": [escalation.public_id],
         "child": [cast.child.public_id],
         "action": [escalation.public_id, action.public_id],
     }
-    return cast, args
+
+
+@pytest.fixture
+def world(cast, client):
+    return cast, url_args_for(cast)
 
 
 def url_for(name, args):
