@@ -92,8 +92,12 @@ AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",
     "django.contrib.auth.backends.ModelBackend",
 ]
-# Sign-in lockout: 5 failures for one username from one address locks it for 30 minutes.
+# Sign-in lockout: 5 failures for one username from one address locks it for 30 minutes;
+# 20 failures from one address, whatever the usernames, lock the address (password spraying;
+# partnerships/lockout.py).
+AXES_HANDLER = "partnerships.lockout.UsernameAndAddressHandler"
 AXES_FAILURE_LIMIT = env_int("LOGIN_FAILURE_LIMIT", 5)
+LOGIN_ADDRESS_FAILURE_LIMIT = env_int("LOGIN_ADDRESS_FAILURE_LIMIT", 20)
 AXES_COOLOFF_TIME = env_int("LOGIN_LOCKOUT_MINUTES", 30) / 60
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_LOCKOUT_TEMPLATE = "registration/locked.html"
