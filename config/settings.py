@@ -131,8 +131,15 @@ TEMPLATES = [
 ]
 WSGI_APPLICATION = "config.wsgi.application"
 
+# Connections are kept for a minute and checked before reuse in each request: after the
+# database closes them (a restart, a failover, a network blip) the next request opens a new
+# one instead of failing with a 500 (tests/integration/test_dropped_connections.py).
 DATABASES = {
-    "default": dj_database_url.parse(env("DATABASE_URL", f"sqlite:///{BASE_DIR / 'db.sqlite3'}"), conn_max_age=60)
+    "default": dj_database_url.parse(
+        env("DATABASE_URL", f"sqlite:///{BASE_DIR / 'db.sqlite3'}"),
+        conn_max_age=60,
+        conn_health_checks=env_bool("DB_CONN_HEALTH_CHECKS", default=True),
+    )
 }
 if DATABASES["default"]["ENGINE"].endswith("sqlite3"):
     # Concurrent web + in-process watcher writes: wait for the lock rather than fail.
