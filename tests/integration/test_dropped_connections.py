@@ -11,7 +11,6 @@ PostgreSQL only: SQLite has no server whose connections can be terminated. CI ru
 """
 
 import os
-import signal
 import subprocess
 import time
 import urllib.error
@@ -23,7 +22,7 @@ from django.conf import settings
 from django.db import connection
 from django.urls import reverse
 
-from tests.integration.test_celery_worker import subprocess_database_url
+from tests.integration.test_celery_worker import stop, subprocess_database_url
 from tests.integration.test_delivery import free_port
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -63,16 +62,6 @@ def serve(port: int, log: Path, health_checks: bool) -> subprocess.Popen:
             time.sleep(0.3)
     stop(process)
     pytest.fail(f"gunicorn did not start: {log.read_text()[-2000:]}")
-
-
-def stop(process: subprocess.Popen) -> None:
-    if process.poll() is None:
-        os.killpg(process.pid, signal.SIGTERM)
-        try:
-            process.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            os.killpg(process.pid, signal.SIGKILL)
-            process.wait(timeout=10)
 
 
 def status_of(port: int, path: str, session: str) -> int:
