@@ -195,6 +195,8 @@ SESSION_EXPIRE_AT_BROWSER_CLOSE = True
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
 CSRF_COOKIE_HTTPONLY = True
+# A refused form says nothing was saved and what to do next (config/errors.py).
+CSRF_FAILURE_VIEW = "config.errors.csrf_failure"
 
 # Security headers. HTTPS-only settings follow DEBUG; SECURE_SSL_REDIRECT can be
 # switched off behind a TLS-terminating proxy that already redirects.

@@ -38,3 +38,9 @@ urlpatterns = [
     path("retention/", include("escalation.retention_urls")),
     path("admin/", admin.site.urls),
 ]
+
+# GOV.UK-style error pages (config/errors.py); the CSRF failure page is settings.CSRF_FAILURE_VIEW.
+handler400 = "config.errors.bad_request"
+handler403 = "config.errors.permission_denied"
+handler404 = "config.errors.page_not_found"
+handler500 = "config.errors.server_error"
