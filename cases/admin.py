@@ -1,13 +1,30 @@
 from django.contrib import admin
 
+from cases.audit import log_children_seen
 from cases.models import AccessLog, Child, RecordEntry
 
 
 @admin.register(Child)
 class ChildAdmin(admin.ModelAdmin):
+    """Administrators see children's details here too, so each view is in the access log."""
+
     list_display = ["full_name", "date_of_birth", "local_reference", "partnership"]
     list_filter = ["partnership"]
     search_fields = ["first_name", "last_name", "local_reference"]
+
+    def changelist_view(self, request, extra_context=None):
+        response = super().changelist_view(request, extra_context)
+        changelist = (getattr(response, "context_data", None) or {}).get("cl")
+        if changelist is not None:
+            log_children_seen(request, changelist.result_list, "the admin's list of children")
+        return response
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        response = super().change_view(request, object_id, form_url, extra_context)
+        child = (getattr(response, "context_data", None) or {}).get("original")
+        if child is not None:
+            log_children_seen(request, [child], "the admin's page for the child")
+        return response
 
 
 @admin.register(RecordEntry)

@@ -1,4 +1,9 @@
-"""Logging who saw a child's record: one call from every view that shows one."""
+"""Logging who saw a child's record: one call from every view that shows one.
+
+Every page that shows a child's name, date of birth or local reference writes a row per
+child shown (log_children_seen), so "who has seen this child?" has one answer: the access
+log filtered by the child's public id.
+"""
 
 from cases.models import AccessAction, AccessLog
 
@@ -16,4 +21,20 @@ def log_access(request, action: AccessAction, obj, detail: str = "") -> None:
         object_id=str(getattr(obj, "public_id", obj.pk)),
         detail=detail[:500],
         ip_address=client_ip(request),
+    )
+
+
+def log_children_seen(request, children, where: str) -> None:
+    """One SAW_CHILD row for each child a page shows (a list page shows at most a few dozen)."""
+    ip_address = client_ip(request)
+    AccessLog.objects.bulk_create(
+        AccessLog(
+            user=request.user,
+            action=AccessAction.SAW_CHILD,
+            object_type="child",
+            object_id=str(child.public_id),
+            detail=where[:500],
+            ip_address=ip_address,
+        )
+        for child in children
     )

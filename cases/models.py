@@ -127,6 +127,9 @@ class RecordEntry(models.Model):
 class AccessAction(models.TextChoices):
     VIEW_ESCALATION = "view_escalation", "Viewed an escalation"
     VIEW_CHILD = "view_child", "Viewed a child's file"
+    # Name, date of birth or local reference shown anywhere else: the child search, the raise
+    # page, the admin. The detail says where.
+    SAW_CHILD = "saw_child", "Saw a child's details"
     VIEW_DOCUMENT = "view_document", "Viewed a printable document"
     EXPORT = "export", "Exported records"
 

@@ -3,8 +3,7 @@
 from django.db.models import Q, QuerySet
 
 from cases.models import Child
-from escalation.permissions import OVERSIGHT_ROLES
-from partnerships.choices import Role
+from partnerships.choices import OVERSIGHT_ROLES, Role
 from partnerships.selectors import memberships_of
 
 

@@ -92,8 +92,12 @@ AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",
     "django.contrib.auth.backends.ModelBackend",
 ]
-# Sign-in lockout: 5 failures for one username from one address locks it for 30 minutes.
+# Sign-in lockout: 5 failures for one username from one address locks it for 30 minutes;
+# 20 failures from one address, whatever the usernames, lock the address (password spraying;
+# partnerships/lockout.py).
+AXES_HANDLER = "partnerships.lockout.UsernameAndAddressHandler"
 AXES_FAILURE_LIMIT = env_int("LOGIN_FAILURE_LIMIT", 5)
+LOGIN_ADDRESS_FAILURE_LIMIT = env_int("LOGIN_ADDRESS_FAILURE_LIMIT", 20)
 AXES_COOLOFF_TIME = env_int("LOGIN_LOCKOUT_MINUTES", 30) / 60
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_LOCKOUT_TEMPLATE = "registration/locked.html"
@@ -127,8 +131,15 @@ TEMPLATES = [
 ]
 WSGI_APPLICATION = "config.wsgi.application"
 
+# Connections are kept for a minute and checked before reuse in each request: after the
+# database closes them (a restart, a failover, a network blip) the next request opens a new
+# one instead of failing with a 500 (tests/integration/test_dropped_connections.py).
 DATABASES = {
-    "default": dj_database_url.parse(env("DATABASE_URL", f"sqlite:///{BASE_DIR / 'db.sqlite3'}"), conn_max_age=60)
+    "default": dj_database_url.parse(
+        env("DATABASE_URL", f"sqlite:///{BASE_DIR / 'db.sqlite3'}"),
+        conn_max_age=60,
+        conn_health_checks=env_bool("DB_CONN_HEALTH_CHECKS", default=True),
+    )
 }
 if DATABASES["default"]["ENGINE"].endswith("sqlite3"):
     # Concurrent web + in-process watcher writes: wait for the lock rather than fail.
@@ -184,6 +195,8 @@ SESSION_EXPIRE_AT_BROWSER_CLOSE = True
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
 CSRF_COOKIE_HTTPONLY = True
+# A refused form says nothing was saved and what to do next (config/errors.py).
+CSRF_FAILURE_VIEW = "config.errors.csrf_failure"
 
 # Security headers. HTTPS-only settings follow DEBUG; SECURE_SSL_REDIRECT can be
 # switched off behind a TLS-terminating proxy that already redirects.

@@ -4,7 +4,10 @@ from django.urls import include, path
 
 from partnerships import views as partnership_views
 from partnerships import views_two_factor as two_factor_views
-from partnerships.forms import SignInForm
+from partnerships.forms import AdminSignInForm, SignInForm
+
+# The admin's sign-in refuses an overlong username before django-axes records the attempt.
+admin.site.login_form = AdminSignInForm
 
 two_factor_patterns = [
     path("", two_factor_views.manage, name="manage"),
@@ -36,3 +39,9 @@ urlpatterns = [
     path("retention/", include("escalation.retention_urls")),
     path("admin/", admin.site.urls),
 ]
+
+# GOV.UK-style error pages (config/errors.py); the CSRF failure page is settings.CSRF_FAILURE_VIEW.
+handler400 = "config.errors.bad_request"
+handler403 = "config.errors.permission_denied"
+handler404 = "config.errors.page_not_found"
+handler500 = "config.errors.server_error"

@@ -42,9 +42,8 @@ from escalation.figures import (
 )
 from escalation.learning_report import Quarter
 from escalation.models import Resolution, StageOccurrence
-from escalation.permissions import OVERSIGHT_ROLES
 from escalation.states import Category
-from partnerships.choices import Role, Urgency
+from partnerships.choices import OVERSIGHT_ROLES, Role, Urgency
 from partnerships.selectors import memberships_of
 
 URGENCY_ORDER = [Urgency.STANDARD, Urgency.CHILD_PROTECTION, Urgency.IMMEDIATE_RISK]

@@ -1,9 +1,12 @@
 """Forms for the escalation pages. Validation messages follow the GOV.UK style."""
 
+from datetime import date
+
 from crispy_forms_gds.helper import FormHelper
 from crispy_forms_gds.layout import Field, Fieldset, Layout, Size, Submit
 from django import forms
 from django.contrib.auth import get_user_model
+from django.core.validators import MaxValueValidator, MinValueValidator
 
 from cases.models import Child, ContinuumOfNeed
 from escalation.states import ActionStatus, Category, DeliveryMethod, DiscussionMethod
@@ -11,6 +14,30 @@ from partnerships.choices import Urgency
 
 DATE_FORMATS = ["%d/%m/%Y", "%Y-%m-%d", "%d %m %Y"]
 DATETIME_FORMATS = ["%d/%m/%Y %H:%M", "%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M"]
+
+# A filter by date raised takes dates in this range: wide enough for any record, narrow enough
+# that the day after (the end of a "to" date) and the time zone's offset stay inside Python's
+# and the database's calendars (31/12/9999 overflowed them: a 500).
+EARLIEST_FILTER_DATE = date(1900, 1, 1)
+LATEST_FILTER_DATE = date(2100, 12, 31)
+
+
+def date_filter_field(label: str, which: str) -> forms.DateField:
+    """A "raised on or after / before" filter: a typed date, refused outside the calendar's safe range."""
+    between = f"Enter the {which} date between {EARLIEST_FILTER_DATE:%d/%m/%Y} and {LATEST_FILTER_DATE:%d/%m/%Y}"
+    return forms.DateField(
+        label=label,
+        # A plain text input: crispy-forms-gds styles TextInput (govuk-input and its error state), not DateInput.
+        widget=forms.TextInput,
+        help_text="For example 01/04/2026",
+        required=False,
+        input_formats=DATE_FORMATS,
+        validators=[
+            MinValueValidator(EARLIEST_FILTER_DATE, message=between),
+            MaxValueValidator(LATEST_FILTER_DATE, message=between),
+        ],
+        error_messages={"invalid": f"Enter the {which} date as a real date, like 01/04/2026"},
+    )
 
 
 def helper(button: str, *fields, warning=False) -> FormHelper:

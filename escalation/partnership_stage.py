@@ -12,11 +12,8 @@ from escalation.conversation import tell
 from escalation.holders import People
 from escalation.models import PanelMember, PartnershipReview
 from escalation.services import EscalationError, NotPermitted, _person, record_on_files, step_met
-from partnerships.choices import APPOINTED_BY_THE_CHAIR, Event, PanelRule, Role, StepEvent
+from partnerships.choices import APPOINTED_BY_THE_CHAIR, ORGANISERS, Event, PanelRule, Role, StepEvent
 from partnerships.selectors import partnership_roles
-
-ORGANISERS = {Role.BUSINESS_MANAGER, Role.CHAIR}
-
 
 SENIOR_ROLES = {Role.SENIOR_MANAGER, Role.EXECUTIVE_LEAD}
 INDEPENDENT_ROLES = {Role.CHAIR, Role.PANEL_MEMBER}

@@ -10,12 +10,8 @@ on it hold it with the business manager.
 
 from __future__ import annotations
 
-from partnerships.choices import Role, StepEvent
+from partnerships.choices import ORGANISERS, Role, StepEvent
 from partnerships.selectors import partnership_roles
-
-PARTNERSHIP_ACTORS = {Role.BUSINESS_MANAGER, Role.CHAIR, Role.PANEL_MEMBER}
-OVERSIGHT_ROLES = {Role.BUSINESS_MANAGER, Role.CHAIR, Role.AUDITOR}
-ORGANISERS = {Role.BUSINESS_MANAGER, Role.CHAIR}
 
 
 def _stage(escalation):

@@ -6,8 +6,7 @@ from django.contrib.auth import get_user_model
 from django.db.models import Prefetch, Q, QuerySet
 
 from escalation.models import Action, Escalation, Notification, NotificationKind, PartnershipReview
-from escalation.permissions import OVERSIGHT_ROLES, PARTNERSHIP_ACTORS
-from partnerships.choices import Role
+from partnerships.choices import OVERSIGHT_ROLES, PARTNERSHIP_ACTORS, Role
 from partnerships.models import Membership
 from partnerships.selectors import memberships_of, tier_rank
 

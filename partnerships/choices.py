@@ -107,6 +107,21 @@ AGENCY_ROLES = {
 }
 PARTNERSHIP_ROLES = {Role.BUSINESS_MANAGER, Role.CHAIR, Role.PANEL_MEMBER, Role.AUDITOR}
 
+# What each partnership role may see and do beyond one agency. escalation.selectors and
+# escalation.exports apply these; partnerships.two_factor requires a second sign-in step of
+# everyone they reach beyond their own agency (defined here because partnerships imports
+# nothing from the other apps).
+OVERSIGHT_ROLES = frozenset({Role.BUSINESS_MANAGER, Role.CHAIR, Role.AUDITOR})
+"""See every case of their partnership, its dashboard, and export its records."""
+EXPORT_ROLES = OVERSIGHT_ROLES
+"""May export records (escalation.exports.scope)."""
+PARTNERSHIP_ACTORS = frozenset({Role.BUSINESS_MANAGER, Role.CHAIR, Role.PANEL_MEMBER})
+"""Act at the partnership stage; panel members see every case of their partnership that reaches it."""
+ORGANISERS = frozenset({Role.BUSINESS_MANAGER, Role.CHAIR})
+"""Hold and arrange the partnership stage."""
+SIGHT_BEYOND_OWN_AGENCY = OVERSIGHT_ROLES | PARTNERSHIP_ACTORS
+"""Roles that see cases between agencies that are not their own."""
+
 ROLE_TIER = {
     Role.PRACTITIONER: Tier.PRACTITIONER,
     Role.LINE_MANAGER: Tier.LINE_MANAGER,

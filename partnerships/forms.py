@@ -1,6 +1,7 @@
 from crispy_forms_gds.helper import FormHelper
 from crispy_forms_gds.layout import Submit
 from django import forms
+from django.contrib.admin.forms import AdminAuthenticationForm
 from django.contrib.auth.forms import AuthenticationForm
 from django.core.validators import MaxLengthValidator
 
@@ -50,10 +51,11 @@ class DeadlineCalculatorForm(forms.Form):
         return data
 
 
-class SignInForm(AuthenticationForm):
-    """Django's sign-in form, with its username length actually enforced. Django sets the
+class UsernameLengthEnforced:
+    """Django's sign-in forms, with the username's length actually enforced. Django sets the
     field's max_length after the field is built, so no validator checks it, and an overlong
-    name reached django-axes, whose record of the failed attempt cannot hold it."""
+    name reached django-axes, whose record of the failed attempt cannot hold it (a 500 on
+    PostgreSQL). A validation error stops the form before it authenticates: nothing is recorded."""
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -61,3 +63,11 @@ class SignInForm(AuthenticationForm):
         self.fields["username"].validators.append(
             MaxLengthValidator(limit, f"Enter a username of {limit} characters or fewer")
         )
+
+
+class SignInForm(UsernameLengthEnforced, AuthenticationForm):
+    """The service's sign-in page."""
+
+
+class AdminSignInForm(UsernameLengthEnforced, AdminAuthenticationForm):
+    """The admin's sign-in page (/admin/login/)."""

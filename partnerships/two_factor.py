@@ -1,8 +1,10 @@
 """Two-factor sign-in (TOTP with django-otp): who must use it, and the services behind its pages.
 
 The rules
-- Business managers and auditors (partnership roles, from active memberships) and staff or
-  superusers must use two-factor sign-in. Everyone else may switch it on for themselves.
+- Everyone who can see beyond their own agency or export anything must use two-factor
+  sign-in: every partnership role (business manager, chair, panel member, auditor: the role
+  groups in partnerships.choices that escalation's visibility and export rules read), and
+  staff or superusers (administrators). Everyone else may switch it on for themselves.
 - A user with a confirmed authenticator app (TOTP device) must enter a code after their
   password, whatever their role. A user who must use it but has no app yet sets one up first.
   `partnerships.middleware.TwoFactorMiddleware` enforces both on every page.
@@ -33,10 +35,11 @@ from django_otp.models import VerifyNotAllowed
 from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from partnerships.choices import Role
+from partnerships.choices import EXPORT_ROLES, SIGHT_BEYOND_OWN_AGENCY, Role
 from partnerships.selectors import memberships_of
 
-ROLES_REQUIRING_TWO_FACTOR = frozenset({Role.BUSINESS_MANAGER, Role.AUDITOR})
+# The one rule: sight beyond one's own agency, or any export right, needs a second step.
+ROLES_REQUIRING_TWO_FACTOR = frozenset(SIGHT_BEYOND_OWN_AGENCY | EXPORT_ROLES)
 RECOVERY_CODE_COUNT = 10
 AUTHENTICATOR_NAME = "Authenticator app"
 RECOVERY_CODES_NAME = "Recovery codes"
@@ -48,12 +51,12 @@ RECOVERY_CODE = re.compile(r"^[a-z2-7]{8}$")
 
 
 def role_requires_two_factor(user) -> bool:
-    """Staff, superusers, business managers and auditors must use two-factor sign-in."""
+    """Administrators (staff, superusers) and anyone holding a role in ROLES_REQUIRING_TWO_FACTOR."""
     if not getattr(user, "is_authenticated", False):
         return False
     if user.is_staff or user.is_superuser:
         return True
-    return any(m.role in ROLES_REQUIRING_TWO_FACTOR for m in memberships_of(user))
+    return any(Role(m.role) in ROLES_REQUIRING_TWO_FACTOR for m in memberships_of(user))
 
 
 def authenticator_of(user) -> TOTPDevice | None:

@@ -104,17 +104,14 @@ def verified_device_for(user):
     """The confirmed authenticator app of a user who must use (or has) two-factor sign-in, made if missing."""
     from django_otp.plugins.otp_totp.models import TOTPDevice
 
-    from partnerships.models import Membership
-    from partnerships.two_factor import ROLES_REQUIRING_TWO_FACTOR
+    from partnerships.two_factor import role_requires_two_factor
 
     device = TOTPDevice.objects.filter(user=user, confirmed=True).order_by("-pk").first()
     if device is not None:
         return device
-    required = (
-        user.is_staff
-        or user.is_superuser
-        or Membership.objects.active().filter(user=user, role__in=ROLES_REQUIRING_TWO_FACTOR).exists()
-    )
+    if hasattr(user, "_memberships_cache"):
+        del user._memberships_cache
+    required = role_requires_two_factor(user)
     return TOTPDevice.objects.create(user=user, name="Authenticator app", confirmed=True) if required else None
 
 

@@ -26,6 +26,7 @@ from escalation.exports.audit import (
     export_history,
     export_record,
     exports_per_hour,
+    learning_report_export_record,
 )
 from escalation.exports.formatters import FORMATS, FORMULA_STARTS, STREAM_BUFFER, csv_chunks, json_chunks, write_xlsx
 from escalation.exports.records import (
@@ -102,6 +103,7 @@ __all__ = [
     "exports_per_hour",
     "json_chunks",
     "json_response",
+    "learning_report_export_record",
     "row_columns",
     "stage_columns",
     "write_xlsx",

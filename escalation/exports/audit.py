@@ -3,8 +3,10 @@
 Children's records leave the system only through an export, so each one is written to the
 access log (action EXPORT, object type "export", object id the format, detail a short JSON
 of the partnership, the filter and the record count) before a byte of it is sent, and a
-person may export only so many times an hour. The same log rows, read back, are the "Past
-exports" list that business managers and auditors see.
+person may export only so many times an hour. The learning report's CSV and XLSX hold free
+text from resolutions, so they are exports too: the same limit, the same log (object type
+"learning_report", detail naming the quarter and the format). The same log rows, read back,
+are the "Past exports" list that business managers and auditors see.
 """
 
 from __future__ import annotations
@@ -26,6 +28,7 @@ from escalation.states import Category, State
 from partnerships.choices import Urgency
 
 EXPORT_OBJECT_TYPE = "export"
+LEARNING_REPORT_OBJECT_TYPE = "learning_report"
 
 
 class ExportLimitReached(Exception):
@@ -50,10 +53,11 @@ def _detail_prefix(partnership) -> str:
     return json.dumps({"partnership": partnership.slug})[:-1] + ", "
 
 
-def export_record(*, user, ip_address: str | None, fmt: str, export_filter: ExportFilter, queryset) -> AccessLog:
-    """Check the hourly limit, count the records and log the export, in one short transaction.
+def _log_within_the_limit(*, user, ip_address: str | None, object_type: str, object_id: str, detail) -> AccessLog:
+    """Check the hourly limit and log the export, in one short transaction.
 
-    Raises ExportLimitReached (and logs nothing) when the user has exported too often.
+    Every export counts, whatever it holds. Raises ExportLimitReached (and logs nothing) when
+    the user has exported too often. `detail` is called inside the lock (it may count records).
     """
     limit = exports_per_hour()
     now = timezone.now()
@@ -67,11 +71,34 @@ def export_record(*, user, ip_address: str | None, fmt: str, export_filter: Expo
         return AccessLog.objects.create(
             user=user,
             action=AccessAction.EXPORT,
-            object_type=EXPORT_OBJECT_TYPE,
-            object_id=fmt,
-            detail=_detail(export_filter, queryset.count())[:500],
+            object_type=object_type,
+            object_id=object_id[:64],
+            detail=detail()[:500],
             ip_address=ip_address,
         )
+
+
+def export_record(*, user, ip_address: str | None, fmt: str, export_filter: ExportFilter, queryset) -> AccessLog:
+    """Log an export of records (ExportLimitReached when over the hourly limit)."""
+    return _log_within_the_limit(
+        user=user,
+        ip_address=ip_address,
+        object_type=EXPORT_OBJECT_TYPE,
+        object_id=fmt,
+        detail=lambda: _detail(export_filter, queryset.count()),
+    )
+
+
+def learning_report_export_record(*, user, ip_address: str | None, fmt: str, partnership, quarter) -> AccessLog:
+    """Log a download of the learning report as CSV or XLSX (ExportLimitReached when over the limit)."""
+    detail = {"partnership": partnership.slug, "report": quarter.slug, "format": fmt}
+    return _log_within_the_limit(
+        user=user,
+        ip_address=ip_address,
+        object_type=LEARNING_REPORT_OBJECT_TYPE,
+        object_id=f"{partnership.slug}:{quarter.slug}",
+        detail=lambda: json.dumps(detail, ensure_ascii=False, separators=(", ", ": ")),
+    )
 
 
 def export_history(partnerships) -> QuerySet[AccessLog]:
@@ -82,7 +109,9 @@ def export_history(partnerships) -> QuerySet[AccessLog]:
     for partnership in partnerships:
         scope |= Q(detail__startswith=_detail_prefix(partnership))
     return (
-        AccessLog.objects.filter(action=AccessAction.EXPORT, object_type=EXPORT_OBJECT_TYPE)
+        AccessLog.objects.filter(
+            action=AccessAction.EXPORT, object_type__in=[EXPORT_OBJECT_TYPE, LEARNING_REPORT_OBJECT_TYPE]
+        )
         .filter(scope)
         .select_related("user")
         .order_by("-at", "-pk")
@@ -97,6 +126,7 @@ class PastExport:
     filter: dict = field(default_factory=dict)
     count: int | None = None
     partnership: str = ""
+    report: str = ""  # the learning report's quarter ("2026-Q1"); empty for an export of records
 
     @classmethod
     def from_log(cls, log: AccessLog) -> PastExport:
@@ -104,17 +134,22 @@ class PastExport:
             detail = json.loads(log.detail)
         except ValueError:
             detail = {}
+        fmt = detail.get("format") or log.object_id
         return cls(
             who=log.user.get_full_name() or log.user.get_username(),
             at=log.at,
-            format=FORMATS.get(log.object_id, (log.object_id.upper(),))[0],
+            format=FORMATS.get(fmt, (fmt.upper(),))[0],
             filter=detail.get("filter", {}),
             count=detail.get("count"),
             partnership=detail.get("partnership", ""),
+            report=detail.get("report", ""),
         )
 
     def filter_summary(self) -> list[str]:
         """The filter in words, for the page."""
+        if self.report:
+            year, _, quarter = self.report.partition("-")
+            return [f"Learning report, {quarter} {year}"]
         f = self.filter
         parts = []
         if f.get("raised_from") or f.get("raised_to"):

@@ -16,9 +16,8 @@ from django.db.models import Q, QuerySet
 from django.utils import timezone
 
 from escalation.models import Escalation
-from escalation.permissions import OVERSIGHT_ROLES
 from escalation.selectors import escalations_visible_to
-from partnerships.choices import Role
+from partnerships.choices import EXPORT_ROLES, Role
 from partnerships.selectors import memberships_of
 
 # Business managers and auditors see the list of past exports (chairs export, but do not read the log).
@@ -29,7 +28,7 @@ def export_partnerships(user) -> list:
     """Partnerships in which the user holds an oversight role (business manager, chair, auditor)."""
     found = {}
     for m in memberships_of(user):
-        if m.agency_id is None and Role(m.role) in OVERSIGHT_ROLES:
+        if m.agency_id is None and Role(m.role) in EXPORT_ROLES:
             found.setdefault(m.partnership_id, m.partnership)
     return sorted(found.values(), key=lambda p: p.name)
 

@@ -27,12 +27,12 @@ from django.urls import reverse
 from django.utils import timezone
 
 from cases.audit import client_ip
-from cases.models import AccessAction, AccessLog
-from escalation import audit_sample, dashboard, figures, figures_cache, learning_report
-from escalation.forms import DATE_FORMATS
+from escalation import audit_sample, dashboard, exports, figures, figures_cache, learning_report
+from escalation.forms import date_filter_field
 from escalation.models import AuditCheck, AuditResult, AuditSample
 from escalation.services import EscalationError
 from escalation.states import Category
+from escalation.views.exports import limit_reached
 from escalation.views.lists import holders
 from partnerships.choices import Urgency
 
@@ -61,24 +61,35 @@ def _stages(partnership) -> dict:
 # --- the filter form -------------------------------------------------------------------------------
 
 
-def _date_field(label: str, which: str) -> forms.DateField:
-    return forms.DateField(
-        label=label,
-        help_text="For example 01/04/2026",
-        required=False,
-        input_formats=DATE_FORMATS,
-        error_messages={"invalid": f"Enter the {which} date as a real date, like 01/04/2026"},
-    )
-
-
 class DashboardFilterForm(forms.Form):
     partnership = forms.ChoiceField(label="Partnership", required=False)
-    raised_from = _date_field("From", "'from'")
-    raised_to = _date_field("To", "'to'")
-    agency = forms.ChoiceField(label="Agency", required=False, help_text="Either side of the disagreement")
-    category = forms.ChoiceField(label="Category", choices=[("", "Any category")] + Category.choices, required=False)
-    urgency = forms.ChoiceField(label="Urgency", choices=[("", "Any urgency")] + Urgency.choices, required=False)
-    stage = forms.TypedChoiceField(label="Stage reached", coerce=int, empty_value=None, required=False)
+    raised_from = date_filter_field("From", "'from'")
+    raised_to = date_filter_field("To", "'to'")
+    agency = forms.ChoiceField(
+        label="Agency",
+        required=False,
+        help_text="Either side of the disagreement",
+        error_messages={"invalid_choice": "Choose an agency from the list"},
+    )
+    category = forms.ChoiceField(
+        label="Category",
+        choices=[("", "Any category")] + Category.choices,
+        required=False,
+        error_messages={"invalid_choice": "Choose a category from the list"},
+    )
+    urgency = forms.ChoiceField(
+        label="Urgency",
+        choices=[("", "Any urgency")] + Urgency.choices,
+        required=False,
+        error_messages={"invalid_choice": "Choose an urgency from the list"},
+    )
+    stage = forms.TypedChoiceField(
+        label="Stage reached",
+        coerce=int,
+        empty_value=None,
+        required=False,
+        error_messages={"invalid_choice": "Choose a stage from the list"},
+    )
 
     def __init__(self, *args, partnership, partnerships, agencies, stages, **kwargs):
         super().__init__(*args, **kwargs)
@@ -224,7 +235,10 @@ def drill_list(request):
     partnership, partnerships = _partnership(request)
     form, scope, agencies, stages = _filters(request, partnership, partnerships)
     if form.is_bound and not form.is_valid():
-        raise Http404("No such list")  # the dashboard only links to valid filters
+        # The dashboard links only to valid filters; a typed address gets the errors and a way back.
+        query = urlencode({k: v for k, v in request.GET.items() if k in FILTER_NAMES})
+        context = {"form": form, "partnership": partnership, "dashboard_url": f"{reverse('dashboard:index')}?{query}"}
+        return render(request, "dashboard/list_filter_problem.html", context, status=400)
     drill = _drill(request, {str(a.public_id): a for a in agencies.values()})
     queryset = (
         figures.drill_queryset(scope, drill)
@@ -344,15 +358,13 @@ def report_download(request, fmt: str):
     quarter, _ = _quarter(request, partnership)
     report = learning_report.build_learning_report(partnership, quarter)
     filename = f"learning-report-{partnership.slug}-{quarter.slug}.{fmt}"
-    # Recorded like every export: who, when, which report.
-    AccessLog.objects.create(
-        user=request.user,
-        action=AccessAction.EXPORT,
-        object_type="learning_report",
-        object_id=f"{partnership.slug}:{quarter.slug}"[:64],
-        detail=f"Learning report {quarter.short}, {fmt.upper()}",
-        ip_address=client_ip(request),
-    )
+    # An export like any other: recorded, listed in "Past exports", within the hourly limit.
+    try:
+        exports.learning_report_export_record(
+            user=request.user, ip_address=client_ip(request), fmt=fmt, partnership=partnership, quarter=quarter
+        )
+    except exports.ExportLimitReached as limit:
+        return limit_reached(request, limit)
     if fmt == "csv":
         response = HttpResponse(report_csv(report), content_type="text/csv; charset=utf-8")
         response["Content-Disposition"] = f'attachment; filename="{filename}"'

@@ -10,7 +10,7 @@ from django.shortcuts import render
 from django.utils import timezone
 
 from escalation import exports
-from escalation.forms import DATE_FORMATS
+from escalation.forms import date_filter_field
 from escalation.states import Category, State
 from partnerships.choices import Urgency
 from partnerships.models import Agency, PolicyStage
@@ -29,18 +29,6 @@ class GovukRadioSelect(forms.RadioSelect):
         return f"{id_}_1" if id_ and index is None else super().id_for_label(id_, index)
 
 
-def _date_field(label: str, which: str) -> forms.DateField:
-    return forms.DateField(
-        label=label,
-        # A plain text input: crispy-forms-gds styles TextInput (govuk-input and its error state), not DateInput.
-        widget=forms.TextInput,
-        help_text="For example 01/04/2026",
-        required=False,
-        input_formats=DATE_FORMATS,
-        error_messages={"invalid": f"Enter the {which} date as a real date, like 01/04/2026"},
-    )
-
-
 def _stage_label(number: int, names: set[str]) -> str:
     if len(names) != 1:
         return f"Stage {number}"  # partnerships whose policies name this stage differently
@@ -52,8 +40,8 @@ class ExportForm(forms.Form):
     partnership = forms.ChoiceField(
         label="Partnership", error_messages={"required": "Choose the partnership to export"}
     )
-    raised_from = _date_field("Raised on or after (optional)", "'raised on or after'")
-    raised_to = _date_field("Raised on or before (optional)", "'raised on or before'")
+    raised_from = date_filter_field("Raised on or after (optional)", "'raised on or after'")
+    raised_to = date_filter_field("Raised on or before (optional)", "'raised on or before'")
     agency = forms.ModelChoiceField(
         queryset=Agency.objects.none(),
         to_field_name="public_id",
@@ -151,6 +139,18 @@ class ExportForm(forms.Form):
         )
 
 
+def limit_reached(request, limit: exports.ExportLimitReached):
+    """429: the hourly export limit, with when the person may export again."""
+    response = render(
+        request,
+        "exports/too_many.html",
+        {"limit": limit.limit, "retry_at": timezone.localtime(limit.retry_at)},
+        status=429,
+    )
+    response["Retry-After"] = str(max(int((limit.retry_at - timezone.now()).total_seconds()), 1))
+    return response
+
+
 def export_page(request):
     partnerships = exports.export_partnerships(request.user)
     if not partnerships:
@@ -160,14 +160,7 @@ def export_page(request):
         try:
             return exports.export_response(request, fmt=form.cleaned_data["format"], export_filter=form.export_filter())
         except exports.ExportLimitReached as limit:
-            response = render(
-                request,
-                "exports/too_many.html",
-                {"limit": limit.limit, "retry_at": timezone.localtime(limit.retry_at)},
-                status=429,
-            )
-            response["Retry-After"] = str(max(int((limit.retry_at - timezone.now()).total_seconds()), 1))
-            return response
+            return limit_reached(request, limit)
     readable = exports.export_log_partnerships(request.user)
     history = None
     if readable:

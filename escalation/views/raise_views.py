@@ -8,6 +8,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 
+from cases.audit import log_children_seen
 from cases.selectors import child_search, children_visible_to
 from escalation import routes, services
 from escalation.forms import ChildForm, ChildSearchForm, RaiseForm
@@ -44,8 +45,10 @@ def find_child(request):
     form = ChildSearchForm(request.GET if "q" in request.GET else None)
     results = None
     if form.is_bound and form.is_valid():
-        results = child_search(request.user, form.cleaned_data["q"])[:50]
+        results = list(child_search(request.user, form.cleaned_data["q"])[:50])
+        log_children_seen(request, results, "child search results (raise a disagreement)")
     selected = list(children_visible_to(request.user).filter(public_id__in=_valid_uuids(_selected_ids(request))))
+    log_children_seen(request, selected, "children chosen (raise a disagreement)")
     return render(
         request,
         "escalation/raise_find_child.html",
@@ -95,6 +98,7 @@ def raise_disagreement(request):
         else:
             messages.success(request, f"Disagreement {escalation.reference} raised.")
             return redirect("escalation:detail", public_id=escalation.public_id)
+    log_children_seen(request, children_qs, "raise a disagreement")
     calendar = agency.partnership.working_calendar()
     return render(
         request,

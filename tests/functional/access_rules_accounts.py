@@ -1,7 +1,7 @@
 """Access rules for the two-factor sign-in pages (merged into test_access_every_url.EXPECTED).
 
 In the URL walk every person's session has passed the second step (the `client` fixture
-verifies business managers and auditors with an authenticator app; the others have none).
+verifies everyone whose role requires it (partnership roles) with an authenticator app; the others have none).
 """
 
 ROLES = [
@@ -16,7 +16,7 @@ ROLES = [
     "auditor",
     "outsider",
 ]
-MUST_USE_TWO_FACTOR = {"business_manager", "auditor"}
+MUST_USE_TWO_FACTOR = {"business_manager", "chair", "panel_member", "auditor"}
 
 EXPECTED = {
     # Everyone can see and change their own two-factor sign-in.

@@ -78,3 +78,40 @@ def test_each_role_gets_exactly_the_expected_outcome_at_the_partnership_stage(ar
     client.force_login(getattr(cast, role))
     got = {name: client.get(reverse(name, args=[escalation.public_id])).status_code for name in EXPECTED}
     assert got == {name: EXPECTED[name][role] for name in EXPECTED}
+
+
+# Before it is acknowledged: the business manager and the chair hold the partnership stage; a
+# panel member who is not seated sees it but may not acknowledge it.
+BEFORE_ARRANGEMENT = {
+    "escalation:acknowledge": {
+        **outcome({"business_manager", "chair"}),
+        # Nobody is seated yet: the police's senior manager, uninvolved, does not see it.
+        "police_senior_manager": 404,
+    },
+}
+# After the seated person's decision: the seated person, the organisers and the raiser may
+# resolve it; the unseated panel member and the unseated uninvolved senior manager may not.
+AFTER_THE_DECISION = {
+    "escalation:resolve": outcome({"practitioner", "business_manager", "chair", "police_senior_manager"}),
+}
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_before_arrangement_only_the_organisers_acknowledge(cast, client, role):
+    escalation = climbing.climb(raise_one(cast), 5, by=cast.practitioner)
+    client.force_login(getattr(cast, role))
+    got = {name: client.get(reverse(name, args=[escalation.public_id])).status_code for name in BEFORE_ARRANGEMENT}
+    assert got == {name: BEFORE_ARRANGEMENT[name][role] for name in BEFORE_ARRANGEMENT}
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_after_the_seated_persons_decision_the_unseated_may_not_resolve(arranged, client, role):
+    cast, escalation = arranged
+    services.stage_record_decision(
+        escalation=climbing.fresh(escalation),
+        acting_user=cast.police_senior_manager,
+        decision="Children's social care to convene a strategy discussion.",
+    )
+    client.force_login(getattr(cast, role))
+    got = {name: client.get(reverse(name, args=[escalation.public_id])).status_code for name in AFTER_THE_DECISION}
+    assert got == {name: AFTER_THE_DECISION[name][role] for name in AFTER_THE_DECISION}

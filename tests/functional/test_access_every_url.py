@@ -102,19 +102,23 @@ def test_every_project_url_has_an_expected_outcome():
     assert set(project_url_names()) == set(EXPECTED) | PUBLIC
 
 
-@pytest.fixture
-def world(cast, client):
+def url_args_for(cast) -> dict:
+    """Objects for every URL pattern that takes one: a raised escalation, its child, an action."""
     escalation = raise_one(cast)
     action = Action.objects.create(escalation=escalation, description="Review", owner_name="TM", due_on="2027-01-08")
     from partnerships.versions import start_draft
 
     start_draft(cast.partnership, cast.partnership.policy)  # the policy editor's pages need a draft
-    args = {
+    return {
         "escalation": [escalation.public_id],
         "child": [cast.child.public_id],
         "action": [escalation.public_id, action.public_id],
     }
-    return cast, args
+
+
+@pytest.fixture
+def world(cast, client):
+    return cast, url_args_for(cast)
 
 
 # The policy pages' arguments after the partnership's slug: version 1, stage 2.
@@ -122,8 +126,6 @@ POLICY_ARGS = {"policy:version": [1], "policy:stage": [2], "policy:remove-stage"
 
 
 def url_for(name, args):
-    if name in args.get("by_name", {}):
-        return reverse(name, args=args["by_name"][name])
     if name.startswith("policy:") and name != "policy:home":
         # The partnership of the walker's escalation.
         from escalation.models import Escalation

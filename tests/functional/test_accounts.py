@@ -24,6 +24,35 @@ def test_five_wrong_passwords_lock_the_account_even_for_the_right_one(client, ca
     assert "_auth_user_id" not in client.session
 
 
+def test_one_address_trying_a_password_on_every_username_is_locked_out(cast):
+    """Password spraying: 20 failures from one address, one per username, lock the address for
+    everyone (each username alone is far below its own limit of 5); another address is not affected."""
+    from django.test import Client
+
+    assert settings.LOGIN_ADDRESS_FAILURE_LIMIT == 20
+    sprayer = Client(REMOTE_ADDR="203.0.113.7")
+    for n in range(19):
+        response = sign_in(sprayer, f"guessed-name-{n}", "Summer2026!")
+        assert response.status_code == 200, n  # the form again: wrong username or password
+    assert sign_in(sprayer, "guessed-name-19", "Summer2026!").status_code == 429  # the 20th locks
+    response = sign_in(sprayer, "practitioner", PASSWORD)
+    assert response.status_code == 429
+    assert "Sign-in locked for 30 minutes" in response.content.decode()
+    assert "_auth_user_id" not in sprayer.session
+    colleague = Client(REMOTE_ADDR="198.51.100.4")
+    assert sign_in(colleague, "practitioner", PASSWORD).status_code == 302
+
+
+def test_a_few_failures_from_a_shared_address_lock_nobody_else(cast):
+    from django.test import Client
+
+    office = Client(REMOTE_ADDR="192.0.2.10")
+    for n in range(4):
+        sign_in(office, f"mistyped-{n}", "wrong-password")
+        sign_in(office, "manager", "wrong-password")
+    assert sign_in(office, "practitioner", PASSWORD).status_code == 302
+
+
 def test_the_right_password_signs_in_and_a_wrong_one_says_what_to_do(client, cast):
     response = sign_in(client, "practitioner", "nope")
     assert "Please enter a correct username and password" in response.content.decode()

@@ -173,7 +173,7 @@ def test_a_wrong_filter_is_explained_and_the_figures_stay(client, fixed):
     text = page(client, cast.business_manager, raised_from="yesterday", raised_to="01/01/2026", category="nonsense")
     assert "There is a problem" in text
     assert "Enter the &#x27;from&#x27; date as a real date, like 01/04/2026" in text
-    assert "Select a valid choice" in text
+    assert "Choose a category from the list" in text
     assert cells(figure_table(text, "quarters"))[1][1] == "6"  # unfiltered
 
 
@@ -231,11 +231,16 @@ def test_someone_overseeing_two_partnerships_chooses_one_and_the_links_keep_it(c
     assert e["e4"].reference not in listing and "1 escalation<" in listing
 
 
-def test_a_list_with_a_made_up_filter_is_not_found(client, fixed):
+def test_a_list_with_a_made_up_filter_says_what_is_wrong_and_links_back(client, fixed):
     cast, _ = fixed
     client.force_login(cast.business_manager)
-    assert client.get("/dashboard/list/", {"raised_from": "soon"}).status_code == 404
-    assert client.get("/dashboard/list/", {"agency": "00000000-0000-0000-0000-000000000000"}).status_code == 404
+    response = client.get("/dashboard/list/", {"raised_from": "soon"})
+    assert response.status_code == 400
+    text = response.content.decode()
+    assert "There is a problem" in text and "Enter the &#x27;from&#x27; date as a real date" in text
+    assert 'href="/dashboard/?raised_from=soon#id_raised_from"' in text
+    response = client.get("/dashboard/list/", {"agency": "00000000-0000-0000-0000-000000000000"})
+    assert response.status_code == 400 and "Choose an agency from the list" in response.content.decode()
     # Unknown drill-down words are ignored rather than guessed at.
     assert "6 escalations" in page(
         client, cast.business_manager, "/dashboard/list/", status="everything", missed_stage="x"

@@ -171,3 +171,25 @@ def test_the_report_is_for_the_users_own_partnership_only(client, fixed):
     assert "Cumberland" in text.splitlines()[0]
     assert "Riverside" not in text
     assert "Escalations raised,2" in text
+
+
+def test_the_reports_downloads_count_toward_the_hourly_export_limit_and_are_listed(client, fixed, settings):
+    """The CSV and XLSX hold free text from resolutions: exports like any other."""
+    cast, _ = fixed
+    settings.EXPORTS_PER_HOUR = 2
+    client.force_login(cast.auditor)
+    assert client.get(reverse("dashboard:report-csv"), {"quarter": "2026-Q1"}).status_code == 200
+    response = client.get(reverse("dashboard:report-xlsx"), {"quarter": "2026-Q1"})
+    assert response.status_code == 200
+    b"".join(response.streaming_content)
+    refused = client.get(reverse("dashboard:report-csv"), {"quarter": "2026-Q1"})
+    assert refused.status_code == 429
+    assert "You have reached the export limit" in refused.content.decode()
+    assert AccessLog.objects.filter(action=AccessAction.EXPORT).count() == 2
+    # And an export of records is refused too: one limit for every export.
+    refused = client.post(reverse("exports:index"), {"partnership": "five-stage", "format": "csv"})
+    assert refused.status_code == 429
+
+    page = client.get(reverse("exports:index")).content.decode()
+    assert page.count("Learning report, Q1 2026") == 2
+    assert "CSV" in page and "XLSX" in page

@@ -489,6 +489,7 @@ PAGES = [
         "partnerships:deadline-calculator", method="GET", right=("business_manager", "chair"), fields=calculator_fields
     ),
     Page("login", right=("anonymous",), fields=login_fields),
+    Page("admin:login", right=("anonymous",), fields=login_fields),
     Page("retention:hold", target="due", right=("business_manager",), fields=reason_fields),
     Page("retention:release", target="due", right=("business_manager",), fields=reason_fields),
     Page(
@@ -505,6 +506,7 @@ PAGES = [
     ),
 ]
 PAGE_NAMES = [p.url_name for p in PAGES]
+SIGN_IN_PAGES = {"login", "admin:login"}
 
 
 # --- what is checked ----------------------------------------------------------------------------
@@ -562,7 +564,7 @@ def refused(page: Page, response) -> bool:
         return True
     if status == 200:  # the form again, with its errors (or a page explaining why not)
         return True
-    if status == 302 and response["Location"].startswith(reverse("login")) and page.url_name != "login":
+    if status == 302 and response["Location"].startswith(reverse("login")) and page.url_name not in SIGN_IN_PAGES:
         return True
     return bool(error_messages(response))
 
@@ -719,7 +721,7 @@ def test_hostile_input_never_yields_a_500_nor_writes_on_refusal_nor_echoes_marku
             assert response.status_code in ALLOWED, (actor, url, payload)
             body = response.content.decode(errors="replace")
             assert_escaped(body, f"the response to {url}")
-            if page.url_name == "login" and response.status_code == 302:
+            if page.url_name in {"login", "admin:login"} and response.status_code == 302:
                 location = response["Location"]
                 assert url_has_allowed_host_and_scheme(location, allowed_hosts={"testserver"}), location
             if refused(page, response):
@@ -881,7 +883,7 @@ def test_raw_bodies_that_are_not_forms_are_refused_quietly(world):
     practitioner = signed_in(cast.practitioner)
     tried = 0
     for page in PAGES:
-        if page.method != "POST" or page.url_name == "login":
+        if page.method != "POST" or page.url_name in SIGN_IN_PAGES:
             continue
         args = []
         if page.target:
@@ -1013,3 +1015,58 @@ def test_arranging_the_partnership_stage_with_a_partnership_role_as_a_panel_memb
     assert response.status_code in {200, 302}
     if response.status_code == 200 or error_messages(response):
         assert fingerprint() == before
+
+
+# --- the ends of the calendar in every date filter ---------------------------------------------
+
+CALENDAR_EXTREMES = ["31/12/9999", "9999-12-31", "01/01/0001", "0001-01-01", "31/12/1899", "01/01/2101"]
+DATE_FILTERS = ["raised_from", "raised_to"]
+
+
+def date_filter_response(world, where: str, field: str, value: str):
+    client = signed_in(world.cast.business_manager)
+    if where == "dashboard":
+        return client.get(reverse("dashboard:index"), {field: value})
+    if where == "dashboard list":
+        return client.get(reverse("dashboard:list"), {field: value})
+    data = {"partnership": world.cast.partnership.slug, "format": "csv", field: value}
+    return client.post(reverse("exports:index"), data)
+
+
+@pytest.mark.parametrize("value", CALENDAR_EXTREMES)
+@pytest.mark.parametrize("field", DATE_FILTERS)
+@pytest.mark.parametrize("where", ["dashboard", "dashboard list", "export"])
+def test_every_date_filter_refuses_the_ends_of_the_calendar_with_a_clear_message(world, where, field, value):
+    """Found by an outside probe: 31/12/9999 in "raised to" overflowed Python's dates (a 500)."""
+    response = date_filter_response(world, where, field, value)
+    page = response.content.decode()
+    assert response.status_code in {200, 400}, response.status_code
+    assert "There is a problem" in page and "govuk-error-summary" in page
+    assert "date between 01/01/1900 and 31/12/2100" in page
+    assert "attachment" not in response.get("Content-Disposition", "")
+
+
+@pytest.mark.parametrize("where", ["dashboard", "dashboard list", "export"])
+def test_the_widest_allowed_dates_still_filter(world, where):
+    client = signed_in(world.cast.business_manager)
+    query = {"raised_from": "01/01/1900", "raised_to": "31/12/2100"}
+    if where == "export":
+        data = {"partnership": world.cast.partnership.slug, "format": "csv", **query}
+        response = client.post(reverse("exports:index"), data)
+        assert response.status_code == 200 and "attachment" in response["Content-Disposition"]
+        return
+    name = "dashboard:index" if where == "dashboard" else "dashboard:list"
+    response = client.get(reverse(name), query)
+    assert response.status_code == 200 and "There is a problem" not in response.content.decode()
+
+
+@pytest.mark.parametrize("url_name", sorted(SIGN_IN_PAGES))
+def test_an_overlong_username_at_either_sign_in_is_a_clear_message_and_records_nothing(world, url_name):
+    """Found by an outside probe: 300 characters at /admin/login/ reached django-axes, whose
+    record of the failed attempt holds 255 (a 500 on PostgreSQL)."""
+    from axes.models import AccessAttempt, AccessFailureLog
+
+    response = Client().post(reverse(url_name), {"username": "a" * 300, "password": "wrong-password"})
+    assert response.status_code == 200
+    assert "Enter a username of 150 characters or fewer" in response.content.decode()
+    assert not AccessAttempt.objects.exists() and not AccessFailureLog.objects.exists()

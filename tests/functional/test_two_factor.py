@@ -108,13 +108,31 @@ def set_up_through_the_pages(client) -> tuple[TOTPDevice, list[str]]:
 # --- who must use it -----------------------------------------------------------------------
 
 
-def test_the_rule_business_managers_auditors_and_staff_must_others_may(cast):
-    must = {"business_manager", "auditor"}
-    for role in ("practitioner", "manager", "director", "chair", "panel_member", "outsider", *must):
+def test_the_rule_partnership_roles_and_staff_must_agency_staff_may(cast):
+    must = {"business_manager", "auditor", "chair", "panel_member"}
+    for role in ("practitioner", "manager", "safeguarding_lead", "director", "outsider", *must):
         assert two_factor.role_requires_two_factor(getattr(cast, role)) is (role in must), role
     staff = get_user_model().objects.create_user("staff", password=PASSWORD, is_staff=True)
     root = get_user_model().objects.create_superuser("root", "root@example.org", PASSWORD)
     assert two_factor.role_requires_two_factor(staff) and two_factor.role_requires_two_factor(root)
+
+
+def test_everyone_who_sees_beyond_their_own_agency_or_exports_must_use_it(cast):
+    """The rule read from what each role can do: a case between two other agencies at the
+    partnership stage, and the export page's partnerships. Whoever sees it or may export must
+    use two-factor sign-in; whoever can do neither need not."""
+    from escalation.exports import export_partnerships
+    from escalation.selectors import escalations_visible_to
+    from partnerships.choices import AGENCY_ROLES, Role
+    from tests import climbing
+    from tests.factories import person
+
+    climbing.climb(raise_one(cast), 5, by=cast.practitioner)  # school against children's social care
+    for role in Role:
+        agency = cast.health if role in AGENCY_ROLES else None  # an agency not party to it
+        user = person(f"someone-{role.value}", cast.partnership, role, agency)
+        reaches_beyond = escalations_visible_to(user).exists() or bool(export_partnerships(user))
+        assert two_factor.role_requires_two_factor(user) is reaches_beyond, role
 
 
 def test_business_manager_without_an_app_is_sent_to_set_up_from_every_page(cast, url_args, client):

@@ -192,6 +192,51 @@ def test_every_view_of_an_escalation_or_a_childs_file_is_logged(client, cast):
     ]
 
 
+def children_seen(**filters) -> list[tuple]:
+    from cases.models import AccessAction, AccessLog
+
+    rows = AccessLog.objects.filter(action=AccessAction.SAW_CHILD, **filters).order_by("object_id")
+    return list(rows.values_list("user__username", "object_id", "detail", "ip_address"))
+
+
+def test_the_child_search_and_the_raise_page_log_each_child_they_show(client, cast):
+    client.force_login(cast.practitioner)
+    ellie, noah = str(cast.child.public_id), str(cast.sibling.public_id)
+    page = client.get(reverse("escalation:find-child"), {"q": "Hart", "child": ellie})
+    assert "Noah" in page.content.decode()
+    search = "child search results (raise a disagreement)"
+    chosen = "children chosen (raise a disagreement)"
+    assert sorted(children_seen()) == sorted(
+        [
+            ("practitioner", ellie, search, "127.0.0.1"),
+            ("practitioner", noah, search, "127.0.0.1"),
+            ("practitioner", ellie, chosen, "127.0.0.1"),
+        ]
+    )
+    client.get(reverse("escalation:raise"), {"child": noah})
+    assert children_seen(detail="raise a disagreement") == [
+        ("practitioner", noah, "raise a disagreement", "127.0.0.1")
+    ]
+    # A search that finds nobody shows nobody and logs nothing more.
+    before = len(children_seen())
+    client.get(reverse("escalation:find-child"), {"q": "Nobody-by-this-name"})
+    assert len(children_seen()) == before
+
+
+def test_an_administrator_seeing_children_in_the_admin_is_logged(client, cast):
+    from django.contrib.auth import get_user_model
+
+    root = get_user_model().objects.create_superuser("root", "root@example.org", "Unused-Password-1")
+    client.force_login(root)
+    assert client.get(reverse("admin:cases_child_change", args=[cast.child.pk])).status_code == 200
+    assert children_seen(detail="the admin's page for the child") == [
+        ("root", str(cast.child.public_id), "the admin's page for the child", "127.0.0.1")
+    ]
+    assert client.get(reverse("admin:cases_child_changelist")).status_code == 200
+    listed = children_seen(detail="the admin's list of children")
+    assert sorted(row[1] for row in listed) == sorted([str(cast.child.public_id), str(cast.sibling.public_id)])
+
+
 def test_the_header_counts_unread_notifications_and_the_list_marks_them_read(client, cast):
     escalation = raise_one(cast)
     services.escalation_acknowledge(escalation=escalation, acting_user=cast.other_practitioner)
