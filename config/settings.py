@@ -213,6 +213,8 @@ EMAIL_HOST_USER = env("EMAIL_HOST_USER")
 EMAIL_HOST_PASSWORD = env("EMAIL_HOST_PASSWORD")
 EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS")
 EMAIL_TIMEOUT = env_int("EMAIL_TIMEOUT", 10)
+# A notice claimed by a delivery worker that died is taken over (and sent) after this long.
+EMAIL_RECLAIM_SECONDS = env_int("EMAIL_RECLAIM_SECONDS", 120)
 DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", "escalations@localhost")
 
 # Celery: Redis when REDIS_URL is set (a worker and one beat run the watcher); otherwise

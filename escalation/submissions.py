@@ -46,7 +46,8 @@ def key_for_page(request) -> str:
 
 def _earlier(request, key: uuid.UUID) -> str | None:
     return (
-        Submission.objects.filter(user=request.user, key=key).exclude(result_url="")
+        Submission.objects.filter(user=request.user, key=key)
+        .exclude(result_url="")
         .values_list("result_url", flat=True)
         .first()
     )

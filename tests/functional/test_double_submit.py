@@ -100,9 +100,7 @@ RESOLUTION = {
 }
 
 
-def test_raising_the_same_form_twice_creates_one_disagreement_and_answers_the_second_with_the_first(
-    cast, live_server
-):
+def test_raising_the_same_form_twice_creates_one_disagreement_and_answers_the_second_with_the_first(cast, live_server):
     browser = Browser(live_server, cast.practitioner)
     path, data = raise_form(cast)
     data.update(browser.form(path))
