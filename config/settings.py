@@ -72,7 +72,9 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
-    "django.contrib.sessions.middleware.SessionMiddleware",
+    # Django's, except that a session that cannot be saved after a committed change does not
+    # turn the change's answer into "400 Bad Request" (config/resilience.py).
+    "config.resilience.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
@@ -86,6 +88,9 @@ MIDDLEWARE = [
     "partnerships.middleware.TwoFactorMiddleware",
     # Last, as django-axes asks: it turns a locked-out sign-in into the lockout page.
     "axes.middleware.AxesMiddleware",
+    # Calls the view itself, to run it again after a lost connection when nothing was saved; it
+    # wraps no response, so django-axes still sees every one (config/resilience.py).
+    "config.resilience.RetryBeforeCommitMiddleware",
 ]
 
 AUTHENTICATION_BACKENDS = [
