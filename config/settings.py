@@ -231,15 +231,25 @@ CELERY_RESULT_BACKEND = None
 # The cache holds only the dashboard's figures (escalation/figures_cache.py). With Redis it is
 # shared by every process, on a Redis database of its own (CACHE_URL, or REDIS_URL's server,
 # database 1) so clearing it never touches the task queue; otherwise each process has its own.
+# A hung Redis must not slow a write: each call gives up after CACHE_SOCKET_TIMEOUT seconds,
+# with no retry, and after a failure the cache is left alone for CACHE_RETRY_SECONDS.
 CACHE_URL = env("CACHE_URL") or (urlunsplit(urlsplit(REDIS_URL)._replace(path="/1")) if REDIS_URL else "")
+CACHE_SOCKET_TIMEOUT = float(env("CACHE_SOCKET_TIMEOUT", "0.25"))
+CACHE_RETRY_SECONDS = env_int("CACHE_RETRY_SECONDS", 30)
+
+
+def redis_cache(location: str, timeout: float) -> dict:
+    return {
+        "BACKEND": "django.core.cache.backends.redis.RedisCache",
+        "LOCATION": location,
+        "KEY_PREFIX": "escalations",
+        "OPTIONS": {"socket_connect_timeout": timeout, "socket_timeout": timeout, "retry_on_timeout": False},
+    }
+
+
 CACHES = {
     "default": (
-        {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
-            "LOCATION": CACHE_URL,
-            "KEY_PREFIX": "escalations",
-            "OPTIONS": {"socket_connect_timeout": 1, "socket_timeout": 1},
-        }
+        redis_cache(CACHE_URL, CACHE_SOCKET_TIMEOUT)
         if CACHE_URL
         else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "escalations"}
     )
