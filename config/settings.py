@@ -126,6 +126,8 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "partnerships.context_processors.service",
+                # The stopped-watcher banner for administrators and business managers.
+                "escalation.context_processors.watcher",
             ],
         },
     },
@@ -265,6 +267,10 @@ CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_TIME_LIMIT = 300
 CELERY_TASK_SOFT_TIME_LIMIT = 240
 WATCHER_INTERVAL_SECONDS = env_int("WATCHER_INTERVAL_SECONDS", 60)
+# Beat runs the watcher itself when it cannot reach the broker (escalation/beat.py).
+CELERY_BEAT_SCHEDULER = "escalation.beat:WatcherScheduler"
+# A broker that is down is found out in seconds, so beat falls back at once.
+CELERY_BROKER_CONNECTION_TIMEOUT = 2
 CELERY_BEAT_SCHEDULE = {
     "deadline-watcher": {
         "task": "escalation.tasks.watch_deadlines",

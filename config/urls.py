@@ -2,6 +2,7 @@ from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
+from escalation.views import health
 from partnerships import views as partnership_views
 from partnerships import views_two_factor as two_factor_views
 from partnerships.forms import SignInForm
@@ -34,4 +35,5 @@ urlpatterns = [
     path("exports/", include("escalation.export_urls")),
     path("retention/", include("escalation.retention_urls")),
     path("admin/", admin.site.urls),
+    path("health/", health.health, name="health"),
 ]

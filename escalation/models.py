@@ -570,4 +570,4 @@ class RetentionDecision(models.Model):
 
 
 # Operational rows (submitted forms, the watcher's heartbeat) live in their own module.
-from escalation.operations import Submission  # noqa: E402,F401
+from escalation.operations import Submission, WatcherHeartbeat  # noqa: E402,F401

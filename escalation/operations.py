@@ -26,3 +26,21 @@ class Submission(models.Model):
 
     def __str__(self) -> str:
         return f"Form {self.key} sent by {self.user}"
+
+
+class WatcherHeartbeat(models.Model):
+    """When the deadline watcher last finished a run, by whom; one row per watcher (today one).
+
+    Every run writes it, however it was started (Celery worker, beat while the broker is down,
+    the in-process loop), so its age says whether deadlines are being watched at all. Read by
+    /health/, the administrators' banner and the outage e-mail (escalation/watchdog.py)."""
+
+    name = models.CharField(max_length=40, primary_key=True)
+    last_run_at = models.DateTimeField()
+    runs = models.PositiveBigIntegerField(default=0)
+    last_runner = models.CharField(max_length=60, blank=True)
+    # The last_run_at the administrators were e-mailed about: once per outage.
+    alerted_for = models.DateTimeField(null=True, blank=True)
+
+    def __str__(self) -> str:
+        return f"{self.name}: last run {self.last_run_at:%d %b %Y %H:%M:%S}"
