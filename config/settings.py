@@ -72,7 +72,9 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
-    "django.contrib.sessions.middleware.SessionMiddleware",
+    # Django's, except that a session that cannot be saved after a committed change does not
+    # turn the change's answer into "400 Bad Request" (config/resilience.py).
+    "config.resilience.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
@@ -86,6 +88,9 @@ MIDDLEWARE = [
     "partnerships.middleware.TwoFactorMiddleware",
     # Last, as django-axes asks: it turns a locked-out sign-in into the lockout page.
     "axes.middleware.AxesMiddleware",
+    # Calls the view itself, to run it again after a lost connection when nothing was saved; it
+    # wraps no response, so django-axes still sees every one (config/resilience.py).
+    "config.resilience.RetryBeforeCommitMiddleware",
 ]
 
 AUTHENTICATION_BACKENDS = [
@@ -125,6 +130,8 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "partnerships.context_processors.service",
+                # The stopped-watcher banner for administrators and business managers.
+                "escalation.context_processors.watcher",
             ],
         },
     },
@@ -226,6 +233,8 @@ EMAIL_HOST_USER = env("EMAIL_HOST_USER")
 EMAIL_HOST_PASSWORD = env("EMAIL_HOST_PASSWORD")
 EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS")
 EMAIL_TIMEOUT = env_int("EMAIL_TIMEOUT", 10)
+# A notice claimed by a delivery worker that died is taken over (and sent) after this long.
+EMAIL_RECLAIM_SECONDS = env_int("EMAIL_RECLAIM_SECONDS", 120)
 DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", "escalations@localhost")
 
 # Celery: Redis when REDIS_URL is set (a worker and one beat run the watcher); otherwise
@@ -237,15 +246,25 @@ CELERY_RESULT_BACKEND = None
 # The cache holds only the dashboard's figures (escalation/figures_cache.py). With Redis it is
 # shared by every process, on a Redis database of its own (CACHE_URL, or REDIS_URL's server,
 # database 1) so clearing it never touches the task queue; otherwise each process has its own.
+# A hung Redis must not slow a write: each call gives up after CACHE_SOCKET_TIMEOUT seconds,
+# with no retry, and after a failure the cache is left alone for CACHE_RETRY_SECONDS.
 CACHE_URL = env("CACHE_URL") or (urlunsplit(urlsplit(REDIS_URL)._replace(path="/1")) if REDIS_URL else "")
+CACHE_SOCKET_TIMEOUT = float(env("CACHE_SOCKET_TIMEOUT", "0.25"))
+CACHE_RETRY_SECONDS = env_int("CACHE_RETRY_SECONDS", 30)
+
+
+def redis_cache(location: str, timeout: float) -> dict:
+    return {
+        "BACKEND": "django.core.cache.backends.redis.RedisCache",
+        "LOCATION": location,
+        "KEY_PREFIX": "escalations",
+        "OPTIONS": {"socket_connect_timeout": timeout, "socket_timeout": timeout, "retry_on_timeout": False},
+    }
+
+
 CACHES = {
     "default": (
-        {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
-            "LOCATION": CACHE_URL,
-            "KEY_PREFIX": "escalations",
-            "OPTIONS": {"socket_connect_timeout": 1, "socket_timeout": 1},
-        }
+        redis_cache(CACHE_URL, CACHE_SOCKET_TIMEOUT)
         if CACHE_URL
         else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "escalations"}
     )
@@ -261,6 +280,10 @@ CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_TIME_LIMIT = 300
 CELERY_TASK_SOFT_TIME_LIMIT = 240
 WATCHER_INTERVAL_SECONDS = env_int("WATCHER_INTERVAL_SECONDS", 60)
+# Beat runs the watcher itself when it cannot reach the broker (escalation/beat.py).
+CELERY_BEAT_SCHEDULER = "escalation.beat:WatcherScheduler"
+# A broker that is down is found out in seconds, so beat falls back at once.
+CELERY_BROKER_CONNECTION_TIMEOUT = 2
 CELERY_BEAT_SCHEDULE = {
     "deadline-watcher": {
         "task": "escalation.tasks.watch_deadlines",

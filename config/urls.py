@@ -2,6 +2,7 @@ from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
+from escalation.views import health
 from partnerships import views as partnership_views
 from partnerships import views_two_factor as two_factor_views
 from partnerships.forms import AdminSignInForm, SignInForm
@@ -38,6 +39,7 @@ urlpatterns = [
     path("exports/", include("escalation.export_urls")),
     path("retention/", include("escalation.retention_urls")),
     path("admin/", admin.site.urls),
+    path("health/", health.health, name="health"),
 ]
 
 # GOV.UK-style error pages (config/errors.py); the CSRF failure page is settings.CSRF_FAILURE_VIEW.

@@ -31,6 +31,7 @@ from escalation import services
 from escalation.holders import People, active
 from escalation.models import Action, Escalation, Notification, NotificationKind, StageOccurrence
 from escalation.states import ActionStatus
+from escalation.watchdog import record_heartbeat
 from escalation.wording import day_text, email_not_before, escalation_link, stage_label, when  # noqa: F401
 from partnerships.calendar import WorkingCalendar
 from partnerships.choices import BreachTarget, StepEvent, Urgency
@@ -355,9 +356,10 @@ def _action_overdue(run: _Run, report: WatchReport, action: Action) -> None:
     report.notices += notices
 
 
-def run_watcher(now: datetime | None = None, *, batch_size: int = BATCH_SIZE) -> WatchReport:
+def run_watcher(now: datetime | None = None, *, batch_size: int = BATCH_SIZE, runner: str = "") -> WatchReport:
     """One pass: breaches, then warnings, then overdue actions. Safe to run concurrently and
-    to rerun; after downtime it catches up in one pass, `batch_size` rows in memory at a time."""
+    to rerun; after downtime it catches up in one pass, `batch_size` rows in memory at a time.
+    Each finished pass records the watcher's heartbeat (`runner`: what ran it)."""
     now = now or timezone.now()
     run = _Run(now)
     report = WatchReport()
@@ -388,4 +390,5 @@ def run_watcher(now: datetime | None = None, *, batch_size: int = BATCH_SIZE) ->
 
     if report.warned or report.breached or report.actions_overdue or report.errors:
         logger.info("Deadline watcher at %s: %s", now.isoformat(), report)
+    record_heartbeat(runner)
     return report

@@ -10,20 +10,25 @@ filters, and the page says when the figures were worked out.
 A change to any of the partnership's escalations makes them stale at once, not after five
 minutes: every change goes through `services.record_on_files` (the entry on each child's
 file), which calls `figures_changed`. That moves the partnership's *generation*, a token in
-every key, so the next request builds afresh. The token is moved twice: straight away, and
-again when the transaction commits, because a request in between could have built and kept
-figures that do not see the uncommitted change.
+every key, so the next request builds afresh. The token is moved when the transaction
+commits, never inside it: a hung cache must not hold a database transaction (and its row
+locks) open, and figures a request built meanwhile, without the uncommitted change, are kept
+under the old token that nobody asks for after the move.
 
 With `REDIS_URL` set the cache is Redis (settings), shared by every web process and the
 watcher's worker; without it each process keeps its own copy, and a change made in another
 process shows within `DASHBOARD_CACHE_SECONDS`. The cache is an accelerator only: if it fails,
-the figures are built as if it were empty, and a change is never refused because of it.
+the figures are built as if it were empty, and a change is never refused because of it. Each
+call gives up after `CACHE_SOCKET_TIMEOUT` (0.25 s), and after a failure this process leaves the
+cache alone for `CACHE_RETRY_SECONDS` (30), so a hung Redis costs one short wait, not one per
+request.
 """
 
 from __future__ import annotations
 
 import hashlib
 import logging
+import time
 import uuid
 from collections.abc import Callable
 from datetime import timedelta
@@ -51,16 +56,46 @@ def _generation_key(partnership_id: int) -> str:
     return f"dashboard-generation:{partnership_id}"
 
 
+_unavailable_until = 0.0  # this process's clock (time.monotonic) until the cache is tried again
+
+
+def _with_cache(call: Callable[[], object], failure: str):
+    """Run one cache call, unless the cache failed lately. Raises CacheUnavailable instead of
+    waiting on a cache that is down."""
+    global _unavailable_until
+    if time.monotonic() < _unavailable_until:
+        raise CacheUnavailable
+    try:
+        return call()
+    except Exception as exc:
+        _unavailable_until = time.monotonic() + getattr(settings, "CACHE_RETRY_SECONDS", 30)
+        logger.warning("%s; the cache is left alone for a while", failure, exc_info=True)
+        raise CacheUnavailable from exc
+
+
+class CacheUnavailable(Exception):
+    pass
+
+
+def forget_failures() -> None:
+    """Try the cache again at the next call (the tests, after breaking it on purpose)."""
+    global _unavailable_until
+    _unavailable_until = 0.0
+
+
 def _bump(partnership_id: int) -> None:
     try:
-        cache.set(_generation_key(partnership_id), uuid.uuid4().hex, timeout=None)
-    except Exception:  # the cache is an accelerator: never let it refuse a change
-        logger.warning("Could not mark the dashboard figures of partnership %s as stale", partnership_id, exc_info=True)
+        _with_cache(
+            lambda: cache.set(_generation_key(partnership_id), uuid.uuid4().hex, timeout=None),
+            f"Could not mark the dashboard figures of partnership {partnership_id} as stale",
+        )
+    except CacheUnavailable:  # the cache is an accelerator: never let it refuse a change
+        pass
 
 
 def figures_changed(partnership_id: int) -> None:
-    """Something about one of this partnership's escalations changed: stop serving old figures."""
-    _bump(partnership_id)
+    """Something about one of this partnership's escalations changed: stop serving old figures,
+    once the change is committed (called inside the change's transaction)."""
     transaction.on_commit(lambda: _bump(partnership_id))
 
 
@@ -76,11 +111,13 @@ def cached_figures(partnership_id: int, params: dict, build: Callable[[], object
     if seconds <= 0:
         return build()
     try:
-        generation = cache.get_or_set(_generation_key(partnership_id), uuid.uuid4().hex, timeout=None)
+        generation = _with_cache(
+            lambda: cache.get_or_set(_generation_key(partnership_id), uuid.uuid4().hex, timeout=None),
+            "Dashboard cache unavailable; building the figures",
+        )
         key = figures_key(partnership_id, generation, params)
-        found = cache.get(key)
-    except Exception:
-        logger.warning("Dashboard cache unavailable; building the figures", exc_info=True)
+        found = _with_cache(lambda: cache.get(key), "Dashboard cache unavailable; building the figures")
+    except CacheUnavailable:
         return build()
     now = timezone.now()
     # The age is checked here as well as by the cache's own expiry, on the clock the page shows.
@@ -88,7 +125,7 @@ def cached_figures(partnership_id: int, params: dict, build: Callable[[], object
         return found[1]
     figures = build()
     try:
-        cache.set(key, (now, figures), timeout=seconds)
-    except Exception:
-        logger.warning("Could not keep the dashboard figures", exc_info=True)
+        _with_cache(lambda: cache.set(key, (now, figures), timeout=seconds), "Could not keep the dashboard figures")
+    except CacheUnavailable:
+        pass
     return figures

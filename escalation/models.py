@@ -567,3 +567,7 @@ class RetentionDecision(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_decision_display()} for {self.escalation}"
+
+
+# Operational rows (submitted forms, the watcher's heartbeat) live in their own module.
+from escalation.operations import Submission, WatcherHeartbeat  # noqa: E402,F401

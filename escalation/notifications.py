@@ -4,21 +4,32 @@ The watcher (escalation.deadlines) writes Notification rows in the transaction t
 them; this module sends them afterwards. Each row is claimed with a conditional UPDATE to
 `sending` before it is sent, so two delivery workers never send the same row; a failure is
 recorded on the row (attempts, last error) and retried with backoff, never dropped. A row
-left in `sending` by a worker that died is taken over after STALE_CLAIM.
+left in `sending` by a worker that died is taken over after `EMAIL_RECLAIM_SECONDS`
+(default 120).
 
-E-mail is at-least-once: a worker that dies after the SMTP server accepted a message but
-before the row was marked sent will have it sent again after STALE_CLAIM.
+E-mail is at-least-once, and duplicates are kept rare:
+- the row is locked while its message is sent and marked sent in that same short
+  transaction, so a takeover waits for a slow send rather than sending it a second time;
+- if the database connection drops after the SMTP server accepted the message, marking it
+  sent (idempotent: only while the claim is still ours) is retried on a fresh connection
+  for a few seconds before giving up;
+- only then, if the database stays away, is the message sent again after the reclaim time,
+  with the same `Message-ID` (derived from the notification), so a mail client that gets
+  it twice shows it once.
 """
 
 from __future__ import annotations
 
 import logging
 import smtplib
+import time
 from collections.abc import Iterable
 from datetime import datetime, timedelta
+from urllib.parse import urlsplit
 
 from django.conf import settings
 from django.core import mail
+from django.db import DatabaseError, connection, transaction
 from django.db.models import Q, QuerySet
 from django.utils import timezone
 
@@ -26,7 +37,9 @@ from escalation.models import EmailStatus, Notification, NotificationKind
 
 logger = logging.getLogger(__name__)
 
-STALE_CLAIM = timedelta(minutes=10)
+DEFAULT_RECLAIM_SECONDS = 120
+# Waits between tries at marking a sent message sent on a fresh database connection.
+MARK_SENT_RETRY_WAITS = (0.2, 0.5, 1, 2, 4)
 MAX_BACKOFF = timedelta(minutes=60)
 
 FOOTER = (
@@ -45,6 +58,13 @@ def backoff(attempts: int) -> timedelta:
     return min(timedelta(minutes=2 ** min(max(attempts - 1, 0), 6)), MAX_BACKOFF)
 
 
+def reclaim_after() -> timedelta:
+    """How long a claimed row may stay `sending` before another worker takes it over: longer
+    than one message can take to send (a few EMAIL_TIMEOUTs), short enough that a worker that
+    died delays its notice by minutes, not ten."""
+    return timedelta(seconds=getattr(settings, "EMAIL_RECLAIM_SECONDS", DEFAULT_RECLAIM_SECONDS))
+
+
 def _due(now: datetime) -> QuerySet[Notification]:
     # The first filter is the `undelivered_email` partial index's condition plus its column.
     return Notification.objects.filter(
@@ -52,7 +72,7 @@ def _due(now: datetime) -> QuerySet[Notification]:
         email_not_before__lte=now,
     ).filter(
         Q(email_status__in=[EmailStatus.PENDING, EmailStatus.FAILED])
-        | Q(email_status=EmailStatus.SENDING, email_claimed_at__lt=now - STALE_CLAIM)
+        | Q(email_status=EmailStatus.SENDING, email_claimed_at__lt=now - reclaim_after())
     )
 
 
@@ -65,11 +85,20 @@ def render_email(notice: Notification) -> tuple[str, str]:
     return subject, body
 
 
-def _send(notice: Notification, connection) -> None:
+def message_id(notice: Notification) -> str:
+    """The same for every attempt at one notification, so a duplicate is shown once."""
+    domain = urlsplit(getattr(settings, "SITE_URL", "")).hostname or "localhost"
+    return f"<notification-{notice.public_id}@{domain}>"
+
+
+def _send(notice: Notification, smtp) -> None:
     if not notice.recipient.email:
         raise ValueError("The recipient has no e-mail address; add one and it will be sent on the next retry.")
     subject, body = render_email(notice)
-    mail.EmailMessage(subject, body, to=[notice.recipient.email], connection=connection).send(fail_silently=False)
+    headers = {"Message-ID": message_id(notice)}
+    mail.EmailMessage(subject, body, to=[notice.recipient.email], connection=smtp, headers=headers).send(
+        fail_silently=False
+    )
 
 
 def _stage_closed_warning(notice: Notification) -> bool:
@@ -84,6 +113,77 @@ def _mine(notice: Notification, now: datetime) -> QuerySet[Notification]:
     return Notification.objects.filter(pk=notice.pk, email_status=EmailStatus.SENDING, email_claimed_at=now)
 
 
+def _mark_sent(notice: Notification, now: datetime) -> int:
+    return _mine(notice, now).update(
+        email_status=EmailStatus.SENT,
+        email_attempts=notice.email_attempts + 1,
+        email_claimed_at=None,
+        email_sent_at=now,
+    )
+
+
+def _mark_sent_on_a_fresh_connection(notice: Notification, now: datetime) -> None:
+    """The server has the message but the database connection dropped before the row said so.
+    Marking it is idempotent (only while the claim is ours), so try again on a new connection
+    before leaving it to be reclaimed and sent a second time."""
+    for wait in MARK_SENT_RETRY_WAITS:
+        time.sleep(wait)
+        try:
+            connection.close()  # the broken one; the next query opens a new one
+            _mark_sent(notice, now)
+            return
+        except DatabaseError:
+            logger.warning("Could not yet mark notification %s as sent; trying again", notice.public_id)
+    logger.error(
+        "Notification %s was sent but could not be marked sent; it will be sent again after %s",
+        notice.public_id,
+        reclaim_after(),
+    )
+    raise DatabaseError(f"notification {notice.public_id} sent but not marked sent")
+
+
+class _ServerUnusable(Exception):
+    """The SMTP server cannot be used now: the rest of the batch waits for the next run."""
+
+
+def _deliver_one(notice: Notification, now: datetime, smtp) -> bool:
+    """Send one claimed row and mark it sent in the same short transaction. True if sent."""
+    sent, failure = False, None
+    try:
+        with transaction.atomic():
+            # Locked while it is sent: a worker taking the claim over as stale waits for this
+            # transaction, then finds the row sent and leaves it.
+            if not _mine(notice, now).select_for_update().exists():
+                return False
+            try:
+                _send(notice, smtp)
+            except Exception as exc:
+                failure = exc
+                _record_failure(notice, now, exc)
+            else:
+                sent = True
+                _mark_sent(notice, now)
+    except DatabaseError:
+        if not sent:
+            raise  # nothing went out: the row is reclaimed and sent later, once
+        _mark_sent_on_a_fresh_connection(notice, now)
+    if failure is not None and not isinstance(failure, MESSAGE_ERRORS):
+        raise _ServerUnusable from failure
+    return sent
+
+
+def _record_failure(notice: Notification, now: datetime, exc: Exception) -> None:
+    attempts = notice.email_attempts + 1
+    _mine(notice, now).update(
+        email_status=EmailStatus.FAILED,
+        email_attempts=attempts,
+        email_claimed_at=None,
+        email_last_error=f"{type(exc).__name__}: {exc}"[:2000],
+        email_not_before=now + backoff(attempts),
+    )
+    logger.warning("E-mail for notification %s failed (attempt %s): %s", notice.public_id, attempts, exc)
+
+
 def deliver_pending(now: datetime | None = None, batch: int = 100) -> int:
     """Send up to `batch` due e-mails; returns how many were sent."""
     now = now or timezone.now()
@@ -91,7 +191,7 @@ def deliver_pending(now: datetime | None = None, batch: int = 100) -> int:
     if not due_ids:
         return 0
     sent = 0
-    connection = mail.get_connection(fail_silently=False)
+    smtp = mail.get_connection(fail_silently=False)
     try:
         for pk in due_ids:
             # The claim: only the worker whose UPDATE changes the row sends it.
@@ -106,29 +206,11 @@ def deliver_pending(now: datetime | None = None, batch: int = 100) -> int:
                 )
                 continue
             try:
-                _send(notice, connection)
-            except Exception as exc:
-                attempts = notice.email_attempts + 1
-                _mine(notice, now).update(
-                    email_status=EmailStatus.FAILED,
-                    email_attempts=attempts,
-                    email_claimed_at=None,
-                    email_last_error=f"{type(exc).__name__}: {exc}"[:2000],
-                    email_not_before=now + backoff(attempts),
-                )
-                logger.warning("E-mail for notification %s failed (attempt %s): %s", notice.public_id, attempts, exc)
-                if not isinstance(exc, MESSAGE_ERRORS):
-                    break  # the server is unreachable: the rest stay due for the next run
-            else:
-                _mine(notice, now).update(
-                    email_status=EmailStatus.SENT,
-                    email_attempts=notice.email_attempts + 1,
-                    email_claimed_at=None,
-                    email_sent_at=now,
-                )
-                sent += 1
+                sent += _deliver_one(notice, now, smtp)
+            except _ServerUnusable:
+                break  # the server is unreachable: the rest stay due for the next run
     finally:
-        connection.close()
+        smtp.close()
     return sent
 
 

@@ -21,7 +21,7 @@ DELIVERY_BUDGET_SECONDS = 180
 
 @shared_task(acks_late=True, ignore_result=True, soft_time_limit=240, time_limit=300, expires=_TICK_EXPIRES)
 def watch_deadlines() -> dict:
-    report = run_watcher()
+    report = run_watcher(runner="Celery worker")
     # Always: held (out-of-hours) notices and retries fall due without a new breach.
     transaction.on_commit(lambda: deliver_notifications.delay())
     return report.as_dict()

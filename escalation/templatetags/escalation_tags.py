@@ -34,3 +34,11 @@ def deadline_cell(escalation) -> str:
     if days_left == 0:
         return format_html('{}<br>\n<strong class="govuk-tag govuk-tag--orange">Due today</strong>', when)
     return format_html('{}<br>\n<span class="govuk-body-s">{} left</span>', when, _working_days(days_left))
+
+
+@register.simple_tag(takes_context=True)
+def submission_key(context) -> str:
+    """The hidden key that makes a form that creates something act once (escalation/submissions.py)."""
+    from escalation.submissions import FIELD, key_for_page
+
+    return format_html('<input type="hidden" name="{}" value="{}">', FIELD, key_for_page(context.get("request")))

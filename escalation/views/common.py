@@ -4,6 +4,7 @@ the stale-page check, and turning a service's refusal into a page message."""
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.shortcuts import get_object_or_404, redirect
+from django.urls import reverse
 
 from escalation.models import Escalation
 from escalation.selectors import escalations_visible_to
@@ -27,8 +28,12 @@ def page_is_stale(request, escalation) -> bool:
     return False
 
 
+def detail_url(escalation) -> str:
+    return reverse("escalation:detail", args=[escalation.public_id])
+
+
 def back_to(escalation):
-    return redirect("escalation:detail", public_id=escalation.public_id)
+    return redirect(detail_url(escalation))
 
 
 def require(allowed: bool):

@@ -1,5 +1,7 @@
 """The escalation page and every action on it. Each POST re-checks the page was current."""
 
+from functools import partial
+
 from django.contrib import messages
 from django.shortcuts import get_object_or_404, render
 from django.utils import timezone
@@ -15,7 +17,8 @@ from escalation.notifications import mark_read
 from escalation.partnership_forms import DecisionForm, ReviewForm, RouteForm
 from escalation.permissions import can_escalate, can_record_discussion, may_decide
 from escalation.selectors import action_owner_candidates
-from escalation.views.common import back_to, page_is_stale, require, visible_escalation_or_404
+from escalation.submissions import once, once_per_submission
+from escalation.views.common import back_to, detail_url, page_is_stale, require, visible_escalation_or_404
 from partnerships.choices import Route
 from partnerships.models import Membership
 
@@ -113,6 +116,17 @@ def _run(request, escalation, call, success):
     return True
 
 
+def _run_once(request, escalation, call, success):
+    """`_run` for a form that creates something: acted on once however often it is posted
+    (escalation/submissions.py). None after a refusal, so the form is shown again."""
+    try:
+        outcome = once(request, call, lambda _: detail_url(escalation))
+    except services.EscalationError as exc:
+        messages.error(request, str(exc))
+        return None
+    return outcome.response(request, success)
+
+
 def _transition_allowed(escalation, user, name):
     return has_transition_perm(getattr(escalation, name), user)
 
@@ -191,6 +205,7 @@ def escalate(request, public_id):
     )
 
 
+@once_per_submission
 def resolve(request, public_id):
     escalation = visible_escalation_or_404(request, public_id)
     require(_transition_allowed(escalation, request.user, "resolve"))
@@ -199,15 +214,16 @@ def resolve(request, public_id):
         return back_to(escalation)
     if request.method == "POST" and form.is_valid():
         data = dict(form.cleaned_data)
-        if _run(
+        response = _run_once(
             request,
             escalation,
             lambda: services.escalation_resolve(
                 escalation=escalation, acting_user=request.user, outcome=data.pop("agreed_outcome"), **data
             ),
             f"{escalation.reference} is recorded as resolved. The practitioner who raised it has been told.",
-        ):
-            return back_to(escalation)
+        )
+        if response:
+            return response
     return _form_page(request, escalation, form, "Record the resolution")
 
 
@@ -255,6 +271,7 @@ def change_urgency(request, public_id):
     return _form_page(request, escalation, form, "Change the urgency")
 
 
+@once_per_submission
 def record_discussion(request, public_id):
     escalation = visible_escalation_or_404(request, public_id)
     require(can_record_discussion(escalation, request.user))
@@ -263,7 +280,7 @@ def record_discussion(request, public_id):
     )
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
-        if _run(
+        response = _run_once(
             request,
             escalation,
             lambda: services.discussion_record(
@@ -278,8 +295,9 @@ def record_discussion(request, public_id):
                 actions=form.actions(),
             ),
             "Discussion recorded.",
-        ):
-            return back_to(escalation)
+        )
+        if response:
+            return response
     return _form_page(request, escalation, form, "Record a discussion", escalation.policy.email_advice)
 
 
@@ -321,6 +339,7 @@ def record_decision(request, public_id):
     )
 
 
+@once_per_submission
 def arrange_review(request, public_id):
     escalation = visible_escalation_or_404(request, public_id)
     occurrence = escalation.current_occurrence()
@@ -343,20 +362,21 @@ def arrange_review(request, public_id):
     )
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
+        arrange = partial(
+            partnership_stage.review_arrange,
+            escalation=escalation,
+            acting_user=request.user,
+            arrangement=data["arrangement"],
+            chair=data["chair"],
+            members=data["members"],
+            meeting_at=data["meeting_at"],
+        )
         try:
-            partnership_stage.review_arrange(
-                escalation=escalation,
-                acting_user=request.user,
-                arrangement=data["arrangement"],
-                chair=data["chair"],
-                members=data["members"],
-                meeting_at=data["meeting_at"],
-            )
+            outcome = once(request, arrange, lambda _: detail_url(escalation))
         except services.EscalationError as exc:
             form.add_error(None, str(exc))
         else:
-            messages.success(request, "Formal use recorded and the partnership stage arranged.")
-            return back_to(escalation)
+            return outcome.response(request, "Formal use recorded and the partnership stage arranged.")
     intro = f"{stage.name}. {stage.guidance}"
     return _form_page(request, escalation, form, "Arrange the partnership stage", intro)
 

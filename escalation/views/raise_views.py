@@ -2,7 +2,6 @@
 
 import uuid
 
-from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -12,6 +11,8 @@ from cases.audit import log_children_seen
 from cases.selectors import child_search, children_visible_to
 from escalation import routes, services
 from escalation.forms import ChildForm, ChildSearchForm, RaiseForm
+from escalation.submissions import once, once_per_submission
+from escalation.views.common import detail_url
 from partnerships.choices import Route
 from partnerships.models import Agency
 from partnerships.selectors import agency_memberships
@@ -56,16 +57,22 @@ def find_child(request):
     )
 
 
+@once_per_submission
 def add_child(request):
     agency = _raising_agency(request.user)
     form = ChildForm(request.POST or None, partnership=agency.partnership)
     if request.method == "POST" and form.is_valid():
-        child = services.child_add(acting_user=request.user, agency=agency, **form.cleaned_data)
-        ids = _selected_ids(request) + [str(child.public_id)]
-        return redirect(reverse("escalation:raise") + "?" + "&".join(f"child={i}" for i in ids))
+        ids = _selected_ids(request)
+        outcome = once(
+            request,
+            lambda: services.child_add(acting_user=request.user, agency=agency, **form.cleaned_data),
+            lambda child: reverse("escalation:raise") + "?" + "&".join(f"child={i}" for i in ids + [child.public_id]),
+        )
+        return outcome.response(request)
     return render(request, "escalation/raise_add_child.html", {"form": form, "selected_ids": _selected_ids(request)})
 
 
+@once_per_submission
 def raise_disagreement(request):
     agency = _raising_agency(request.user)
     # Only the children chosen on the previous page (or posted back) are offered.
@@ -86,18 +93,20 @@ def raise_disagreement(request):
     if request.method == "POST" and form.is_valid():
         fields = dict(form.cleaned_data)
         unsafe, reason = fields.pop("unsafe_within_agency", False), fields.pop("unsafe_reason", "")
-        try:
+
+        def create():
             if unsafe:
-                escalation = routes.escalation_raise_to_partnership(
+                return routes.escalation_raise_to_partnership(
                     raised_by=request.user, raising_agency=agency, reason=reason, **fields
                 )
-            else:
-                escalation = services.escalation_raise(raised_by=request.user, raising_agency=agency, **fields)
+            return services.escalation_raise(raised_by=request.user, raising_agency=agency, **fields)
+
+        try:
+            outcome = once(request, create, detail_url)
         except services.EscalationError as exc:
             form.add_error(None, str(exc))
         else:
-            messages.success(request, f"Disagreement {escalation.reference} raised.")
-            return redirect("escalation:detail", public_id=escalation.public_id)
+            return outcome.response(request, outcome.created and f"Disagreement {outcome.created.reference} raised.")
     log_children_seen(request, children_qs, "raise a disagreement")
     calendar = agency.partnership.working_calendar()
     return render(

@@ -4,15 +4,17 @@ escalations, and the end of the few minutes, makes the next visit work them out 
 
 import re
 import socket
+import time
 from datetime import timedelta
 
 import pytest
 import redis
-from django.core.cache import cache
+from django.core.cache import cache, caches
 from django.db import connection, transaction
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
+from config.settings import redis_cache
 from escalation import figures_cache, services
 from tests.functional.test_dashboard import page
 from tests.integration.test_dashboard import NOW, build_fixed_set, fresh, raise_
@@ -73,21 +75,23 @@ def test_the_chair_reuses_what_the_business_manager_worked_out(client, fixed):
     assert not any("GROUP BY" in q["sql"] for q in captured.captured_queries)
 
 
-def test_a_new_escalation_counts_at_once(client, fixed):
+def test_a_new_escalation_counts_at_once(client, fixed, django_capture_on_commit_callbacks):
     cast, _ = fixed
     before = headline(page(client, cast.business_manager))
-    raise_(cast, NOW - timedelta(hours=1))
+    with django_capture_on_commit_callbacks(execute=True):  # the change is committed
+        raise_(cast, NOW - timedelta(hours=1))
     after = headline(page(client, cast.business_manager))
     assert int(after["Raised"]) == int(before["Raised"]) + 1
     assert int(after["Open now"]) == int(before["Open now"]) + 1
 
 
-def test_a_withdrawal_counts_at_once(client, fixed):
+def test_a_withdrawal_counts_at_once(client, fixed, django_capture_on_commit_callbacks):
     cast, made = fixed
     before = headline(page(client, cast.business_manager))
-    services.escalation_withdraw(
-        escalation=fresh(made["e5"]), acting_user=cast.practitioner, reason="Agreed after all.", at=NOW
-    )
+    with django_capture_on_commit_callbacks(execute=True):
+        services.escalation_withdraw(
+            escalation=fresh(made["e5"]), acting_user=cast.practitioner, reason="Agreed after all.", at=NOW
+        )
     after = headline(page(client, cast.business_manager))
     assert int(after["Withdrawn"]) == int(before["Withdrawn"]) + 1
     assert int(after["Open now"]) == int(before["Open now"]) - 1
@@ -141,3 +145,66 @@ def test_with_the_cache_out_of_reach_the_dashboard_and_changes_still_work(client
     assert int(after["Raised"]) == int(before["Raised"]) + 1
     with pytest.raises(redis.exceptions.ConnectionError):
         cache.get("anything")  # really out of reach
+
+
+# --- a hung cache never slows a change ---------------------------------------------------------------
+
+
+@pytest.fixture
+def cache_calls(monkeypatch):
+    """Every call on the real cache, with whether a database transaction was open at the time."""
+    calls = []
+    backend = caches["default"]
+    for name in ("get", "set", "get_or_set", "add", "delete", "get_many", "set_many", "incr"):
+        real = getattr(backend, name)
+
+        def spy(*args, _real=real, _name=name, **kwargs):
+            calls.append((_name, connection.in_atomic_block))
+            return _real(*args, **kwargs)
+
+        monkeypatch.setattr(backend, name, spy)
+    return calls
+
+
+@pytest.mark.django_db(transaction=True)
+def test_no_cache_call_happens_inside_a_transaction_during_a_transition(cast, cache_calls):
+    escalation = raise_(cast, NOW)
+    services.escalation_acknowledge(escalation=fresh(escalation), acting_user=cast.other_practitioner)
+    services.escalation_withdraw(escalation=fresh(escalation), acting_user=cast.practitioner, reason="Agreed.")
+    assert [name for name, _ in cache_calls] == ["set"] * 3  # the figures marked stale once per change …
+    assert not any(in_transaction for _, in_transaction in cache_calls)  # … each after its commit
+
+
+def blackhole() -> socket.socket:
+    """A port that accepts connections and never answers: a hung Redis."""
+    listener = socket.socket()
+    listener.bind(("127.0.0.1", 0))
+    listener.listen(64)
+    return listener
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_hung_cache_costs_a_change_less_than_its_timeout(cast, settings):
+    timeout = 0.5
+    settings.CACHE_SOCKET_TIMEOUT = timeout
+
+    def five_changes() -> list[float]:
+        took = []
+        for _ in range(5):
+            started = time.monotonic()
+            raise_(cast, NOW)
+            took.append(time.monotonic() - started)
+        return took
+
+    healthy = five_changes()  # the local in-process cache
+    with blackhole() as hung:
+        settings.CACHES = {"default": redis_cache(f"redis://127.0.0.1:{hung.getsockname()[1]}/1", timeout)}
+        with pytest.raises(redis.exceptions.TimeoutError):
+            caches["default"].get("anything")  # really hung: it waits, then gives up
+        figures_cache.forget_failures()
+        hanging = five_changes()
+    extra = [h - ok for h, ok in zip(hanging, healthy, strict=True)]
+    # The first change waits for one timeout (no retry, not twice); the next ones not at all.
+    assert extra[0] < timeout + 0.3, extra
+    assert max(extra[1:]) < timeout / 2, extra
+    assert sum(extra) / len(extra) < timeout, extra

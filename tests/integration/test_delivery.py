@@ -1,18 +1,21 @@
 """Delivering the outbox: what the e-mails say (and never say), retries against a real SMTP
 server that is down and then comes back, crash recovery, and the in-app unread count."""
 
+import os
 import socket
 from datetime import date, timedelta
 from email import message_from_bytes
 
 import pytest
 from aiosmtpd.controller import Controller
+from django.conf import settings
 from django.core import mail
+from django.db import connection
 
 from cases.models import Child
 from escalation.deadlines import run_watcher
 from escalation.models import Action, EmailStatus, Notification, NotificationKind
-from escalation.notifications import deliver_pending, mark_read, unread_count
+from escalation.notifications import deliver_pending, mark_read, reclaim_after, unread_count
 from partnerships.choices import Urgency
 from tests.conftest import london
 from tests.integration.test_watcher import WATCHER_KINDS, climb, raise_one
@@ -200,12 +203,14 @@ def test_a_recipient_without_an_address_fails_alone_and_the_others_are_sent(cast
 # --- claims ---------------------------------------------------------------------------------------------
 
 
-def test_a_row_claimed_by_a_worker_that_died_is_taken_over_after_ten_minutes(cast):
+def test_a_row_claimed_by_a_worker_that_died_is_taken_over_after_the_reclaim_time(cast, settings):
     one_breach(cast)
     claimed_at = london(2026, 11, 5, 10, 0)
     breaches().update(email_status=EmailStatus.SENDING, email_claimed_at=claimed_at)
-    assert deliver_pending(now=claimed_at + timedelta(minutes=9)) == 0  # perhaps still sending
-    assert deliver_pending(now=claimed_at + timedelta(minutes=11)) == 4
+    assert reclaim_after() == timedelta(minutes=2)  # the default: a dead worker delays a notice minutes, not ten
+    settings.EMAIL_RECLAIM_SECONDS = 300  # and it is configurable
+    assert deliver_pending(now=claimed_at + timedelta(minutes=4, seconds=59)) == 0  # perhaps still sending
+    assert deliver_pending(now=claimed_at + timedelta(minutes=5, seconds=1)) == 4
     assert len(mail.outbox) == 4
 
 
@@ -216,6 +221,73 @@ def test_a_claimed_row_is_not_sent_by_a_second_worker(cast):
     Notification.objects.filter(pk=first.pk).update(email_status=EmailStatus.SENDING, email_claimed_at=now)
     assert deliver_pending(now=now) == 3
     assert first.recipient.email not in [m.to[0] for m in mail.outbox]
+
+
+# --- the database drops between the send and the mark ----------------------------------------------
+
+
+class KillingSink(Sink):
+    """Accepts every message; while the second is being accepted, the delivering process's
+    database connection is terminated (as a failover or `pg_terminate_backend` does)."""
+
+    def __init__(self, kill):
+        super().__init__()
+        self.kill = kill
+
+    async def handle_DATA(self, server, session, envelope):
+        answer = await super().handle_DATA(server, session, envelope)
+        if len(self.received) == 2:
+            self.kill()
+        return answer
+
+
+def terminate_backend(pid: int) -> None:
+    import psycopg
+
+    db = settings.DATABASES["default"]
+    with psycopg.connect(
+        dbname=db["NAME"],
+        user=db["USER"],
+        password=db["PASSWORD"] or None,
+        host=db["HOST"] or "127.0.0.1",
+        port=db["PORT"] or 5432,
+        autocommit=True,
+    ) as other:
+        assert other.execute("SELECT pg_terminate_backend(%s)", [pid]).fetchone()[0]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_database_connection_killed_between_the_send_and_the_mark_sends_nothing_twice(cast, smtp):
+    if "postgresql" not in settings.DATABASES["default"]["ENGINE"]:
+        if os.environ.get("CI", "").lower() == "true":
+            pytest.fail("CI=true: the dropped-connection delivery test must run on PostgreSQL")
+        pytest.skip("needs DATABASE_URL=postgres://… (a connection to terminate)")
+    sink, controller = smtp
+    one_breach(cast)
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_backend_pid()")
+        pid = cursor.fetchone()[0]
+    killing = KillingSink(lambda: terminate_backend(pid))
+    controller.handler = killing
+    controller.start()
+    now = london(2026, 11, 5, 10, 0)
+
+    # The second message is accepted, then the row cannot be marked on the dead connection:
+    # it is marked on a fresh one, and the batch goes on.
+    assert deliver_pending(now=now) == 4
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_backend_pid()")
+        assert cursor.fetchone()[0] != pid  # it really was a new connection
+    assert set(breaches().values_list("email_status", flat=True)) == {EmailStatus.SENT}
+
+    # Long after the reclaim time nothing is sent again: one message per notification.
+    assert deliver_pending(now=now + reclaim_after() * 5) == 0
+    assert sorted(r for rcpts, _ in killing.received for r in rcpts) == sorted(
+        breaches().values_list("recipient__email", flat=True)
+    )
+    # Each carries its notification's own, stable Message-ID.
+    expected = {f"<notification-{n.public_id}@escalations.example.org>" for n in breaches()}
+    assert {message["Message-ID"].strip() for _, message in killing.received} == expected
 
 
 # --- in-app ---------------------------------------------------------------------------------------------

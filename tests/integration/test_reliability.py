@@ -4,13 +4,13 @@ transition.
 What the delivery design guarantees (escalation/notifications.py), as these tests pin it:
 
 - No notification is ever lost: a row is SENT only after the SMTP server accepted it; a
-  row a dead worker left claimed (`sending`) is taken over after STALE_CLAIM (10 minutes);
+  row a dead worker left claimed (`sending`) is taken over after the reclaim time (EMAIL_RECLAIM_SECONDS, 2 minutes);
   a failed one is retried with backoff.
 - No notification is sent twice by two workers: each row is claimed with a conditional
   UPDATE before it is sent.
 - At-least-once, with one bounded window: if a worker dies after the SMTP server accepted
   a message but before the row was marked SENT, that one message is sent again when its
-  claim goes stale (never sooner than STALE_CLAIM). A crash while the server is still
+  claim goes stale (never sooner than the reclaim time), with the same Message-ID. A crash while the server is still
   receiving or acknowledging it (the kill test below) sends each message exactly once.
 
 The worker test needs PostgreSQL and Redis: it skips without them, and fails under CI=true.
@@ -52,7 +52,7 @@ from escalation.models import (
     Resolution,
     StageOccurrence,
 )
-from escalation.notifications import STALE_CLAIM, deliver_pending
+from escalation.notifications import deliver_pending, reclaim_after
 from escalation.states import Category, State
 from tests.conftest import london
 from tests.functional.test_hostile_input import signed_in
@@ -226,8 +226,10 @@ def test_killing_the_worker_mid_batch_loses_no_notification_and_sends_none_twice
         stuck = notices.get(email_status=EmailStatus.SENDING)
         assert stuck.email_sent_at is None
 
-        # Ten minutes on, the dead worker's claim is stale (moved back rather than waited for).
-        notices.filter(pk=stuck.pk).update(email_claimed_at=F("email_claimed_at") - STALE_CLAIM - timedelta(minutes=1))
+        # The reclaim time on, the dead worker's claim is stale (moved back rather than waited for).
+        notices.filter(pk=stuck.pk).update(
+            email_claimed_at=F("email_claimed_at") - reclaim_after() - timedelta(minutes=1)
+        )
 
         workers.append(start_worker(env, logs[1], "replacement"))
         producer.send_task("escalation.tasks.deliver_notifications")  # as the next beat tick does
@@ -262,7 +264,7 @@ def test_a_crash_after_the_server_accepted_a_message_resends_it_once_and_only_af
     cast, monkeypatch, settings
 ):
     """The one duplicate the design allows, pinned: the worker dies between the SMTP server's
-    250 and marking the row sent. Nothing is resent before STALE_CLAIM; then that one
+    250 and marking the row sent. Nothing is resent before the reclaim time; then that one
     message (and no other) goes again."""
     settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
     escalation = raise_one(cast)
@@ -289,12 +291,15 @@ def test_a_crash_after_the_server_accepted_a_message_resends_it_once_and_only_af
     assert in_flight.email_status == EmailStatus.SENDING and len(mail.outbox) == 2
 
     assert deliver_pending(now=t0 + timedelta(minutes=1)) == 1  # the third; the claimed one waits
-    assert deliver_pending(now=t0 + STALE_CLAIM - timedelta(seconds=1)) == 0
-    assert deliver_pending(now=t0 + STALE_CLAIM + timedelta(seconds=1)) == 1  # taken over: sent again
+    assert deliver_pending(now=t0 + reclaim_after() - timedelta(seconds=1)) == 0
+    assert deliver_pending(now=t0 + reclaim_after() + timedelta(seconds=1)) == 1  # taken over: sent again
     assert deliver_pending(now=t0 + timedelta(hours=2)) == 0
 
     per_person = Counter(m.to[0] for m in mail.outbox)
-    assert per_person[in_flight.recipient.email] == 2  # the single, bounded duplicate
+    assert per_person[in_flight.recipient.email] == 2  # the single, bounded duplicate …
+    copies = [m for m in mail.outbox if m.to == [in_flight.recipient.email]]
+    # … which a mail client shows once: both copies carry the notification's own Message-ID.
+    assert {m.message()["Message-ID"] for m in copies} == {notifications.message_id(in_flight)}
     assert all(count == 1 for email, count in per_person.items() if email != in_flight.recipient.email)
     assert set(notices.values_list("email_status", flat=True)) == {EmailStatus.SENT}
 

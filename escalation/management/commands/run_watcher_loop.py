@@ -55,7 +55,7 @@ class Command(BaseCommand):
     def _tick(self):
         close_old_connections()
         try:
-            report = run_watcher()
+            report = run_watcher(runner="in-process loop")
             if report.warned or report.breached or report.actions_overdue or report.errors:
                 self.stdout.write(f"Deadline watcher: {report}")
             while deliver_pending(batch=DELIVERY_BATCH) == DELIVERY_BATCH:

@@ -1,0 +1,21 @@
+"""The banner administrators and business managers see on every page when the deadline
+watcher has stopped (escalation/watchdog.py). Nobody else: they cannot act on it."""
+
+from escalation import watchdog
+from partnerships.choices import Role
+from partnerships.selectors import memberships_of
+
+
+def watches_the_watcher(user) -> bool:
+    if not getattr(user, "is_authenticated", False):
+        return False
+    return user.is_staff or user.is_superuser or any(m.role == Role.BUSINESS_MANAGER for m in memberships_of(user))
+
+
+def watcher(request):
+    if not watches_the_watcher(getattr(request, "user", None)):
+        return {}
+    state = watchdog.alert_if_late()
+    if state.last_run_at is None or not state.late:
+        return {}
+    return {"watcher_stopped_at": state.last_run_at, "watcher_admin": request.user.is_staff}
