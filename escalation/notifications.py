@@ -22,7 +22,8 @@ from django.core import mail
 from django.db.models import Q, QuerySet
 from django.utils import timezone
 
-from escalation.models import EmailStatus, Notification, NotificationKind
+from escalation import digests
+from escalation.models import EmailDigest, EmailStatus, Notification, NotificationKind
 
 logger = logging.getLogger(__name__)
 
@@ -45,9 +46,9 @@ def backoff(attempts: int) -> timedelta:
     return min(timedelta(minutes=2 ** min(max(attempts - 1, 0), 6)), MAX_BACKOFF)
 
 
-def _due(now: datetime) -> QuerySet[Notification]:
-    # The first filter is the `undelivered_email` partial index's condition plus its column.
-    return Notification.objects.filter(
+def _due(now: datetime, model=Notification) -> QuerySet:
+    # The first filter is the `undelivered_email` (`undelivered_digest`) partial index's condition plus its column.
+    return model.objects.filter(
         email_status__in=[EmailStatus.PENDING, EmailStatus.FAILED, EmailStatus.SENDING],
         email_not_before__lte=now,
     ).filter(
@@ -65,11 +66,16 @@ def render_email(notice: Notification) -> tuple[str, str]:
     return subject, body
 
 
-def _send(notice: Notification, connection) -> None:
-    if not notice.recipient.email:
+def _send(row, connection) -> None:
+    """Send one outbox row: a notification, or a daily digest (its notices read by _prepare_digest)."""
+    if not row.recipient.email:
         raise ValueError("The recipient has no e-mail address; add one and it will be sent on the next retry.")
-    subject, body = render_email(notice)
-    mail.EmailMessage(subject, body, to=[notice.recipient.email], connection=connection).send(fail_silently=False)
+    if isinstance(row, Notification):
+        subject, body = render_email(row)
+    else:
+        subject, body = digests.render_digest(row, row.shown)
+        body += "\n\n" + FOOTER.format(service=getattr(settings, "SERVICE_NAME", ""))
+    mail.EmailMessage(subject, body, to=[row.recipient.email], connection=connection).send(fail_silently=False)
 
 
 def _stage_closed_warning(notice: Notification) -> bool:
@@ -79,57 +85,91 @@ def _stage_closed_warning(notice: Notification) -> bool:
     )
 
 
-def _mine(notice: Notification, now: datetime) -> QuerySet[Notification]:
+def _mine(row, now: datetime) -> QuerySet:
     # Finish only a claim that is still ours (not taken over as stale meanwhile).
-    return Notification.objects.filter(pk=notice.pk, email_status=EmailStatus.SENDING, email_claimed_at=now)
+    return type(row).objects.filter(pk=row.pk, email_status=EmailStatus.SENDING, email_claimed_at=now)
+
+
+def _prepare_notice(notice: Notification, now: datetime, readers: set[int]) -> bool:
+    """Whether a claimed notice is sent on its own: not when moot, or set aside for its
+    recipient's daily digest."""
+    if _stage_closed_warning(notice):
+        _mine(notice, now).update(
+            email_status=EmailStatus.CANCELLED,
+            email_claimed_at=None,
+            email_last_error=f"Not sent: stage {notice.occurrence.number} closed before the warning went out.",
+        )
+        return False
+    if digests.waits_for_digest(notice, readers):
+        _mine(notice, now).update(email_status=EmailStatus.DIGEST, email_claimed_at=None)
+        return False
+    return True
+
+
+def _prepare_digest(digest, now: datetime, readers: set[int]) -> bool:
+    digest.shown = digests.digest_notices(digest)
+    if not digest.shown:
+        _mine(digest, now).update(
+            email_status=EmailStatus.CANCELLED,
+            email_claimed_at=None,
+            email_last_error="Not sent: every warning in it was about a stage that closed first.",
+        )
+        return False
+    return True
 
 
 def deliver_pending(now: datetime | None = None, batch: int = 100) -> int:
-    """Send up to `batch` due e-mails; returns how many were sent."""
+    """Send up to `batch` due e-mails, then up to `batch` due daily digests (the same outbox
+    rules for both); returns how many were sent."""
     now = now or timezone.now()
-    due_ids = list(_due(now).order_by("email_not_before", "pk").values_list("pk", flat=True)[:batch])
-    if not due_ids:
-        return 0
+    sent, carry_on = _deliver(Notification, _prepare_notice, now, batch)
+    if carry_on:
+        sent += _deliver(EmailDigest, _prepare_digest, now, batch)[0]
+    return sent
+
+
+def _deliver(model, prepare, now: datetime, batch: int) -> tuple[int, bool]:
+    """(sent, whether the server is still usable). Each row is claimed before it is sent."""
+    due = list(_due(now, model).order_by("email_not_before", "pk").values_list("pk", "recipient_id")[:batch])
+    if not due:
+        return 0, True
+    readers = digests.digest_readers(recipient for _, recipient in due) if model is Notification else set()
+    related = ("recipient", "escalation", "occurrence") if model is Notification else ("recipient",)
     sent = 0
     connection = mail.get_connection(fail_silently=False)
     try:
-        for pk in due_ids:
+        for pk, _ in due:
             # The claim: only the worker whose UPDATE changes the row sends it.
-            if _due(now).filter(pk=pk).update(email_status=EmailStatus.SENDING, email_claimed_at=now) != 1:
+            if _due(now, model).filter(pk=pk).update(email_status=EmailStatus.SENDING, email_claimed_at=now) != 1:
                 continue
-            notice = Notification.objects.select_related("recipient", "escalation", "occurrence").get(pk=pk)
-            if _stage_closed_warning(notice):
-                _mine(notice, now).update(
-                    email_status=EmailStatus.CANCELLED,
-                    email_claimed_at=None,
-                    email_last_error=f"Not sent: stage {notice.occurrence.number} closed before the warning went out.",
-                )
+            row = model.objects.select_related(*related).get(pk=pk)
+            if not prepare(row, now, readers):
                 continue
             try:
-                _send(notice, connection)
+                _send(row, connection)
             except Exception as exc:
-                attempts = notice.email_attempts + 1
-                _mine(notice, now).update(
+                attempts = row.email_attempts + 1
+                _mine(row, now).update(
                     email_status=EmailStatus.FAILED,
                     email_attempts=attempts,
                     email_claimed_at=None,
                     email_last_error=f"{type(exc).__name__}: {exc}"[:2000],
                     email_not_before=now + backoff(attempts),
                 )
-                logger.warning("E-mail for notification %s failed (attempt %s): %s", notice.public_id, attempts, exc)
+                logger.warning("E-mail for %s %s failed (attempt %s): %s", model.__name__, pk, attempts, exc)
                 if not isinstance(exc, MESSAGE_ERRORS):
-                    break  # the server is unreachable: the rest stay due for the next run
+                    return sent, False  # the server is unreachable: the rest stay due for the next run
             else:
-                _mine(notice, now).update(
+                _mine(row, now).update(
                     email_status=EmailStatus.SENT,
-                    email_attempts=notice.email_attempts + 1,
+                    email_attempts=row.email_attempts + 1,
                     email_claimed_at=None,
                     email_sent_at=now,
                 )
                 sent += 1
     finally:
         connection.close()
-    return sent
+    return sent, True
 
 
 # --- in-app ------------------------------------------------------------------------------------
