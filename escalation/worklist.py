@@ -22,6 +22,7 @@ from escalation.holders import People
 from escalation.models import Action, Escalation, Notification, NotificationKind, StageOccurrence
 from escalation.selectors import escalations_visible_to
 from escalation.states import ActionStatus, State
+from escalation.wording import stage_title
 from partnerships.choices import AGENCY_ROLES, Role, StepEvent
 from partnerships.selectors import memberships_of, tier_rank
 
@@ -148,7 +149,7 @@ def _stage_items(escalation, user) -> list[WorkItem]:
         return []
     stage = occurrence.policy_stage
     url = reverse("escalation:detail", args=[escalation.public_id])
-    stage_text = f"Stage {occurrence.number}: {stage.name}"
+    stage_text = stage_title(occurrence.number, stage.name)
     item = {"escalation": escalation, "due_at": occurrence.due_at, "detail": stage_text}
     if escalation.state == State.RAISED and has_transition_perm(escalation.acknowledge, user):
         return [

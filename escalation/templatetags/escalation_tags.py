@@ -34,3 +34,12 @@ def deadline_cell(escalation) -> str:
     if days_left == 0:
         return format_html('{}<br>\n<strong class="govuk-tag govuk-tag--orange">Due today</strong>', when)
     return format_html('{}<br>\n<span class="govuk-body-s">{} left</span>', when, _working_days(days_left))
+
+
+@register.filter
+def stage_title(stage) -> str:
+    """A stage occurrence or policy stage as headings and tables name it (escalation.wording)."""
+    from escalation.wording import stage_title as title
+
+    policy_stage = getattr(stage, "policy_stage", stage)
+    return title(stage.number, policy_stage.name)

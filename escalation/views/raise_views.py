@@ -1,6 +1,7 @@
 """Raising a disagreement: find the children (or add one), then describe it."""
 
 import uuid
+from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
@@ -53,14 +54,45 @@ def find_child(request):
     )
 
 
+def searched_for(q: str) -> dict:
+    """What was just searched for, as the new child's details: a date is the date of birth, a
+    word with digits a local reference, anything else the name (the last word the last name)."""
+    from datetime import datetime
+
+    from escalation.forms import DATE_FORMATS
+
+    q = " ".join(q.split())[:100]
+    if not q:
+        return {}
+    for fmt in DATE_FORMATS:
+        try:
+            return {"date_of_birth": datetime.strptime(q, fmt).strftime("%d/%m/%Y")}
+        except ValueError:
+            continue
+    if any(c.isdigit() for c in q):
+        return {"local_reference": q}
+    first, _, last = q.rpartition(" ") if " " in q else (q, "", "")
+    return {"first_name": first, "last_name": last}
+
+
 def add_child(request):
     agency = _raising_agency(request.user)
-    form = ChildForm(request.POST or None, partnership=agency.partnership)
+    q = request.GET.get("q", "")
+    form = ChildForm(request.POST or None, partnership=agency.partnership, initial=searched_for(q))
     if request.method == "POST" and form.is_valid():
         child = services.child_add(acting_user=request.user, agency=agency, **form.cleaned_data)
         ids = _selected_ids(request) + [str(child.public_id)]
         return redirect(reverse("escalation:raise") + "?" + "&".join(f"child={i}" for i in ids))
-    return render(request, "escalation/raise_add_child.html", {"form": form, "selected_ids": _selected_ids(request)})
+    back = (
+        reverse("escalation:find-child")
+        + "?"
+        + urlencode([("q", q)] * bool(q) + [("child", i) for i in _selected_ids(request)])
+    )
+    return render(
+        request,
+        "escalation/raise_add_child.html",
+        {"form": form, "selected_ids": _selected_ids(request), "back_href": back.rstrip("?")},
+    )
 
 
 def raise_disagreement(request):

@@ -179,3 +179,4 @@ def test_the_business_managers_home_costs_the_same_queries_with_more_cases_at_th
         climb(raise_one(cast, at=london(2026, 12, 1 + n, 10, 0), children=[cast.child]), 5, by=cast.practitioner)
     assert len(work_for(cast.business_manager)) == 4
     assert _home_queries(client, cast.business_manager) == one
+
