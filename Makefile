@@ -4,6 +4,8 @@ VENV := .venv
 BIN := $(VENV)/bin
 DEV_ENV := DEBUG=1
 PORT ?= 8000
+# Links in notification e-mails start with this: the address `make run` serves.
+SITE_URL ?= http://127.0.0.1:$(PORT)
 
 .PHONY: run test lint assets deps migrate demo bench clean worker beat
 
@@ -23,7 +25,8 @@ deps: $(BIN)/.installed node_modules/.installed
 assets: build/static/css/app.css
 
 migrate: deps
-	$(DEV_ENV) $(BIN)/python manage.py migrate --no-input -v0
+	@echo "Preparing the database (the first time takes a minute or two)..."
+	$(DEV_ENV) $(BIN)/python manage.py migrate --no-input -v1
 
 demo: migrate
 	$(DEV_ENV) $(BIN)/python manage.py load_demo
@@ -31,9 +34,9 @@ demo: migrate
 ## make run: install, migrate, load demo data and serve on http://127.0.0.1:8000,
 ## with the deadline watcher running beside it (in-process, no Redis needed)
 run: deps assets demo
-	$(DEV_ENV) $(BIN)/python manage.py run_watcher_loop --exit-with-parent & watcher=$$!; \
+	SITE_URL=$(SITE_URL) $(DEV_ENV) $(BIN)/python manage.py run_watcher_loop --exit-with-parent & watcher=$$!; \
 	trap 'kill $$watcher 2>/dev/null' EXIT INT TERM; \
-	$(DEV_ENV) $(BIN)/python manage.py runserver 127.0.0.1:$(PORT)
+	SITE_URL=$(SITE_URL) $(DEV_ENV) $(BIN)/python manage.py runserver 127.0.0.1:$(PORT)
 
 ## With REDIS_URL set: a Celery worker, and exactly one beat
 worker: deps

@@ -10,6 +10,7 @@ from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
 
 import dj_database_url
+from celery.schedules import crontab
 from django.core.exceptions import ImproperlyConfigured
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -132,6 +133,7 @@ TEMPLATES = [
                 "partnerships.context_processors.service",
                 # The stopped-watcher banner for administrators and business managers.
                 "escalation.context_processors.watcher",
+                "escalation.context_processors.notifications",
             ],
         },
     },
@@ -288,6 +290,11 @@ CELERY_BEAT_SCHEDULE = {
     "deadline-watcher": {
         "task": "escalation.tasks.watch_deadlines",
         "schedule": WATCHER_INTERVAL_SECONDS,
+    },
+    # Non-urgent notices for people who chose one e-mail a day (each watcher tick also catches up).
+    "daily-digest": {
+        "task": "escalation.tasks.send_daily_digests",
+        "schedule": crontab(hour=8, minute=30, day_of_week="mon-fri"),
     },
 }
 

@@ -3,7 +3,7 @@ from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
 from escalation.views import health
-from partnerships import views as partnership_views
+from escalation.views.home import home
 from partnerships import views_two_factor as two_factor_views
 from partnerships.forms import AdminSignInForm, SignInForm
 
@@ -21,7 +21,7 @@ two_factor_patterns = [
 ]
 
 urlpatterns = [
-    path("", partnership_views.home, name="home"),
+    path("", home, name="home"),
     path(
         "sign-in/",
         auth_views.LoginView.as_view(

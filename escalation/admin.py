@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from escalation.models import Action, Discussion, Escalation, Notification, StageOccurrence
+from escalation.models import Action, Discussion, EmailDigest, Escalation, Notification, StageOccurrence
 
 
 class ReadOnlyAdmin(admin.ModelAdmin):
@@ -53,3 +53,12 @@ class NotificationAdmin(ReadOnlyAdmin):
     ]
     list_filter = ["email_status", "kind"]
     search_fields = ["escalation__reference", "recipient__username"]
+
+
+@admin.register(EmailDigest)
+class EmailDigestAdmin(ReadOnlyAdmin):
+    """Daily digests, like notifications: an unsent one shows its attempts and last error."""
+
+    list_display = ["recipient", "day", "email_status", "email_attempts", "email_not_before", "email_last_error"]
+    list_filter = ["email_status"]
+    search_fields = ["recipient__username"]

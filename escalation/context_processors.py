@@ -1,9 +1,18 @@
-"""The banner administrators and business managers see on every page when the deadline
-watcher has stopped (escalation/watchdog.py). Nobody else: they cannot act on it."""
+"""What every page's layout needs from the escalations: the header's unread count (counted
+at render time, after the view has marked anything read), and the banner administrators and
+business managers see when the deadline watcher has stopped (escalation/watchdog.py; nobody
+else: they cannot act on it). Here rather than in partnerships, which imports nothing from
+escalation."""
 
 from escalation import watchdog
+from escalation.notifications import unread_count
 from partnerships.choices import Role
 from partnerships.selectors import memberships_of
+
+
+def notifications(request):
+    user = getattr(request, "user", None)
+    return {"unread_notifications": unread_count(user) if user else 0}
 
 
 def watches_the_watcher(user) -> bool:

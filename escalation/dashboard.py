@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import date, datetime, timedelta
 
 from django.db.models import Count, Q
 from django.db.models.functions import TruncDate, TruncMonth
@@ -138,7 +138,8 @@ def build_dashboard(scope: Scope, *, now: datetime | None = None, agencies=None,
         ("Reached the partnership stage", _cell(scope, head["partnership"], status="partnership")),
         (
             "Median working days from raised to resolved",
-            Cell(weighted_median(overall), list_url(scope, status="resolved") if overall else ""),
+            # Not a list of cases: it leads to the medians stage by stage, in "Resolved at each stage".
+            Cell(weighted_median(overall), "#figure-resolved" if overall else ""),
         ),
     ]
     numbers = sorted(set(stages) | set(by_stage) | set(days))
@@ -353,6 +354,25 @@ def _pairs(scope, rows, agencies) -> Figure:
     )
 
 
+def months_between(found: dict, scope) -> list[date]:
+    """Every month from the first to the last with escalations (or the filter's dates, up to this
+    month), so a quiet month is a 0 in the trend rather than missing from it."""
+    this_month = timezone.localdate().replace(day=1)
+    ends = list(found)
+    if scope.raised_from:
+        ends.append(min(scope.raised_from.replace(day=1), this_month))
+    if scope.raised_to:
+        ends.append(min(scope.raised_to.replace(day=1), this_month))
+    if not ends:
+        return []
+    first, last = min(ends), max(ends)
+    months = []
+    while first <= last:
+        months.append(first)
+        first = month_end(first) + timedelta(days=1)
+    return months
+
+
 def _trends(scope, rows) -> list[Figure]:
     keys = ("raised", "resolved", "withdrawn", "open")
     by_month: dict = {}
@@ -361,6 +381,8 @@ def _trends(scope, rows) -> list[Figure]:
         total = by_month.setdefault(first, dict.fromkeys(keys, 0))
         for key in keys:
             total[key] += r[key]
+    for first in months_between(by_month, scope):
+        by_month.setdefault(first, dict.fromkeys(keys, 0))  # a month with none raised shows as 0
     months, quarters = [], {}
     for first, counts in sorted(by_month.items()):
         months.append((first, month_end(first), first.strftime("%B %Y"), first.strftime("%b %Y"), counts))

@@ -30,6 +30,7 @@ from django.utils import timezone
 
 from escalation.models import Escalation, StageOccurrence
 from escalation.states import OPEN_STATES, Category, State
+from escalation.wording import stage_title
 from partnerships.choices import Tier, Urgency
 from partnerships.models import PolicyStage
 from partnerships.selectors import tier_rank
@@ -263,10 +264,7 @@ def stage_short(number: int) -> str:
 
 def stage_name(number: int, stages: dict) -> str:
     """'Stage 2: direct manager to manager discussion', without saying 'Stage 2' twice."""
-    name = stages.get(number)
-    if not name:
-        return stage_short(number)
-    return name if name.lower().startswith(f"stage {number}:") else f"Stage {number}: {name}"
+    return stage_title(number, stages.get(number) or "")
 
 
 # --- working days --------------------------------------------------------------------------

@@ -441,3 +441,19 @@ class UrgencyForm(forms.Form):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.helper = helper("Change urgency")
+
+
+class EmailFrequencyForm(forms.Form):
+    frequency = forms.ChoiceField(
+        label="When should we e-mail you about notifications that are not urgent?",
+        help_text="Notifications about child protection or immediate risk are always e-mailed straight away.",
+        widget=forms.RadioSelect,
+        error_messages=required("Select when we should e-mail you"),
+    )
+
+    def __init__(self, *args, **kwargs):
+        from escalation.digest_models import EmailFrequency
+
+        super().__init__(*args, **kwargs)
+        self.fields["frequency"].choices = EmailFrequency.choices
+        self.helper = helper("Save", Field.radios("frequency", legend_size=Size.MEDIUM, legend_tag="h1"))

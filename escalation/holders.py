@@ -24,6 +24,40 @@ class People:
         self._agency_ranks: dict[int, dict[int, set[int]]] = {}
         self._partnership_roles: dict[int, dict[str, set[int]]] = {}
         self._agencies_of_type: dict[tuple[int, str], list[int]] = {}
+        # Filled only by preload_seats (a list of many cases); otherwise seats are read fresh.
+        self._seats: dict[int, set[int] | None] = {}
+
+    def preload_seats(self, escalations) -> None:
+        """Who is seated on the open partnership stage of each of these escalations (None: not
+        arranged), in two queries for them all: a list asks about every case it shows."""
+        from escalation.models import PanelMember, PartnershipReview
+
+        ids = [e.pk for e in escalations]
+        for pk in ids:
+            self._seats[pk] = None
+        reviews = PartnershipReview.objects.filter(
+            occurrence__escalation_id__in=ids, occurrence__closed_at__isnull=True
+        )
+        by_review = {}
+        for review_id, escalation_id, chair_id in reviews.values_list("pk", "occurrence__escalation_id", "chair_id"):
+            by_review[review_id] = escalation_id
+            self._seats[escalation_id] = {chair_id}
+        for review_id, user_id in PanelMember.objects.filter(review_id__in=by_review).values_list(
+            "review_id", "user_id"
+        ):
+            self._seats[by_review[review_id]].add(user_id)
+        partnerships = {e.pk: e.partnership_id for e in escalations}
+        seated = set().union(*(s for s in self._seats.values() if s))
+        active_in = set(Membership.objects.active().filter(user_id__in=seated).values_list("partnership_id", "user_id"))
+        for pk, seats in self._seats.items():
+            if seats:
+                self._seats[pk] = {u for u in seats if (partnerships[pk], u) in active_in}
+
+    def arranged(self, escalation) -> bool | None:
+        """Whether its open partnership stage is arranged, if preload_seats read it (else None)."""
+        if escalation.pk not in self._seats:
+            return None
+        return self._seats[escalation.pk] is not None
 
     def load_agencies(self, *agency_ids: int) -> None:
         """Read the people of these agencies by tier, in one query for all not read yet (a case's
@@ -154,6 +188,8 @@ class People:
         still active members of the partnership."""
         from escalation.models import PanelMember, PartnershipReview
 
+        if occurrence is None and escalation.pk in self._seats:
+            return set(self._seats[escalation.pk] or ())
         reviews = PartnershipReview.objects.filter(occurrence__escalation_id=escalation.pk)
         if occurrence is not None:
             review = reviews.filter(occurrence_id=occurrence.pk).first()

@@ -20,6 +20,7 @@ from escalation.states import (
     Category,
     DeliveryMethod,
     DiscussionMethod,
+    EmailStatus,
     StageOutcome,
     State,
 )
@@ -435,14 +436,6 @@ class NotificationKind(models.TextChoices):
     WITHDRAWN = "withdrawn", "Withdrawn"
 
 
-class EmailStatus(models.TextChoices):
-    PENDING = "pending", "Waiting to be sent"
-    SENDING = "sending", "Being sent"
-    SENT = "sent", "Sent"
-    FAILED = "failed", "Failed, will retry"
-    CANCELLED = "cancelled", "Not sent (stage closed)"
-
-
 class Notification(models.Model):
     """An outbox row: written in the transaction that caused it, delivered afterwards.
 
@@ -470,6 +463,10 @@ class Notification(models.Model):
     email_claimed_at = models.DateTimeField(null=True, blank=True)
     email_sent_at = models.DateTimeField(null=True, blank=True)
     email_last_error = models.TextField(blank=True)
+    # A non-urgent notice to someone who chose the daily digest is e-mailed in it (escalation.digests).
+    digest = models.ForeignKey(
+        "escalation.EmailDigest", on_delete=models.PROTECT, null=True, blank=True, related_name="notices"
+    )
 
     class Meta:
         ordering = ["-created_at"]
@@ -569,5 +566,7 @@ class RetentionDecision(models.Model):
         return f"{self.get_decision_display()} for {self.escalation}"
 
 
-# Operational rows (submitted forms, the watcher's heartbeat) live in their own module.
+# E-mail preferences and the daily digest, and operational rows (submitted forms, the watcher's
+# heartbeat), live in their own modules (imported here so Django finds them).
+from escalation.digest_models import EmailDigest, EmailFrequency, EmailPreference  # noqa: E402, F401
 from escalation.operations import Submission, WatcherHeartbeat  # noqa: E402,F401

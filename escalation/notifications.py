@@ -33,7 +33,8 @@ from django.db import DatabaseError, connection, transaction
 from django.db.models import Q, QuerySet
 from django.utils import timezone
 
-from escalation.models import EmailStatus, Notification, NotificationKind
+from escalation import digests
+from escalation.models import EmailDigest, EmailStatus, Notification, NotificationKind
 
 logger = logging.getLogger(__name__)
 
@@ -65,9 +66,9 @@ def reclaim_after() -> timedelta:
     return timedelta(seconds=getattr(settings, "EMAIL_RECLAIM_SECONDS", DEFAULT_RECLAIM_SECONDS))
 
 
-def _due(now: datetime) -> QuerySet[Notification]:
-    # The first filter is the `undelivered_email` partial index's condition plus its column.
-    return Notification.objects.filter(
+def _due(now: datetime, model=Notification) -> QuerySet:
+    # The first filter is the `undelivered_email` (`undelivered_digest`) partial index's condition plus its column.
+    return model.objects.filter(
         email_status__in=[EmailStatus.PENDING, EmailStatus.FAILED, EmailStatus.SENDING],
         email_not_before__lte=now,
     ).filter(
@@ -85,18 +86,26 @@ def render_email(notice: Notification) -> tuple[str, str]:
     return subject, body
 
 
-def message_id(notice: Notification) -> str:
-    """The same for every attempt at one notification, so a duplicate is shown once."""
+def message_id(row) -> str:
+    """The same for every attempt at one notification (or one person's digest of a day), so a
+    duplicate is shown once."""
     domain = urlsplit(getattr(settings, "SITE_URL", "")).hostname or "localhost"
-    return f"<notification-{notice.public_id}@{domain}>"
+    if isinstance(row, Notification):
+        return f"<notification-{row.public_id}@{domain}>"
+    return f"<digest-{row.recipient_id}-{row.day:%Y%m%d}@{domain}>"
 
 
-def _send(notice: Notification, smtp) -> None:
-    if not notice.recipient.email:
+def _send(row, smtp) -> None:
+    """Send one outbox row: a notification, or a daily digest (its notices read by _prepare_digest)."""
+    if not row.recipient.email:
         raise ValueError("The recipient has no e-mail address; add one and it will be sent on the next retry.")
-    subject, body = render_email(notice)
-    headers = {"Message-ID": message_id(notice)}
-    mail.EmailMessage(subject, body, to=[notice.recipient.email], connection=smtp, headers=headers).send(
+    if isinstance(row, Notification):
+        subject, body = render_email(row)
+    else:
+        subject, body = digests.render_digest(row, row.shown)
+        body += "\n\n" + FOOTER.format(service=getattr(settings, "SERVICE_NAME", ""))
+    headers = {"Message-ID": message_id(row)}
+    mail.EmailMessage(subject, body, to=[row.recipient.email], connection=smtp, headers=headers).send(
         fail_silently=False
     )
 
@@ -108,12 +117,44 @@ def _stage_closed_warning(notice: Notification) -> bool:
     )
 
 
-def _mine(notice: Notification, now: datetime) -> QuerySet[Notification]:
+def _mine(row, now: datetime) -> QuerySet:
     # Finish only a claim that is still ours (not taken over as stale meanwhile).
-    return Notification.objects.filter(pk=notice.pk, email_status=EmailStatus.SENDING, email_claimed_at=now)
+    return type(row).objects.filter(pk=row.pk, email_status=EmailStatus.SENDING, email_claimed_at=now)
 
 
-def _mark_sent(notice: Notification, now: datetime) -> int:
+def _prepare_notice(notice: Notification, now: datetime, readers: set[int]) -> bool:
+    """Whether a claimed notice is sent on its own: not when moot, or set aside for its
+    recipient's daily digest."""
+    if _stage_closed_warning(notice):
+        _mine(notice, now).update(
+            email_status=EmailStatus.CANCELLED,
+            email_claimed_at=None,
+            email_last_error=f"Not sent: stage {notice.occurrence.number} closed before the warning went out.",
+        )
+        return False
+    if digests.waits_for_digest(notice, readers):
+        _mine(notice, now).update(email_status=EmailStatus.DIGEST, email_claimed_at=None)
+        return False
+    return True
+
+
+def _prepare_digest(digest, now: datetime, readers: set[int]) -> bool:
+    digest.shown = digests.digest_notices(digest)
+    if not digest.shown:
+        _mine(digest, now).update(
+            email_status=EmailStatus.CANCELLED,
+            email_claimed_at=None,
+            email_last_error="Not sent: every warning in it was about a stage that closed first.",
+        )
+        return False
+    return True
+
+
+def _label(row) -> str:
+    return f"notification {row.public_id}" if isinstance(row, Notification) else f"digest {row.pk}"
+
+
+def _mark_sent(notice, now: datetime) -> int:
     return _mine(notice, now).update(
         email_status=EmailStatus.SENT,
         email_attempts=notice.email_attempts + 1,
@@ -122,7 +163,7 @@ def _mark_sent(notice: Notification, now: datetime) -> int:
     )
 
 
-def _mark_sent_on_a_fresh_connection(notice: Notification, now: datetime) -> None:
+def _mark_sent_on_a_fresh_connection(notice, now: datetime) -> None:
     """The server has the message but the database connection dropped before the row said so.
     Marking it is idempotent (only while the claim is ours), so try again on a new connection
     before leaving it to be reclaimed and sent a second time."""
@@ -133,20 +174,18 @@ def _mark_sent_on_a_fresh_connection(notice: Notification, now: datetime) -> Non
             _mark_sent(notice, now)
             return
         except DatabaseError:
-            logger.warning("Could not yet mark notification %s as sent; trying again", notice.public_id)
+            logger.warning("Could not yet mark %s as sent; trying again", _label(notice))
     logger.error(
-        "Notification %s was sent but could not be marked sent; it will be sent again after %s",
-        notice.public_id,
-        reclaim_after(),
+        "%s was sent but could not be marked sent; it will be sent again after %s", _label(notice), reclaim_after()
     )
-    raise DatabaseError(f"notification {notice.public_id} sent but not marked sent")
+    raise DatabaseError(f"{_label(notice)} sent but not marked sent")
 
 
 class _ServerUnusable(Exception):
     """The SMTP server cannot be used now: the rest of the batch waits for the next run."""
 
 
-def _deliver_one(notice: Notification, now: datetime, smtp) -> bool:
+def _deliver_one(notice, now: datetime, smtp) -> bool:
     """Send one claimed row and mark it sent in the same short transaction. True if sent."""
     sent, failure = False, None
     try:
@@ -172,7 +211,7 @@ def _deliver_one(notice: Notification, now: datetime, smtp) -> bool:
     return sent
 
 
-def _record_failure(notice: Notification, now: datetime, exc: Exception) -> None:
+def _record_failure(notice, now: datetime, exc: Exception) -> None:
     attempts = notice.email_attempts + 1
     _mine(notice, now).update(
         email_status=EmailStatus.FAILED,
@@ -181,37 +220,43 @@ def _record_failure(notice: Notification, now: datetime, exc: Exception) -> None
         email_last_error=f"{type(exc).__name__}: {exc}"[:2000],
         email_not_before=now + backoff(attempts),
     )
-    logger.warning("E-mail for notification %s failed (attempt %s): %s", notice.public_id, attempts, exc)
+    logger.warning("E-mail for %s failed (attempt %s): %s", _label(notice), attempts, exc)
 
 
 def deliver_pending(now: datetime | None = None, batch: int = 100) -> int:
-    """Send up to `batch` due e-mails; returns how many were sent."""
+    """Send up to `batch` due e-mails, then up to `batch` due daily digests (the same outbox
+    rules for both); returns how many were sent."""
     now = now or timezone.now()
-    due_ids = list(_due(now).order_by("email_not_before", "pk").values_list("pk", flat=True)[:batch])
-    if not due_ids:
-        return 0
+    sent, carry_on = _deliver(Notification, _prepare_notice, now, batch)
+    if carry_on:
+        sent += _deliver(EmailDigest, _prepare_digest, now, batch)[0]
+    return sent
+
+
+def _deliver(model, prepare, now: datetime, batch: int) -> tuple[int, bool]:
+    """(sent, whether the server is still usable). Each row is claimed before it is sent."""
+    due = list(_due(now, model).order_by("email_not_before", "pk").values_list("pk", "recipient_id")[:batch])
+    if not due:
+        return 0, True
+    readers = digests.digest_readers(recipient for _, recipient in due) if model is Notification else set()
+    related = ("recipient", "escalation", "occurrence") if model is Notification else ("recipient",)
     sent = 0
     smtp = mail.get_connection(fail_silently=False)
     try:
-        for pk in due_ids:
+        for pk, _ in due:
             # The claim: only the worker whose UPDATE changes the row sends it.
-            if _due(now).filter(pk=pk).update(email_status=EmailStatus.SENDING, email_claimed_at=now) != 1:
+            if _due(now, model).filter(pk=pk).update(email_status=EmailStatus.SENDING, email_claimed_at=now) != 1:
                 continue
-            notice = Notification.objects.select_related("recipient", "escalation", "occurrence").get(pk=pk)
-            if _stage_closed_warning(notice):
-                _mine(notice, now).update(
-                    email_status=EmailStatus.CANCELLED,
-                    email_claimed_at=None,
-                    email_last_error=f"Not sent: stage {notice.occurrence.number} closed before the warning went out.",
-                )
+            row = model.objects.select_related(*related).get(pk=pk)
+            if not prepare(row, now, readers):
                 continue
             try:
-                sent += _deliver_one(notice, now, smtp)
+                sent += _deliver_one(row, now, smtp)
             except _ServerUnusable:
-                break  # the server is unreachable: the rest stay due for the next run
+                return sent, False  # the server is unreachable: the rest stay due for the next run
     finally:
         smtp.close()
-    return sent
+    return sent, True
 
 
 # --- in-app ------------------------------------------------------------------------------------

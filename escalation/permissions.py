@@ -35,6 +35,9 @@ def seated(escalation, user) -> bool:
 def arranged(escalation) -> bool:
     from escalation.models import PartnershipReview
 
+    preloaded = people(escalation).arranged(escalation)
+    if preloaded is not None:  # a list read every case's arrangement at once (People.preload_seats)
+        return preloaded
     return PartnershipReview.objects.filter(
         occurrence__escalation_id=escalation.pk, occurrence__closed_at__isnull=True
     ).exists()

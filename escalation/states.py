@@ -59,3 +59,14 @@ class DeliveryMethod(models.TextChoices):
     SECURE_EMAIL = "secure_email", "Secure e-mail"
     POST = "post", "Post"
     BY_HAND = "by_hand", "By hand"
+
+
+class EmailStatus(models.TextChoices):
+    """Where an outbox row's e-mail is (a notification's or a daily digest's)."""
+
+    PENDING = "pending", "Waiting to be sent"
+    SENDING = "sending", "Being sent"
+    SENT = "sent", "Sent"
+    FAILED = "failed", "Failed, will retry"
+    CANCELLED = "cancelled", "Not sent (stage closed)"
+    DIGEST = "digest", "In the daily digest"

@@ -11,6 +11,7 @@ from django.conf import settings
 from django.db import transaction
 
 from escalation.deadlines import run_watcher
+from escalation.digests import collect_daily_digests
 from escalation.notifications import deliver_pending
 
 # A queued tick older than this is dropped rather than run late: the next tick does the same work.
@@ -22,6 +23,8 @@ DELIVERY_BUDGET_SECONDS = 180
 @shared_task(acks_late=True, ignore_result=True, soft_time_limit=240, time_limit=300, expires=_TICK_EXPIRES)
 def watch_deadlines() -> dict:
     report = run_watcher(runner="Celery worker")
+    # Every tick, so a digest missed while beat was down goes out on the next one (written once a day).
+    collect_daily_digests()
     # Always: held (out-of-hours) notices and retries fall due without a new breach.
     transaction.on_commit(lambda: deliver_notifications.delay())
     return report.as_dict()
@@ -36,3 +39,11 @@ def deliver_notifications() -> int:
         sent += count
         if count < DELIVERY_BATCH or time.monotonic() - started > DELIVERY_BUDGET_SECONDS:
             return sent
+
+
+@shared_task(acks_late=True, ignore_result=True, soft_time_limit=240, time_limit=300, expires=_TICK_EXPIRES)
+def send_daily_digests() -> int:
+    """Beat's 08:30 entry on weekdays (a bank holiday is skipped by the calendar check)."""
+    written = collect_daily_digests()
+    transaction.on_commit(lambda: deliver_notifications.delay())
+    return written

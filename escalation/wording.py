@@ -6,6 +6,7 @@ conversation (escalation.conversation). Nothing here reads a child's details.
 
 from __future__ import annotations
 
+import re
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
@@ -38,3 +39,16 @@ def escalation_link(escalation) -> str:
 
 def stage_label(occurrence) -> str:
     return f"stage {occurrence.number} ({occurrence.policy_stage.name})"
+
+
+# A policy that names its stages with their own label: "Stage 2: …", "Level Two: …", "Stage Three: …".
+OWN_LABEL = re.compile(r"^\s*(stage|level)\s+[\w-]+\s*:", re.IGNORECASE)
+
+
+def stage_title(number: int, name: str) -> str:
+    """A stage as headings and tables name it: the policy's own words where they already carry a
+    label ("Stage 2: direct manager to manager discussion", "Level Two: line manager to line
+    manager"), else "Stage 5: Directors of the agencies". Never "Stage 2: Stage 2: …"."""
+    if not name:
+        return f"Stage {number}"
+    return name if OWN_LABEL.match(name) else f"Stage {number}: {name}"

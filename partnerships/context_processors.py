@@ -35,11 +35,8 @@ def navigation_for(user) -> list[tuple[str, str]]:
 
 
 def service(request):
-    from escalation.notifications import unread_count
-
     user = getattr(request, "user", None)
     return {
-        "unread_notifications": unread_count(user) if user else 0,
         "service_name": settings.SERVICE_NAME,
         "current_partnership": primary_partnership(user) if user else None,
         "navigation": navigation_for(user) if user else [],

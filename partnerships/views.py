@@ -2,16 +2,9 @@ from django.core.exceptions import PermissionDenied
 from django.shortcuts import render
 from django.utils import timezone
 
-from escalation.selectors import escalations_visible_to
 from partnerships.choices import Role
 from partnerships.forms import DeadlineCalculatorForm
-from partnerships.selectors import memberships_of, partnership_roles, primary_partnership
-
-
-def home(request):
-    memberships = memberships_of(request.user)
-    open_count = escalations_visible_to(request.user).open().count() if memberships else 0
-    return render(request, "partnerships/home.html", {"memberships": memberships, "open_count": open_count})
+from partnerships.selectors import partnership_roles, primary_partnership
 
 
 def deadline_calculator(request):

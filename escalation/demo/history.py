@@ -1,9 +1,11 @@
-"""A year of demo escalations (1 December 2025 to 20 November 2026) in the five demo partnerships.
+"""A year of demo escalations, up to the day the demo is loaded, in the five demo partnerships.
 
 Made through the services with back-dated `at=`, so every stage occurrence, entry on a child's
 file, discussion, resolution record and partnership review is the real thing. Most disagreements
 are resolved at stage 1 or 2 within the timescale; some miss a deadline and climb further, a few
-reach the partnership stage; some are withdrawn; the latest are still open, some overdue.
+reach the partnership stage; some are withdrawn; the latest are still open, most within their
+deadline and a few overdue by days (not months): the demo reads as a partnership that works,
+whatever day it is loaded.
 
 The child's file, discussions and reviews stamp themselves with the time they are written
 (`auto_now_add`), so each service call runs with Django's clock set to the moment of the event:
@@ -39,8 +41,12 @@ from partnerships.choices import PanelRule, StepEvent, Tier, Urgency
 from partnerships.models import Agency, Membership, Partnership
 
 LONDON = ZoneInfo("Europe/London")
-FIRST_DAY = date(2025, 12, 1)
-LAST_MOMENT = datetime(2026, 11, 20, 17, 0, tzinfo=LONDON)
+# The year runs up to an hour before the demo is loaded (so "today" in the demo is today).
+LAST_MOMENT = (timezone.now() - timedelta(hours=1)).astimezone(LONDON).replace(second=0, microsecond=0)
+FIRST_DAY = LAST_MOMENT.date() - timedelta(days=355)
+# Only disagreements raised in the last few weeks are left stuck (open past their deadline);
+# older ones were long since settled.
+STALLED_WITHIN = timedelta(days=21)
 PER_PARTNERSHIP = 120
 SEED = 20251201
 
@@ -199,13 +205,19 @@ def already_loaded(partnership) -> bool:
     ).exists()
 
 
-def load_demo_history(*, per_partnership: int = PER_PARTNERSHIP, seed: int = SEED) -> int:
-    """Load the year into every demo partnership that has none yet; returns how many were made."""
+def load_demo_history(*, per_partnership: int = PER_PARTNERSHIP, seed: int = SEED, progress=None) -> int:
+    """Load the year into every demo partnership that has none yet; returns how many were made.
+    `progress(text)` is told as each partnership starts (the first `make run` waits for this)."""
     made = 0
     for index, slug in enumerate(PARTNERSHIPS):
         partnership = Partnership.objects.filter(slug=slug).select_related("policy").first()
         if partnership is None or partnership.policy_id is None or already_loaded(partnership):
             continue
+        if progress:
+            progress(
+                f"Demo history {index + 1} of {len(PARTNERSHIPS)}: {per_partnership} disagreements over the past "
+                f"year in {partnership.name}..."
+            )
         with transaction.atomic():
             made += _History(partnership, random.Random(seed + index)).load(per_partnership)
     return made
@@ -351,6 +363,8 @@ class _History:
         reach = min(_weighted(rng, STAGES_REACHED), len(self.stages))
         ending = _weighted(rng, [("resolved", 88), ("withdrawn", 8), ("stalled", 4)])
         raised_at = self.raised_moment(rng)
+        if ending == "stalled" and raised_at < LAST_MOMENT - STALLED_WITHIN:
+            ending = "resolved"
         with clock(raised_at):
             escalation = services.escalation_raise(
                 raised_by=raiser,

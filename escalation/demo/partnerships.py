@@ -118,7 +118,7 @@ def _member(user, partnership, role, agency=None, job_title=""):
 
 
 @transaction.atomic
-def load_demo(*, with_history: bool = True) -> list[DemoUser]:
+def load_demo(*, with_history: bool = True, progress=None) -> list[DemoUser]:
     people: list[DemoUser] = []
     index = 0
     for slug, name in PARTNERSHIPS.items():
@@ -171,5 +171,5 @@ def load_demo(*, with_history: bool = True) -> list[DemoUser]:
     if with_history:
         from escalation.demo.history import load_demo_history  # imports this module: local import
 
-        load_demo_history()
+        load_demo_history(progress=progress)
     return people

@@ -42,3 +42,12 @@ def submission_key(context) -> str:
     from escalation.submissions import FIELD, key_for_page
 
     return format_html('<input type="hidden" name="{}" value="{}">', FIELD, key_for_page(context.get("request")))
+
+
+@register.filter
+def stage_title(stage) -> str:
+    """A stage occurrence or policy stage as headings and tables name it (escalation.wording)."""
+    from escalation.wording import stage_title as title
+
+    policy_stage = getattr(stage, "policy_stage", stage)
+    return title(stage.number, policy_stage.name)

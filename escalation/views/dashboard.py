@@ -34,6 +34,7 @@ from escalation.services import EscalationError
 from escalation.states import Category
 from escalation.views.exports import limit_reached
 from escalation.views.lists import holders
+from escalation.views.remembered import remembered
 from partnerships.choices import Urgency
 
 LIST_PAGE_SIZE = 25
@@ -173,7 +174,8 @@ def _has_filters(request) -> bool:
 
 
 def _clear_query(partnership, partnerships) -> str:
-    return urlencode({"partnership": partnership.slug}) if len(partnerships) > 1 else ""
+    # "clear" also forgets the filters the dashboard remembered for this person.
+    return urlencode({"partnership": partnership.slug, "clear": 1} if len(partnerships) > 1 else {"clear": 1})
 
 
 # --- the dashboard and its lists ----------------------------------------------------------------------
@@ -181,6 +183,8 @@ def _clear_query(partnership, partnerships) -> str:
 
 def dashboard_page(request):
     partnership, partnerships = _partnership(request)
+    if back := remembered(request, "dashboard", FILTER_NAMES):
+        return back
     form, scope, agencies, stages = _filters(request, partnership, partnerships)
     if len(partnerships) > 1:
         scope = replace(scope, partnership_in_links=True)

@@ -19,6 +19,7 @@ from escalation.permissions import can_escalate, can_record_discussion, may_deci
 from escalation.selectors import action_owner_candidates
 from escalation.submissions import once, once_per_submission
 from escalation.views.common import back_to, detail_url, page_is_stale, require, visible_escalation_or_404
+from escalation.wording import stage_title
 from partnerships.choices import Route
 from partnerships.models import Membership
 
@@ -201,7 +202,7 @@ def escalate(request, public_id):
         ):
             return back_to(escalation)
     return _form_page(
-        request, escalation, form, f"Escalate to stage {next_stage.number}: {next_stage.name}", next_stage.guidance
+        request, escalation, form, f"Escalate to {stage_title(next_stage.number, next_stage.name)}", next_stage.guidance
     )
 
 
@@ -298,7 +299,8 @@ def record_discussion(request, public_id):
         )
         if response:
             return response
-    return _form_page(request, escalation, form, "Record a discussion", escalation.policy.email_advice)
+    # The policy's advice on e-mail is the method's hint, where the method is chosen (said once).
+    return _form_page(request, escalation, form, "Record a discussion")
 
 
 @require_POST

@@ -9,6 +9,7 @@ from escalation import keyset
 from escalation.keyset import Key, newest_first
 from escalation.selectors import escalations_visible_to
 from escalation.states import OPEN_STATES, State
+from escalation.views.remembered import is_remembered, remembered
 from partnerships.choices import ROLE_TIER, TIER_ORDER, Role, Tier
 from partnerships.selectors import memberships_of, tier_rank
 
@@ -64,6 +65,8 @@ def _with_days_left(page):
 
 
 def escalation_list(request):
+    if back := remembered(request, "escalations", ("status", "sort")):
+        return back
     sort = request.GET.get("sort", "deadline")
     keys, _ = SORTS.get(sort, SORTS["deadline"])
     status = request.GET.get("status", "open")
@@ -81,12 +84,18 @@ def escalation_list(request):
             "sort": sort,
             "sorts": SORTS,
             "status": status,
+            "filtered": is_remembered(request, "escalations"),
         },
     )
 
 
 def inbox(request):
-    """Escalations that have reached this person's tier in their agency, oldest deadline first."""
+    """Escalations that have reached this person's tier in their agency, oldest deadline first
+    unless they chose another order."""
+    if back := remembered(request, "inbox", ("sort",)):
+        return back
+    sort = request.GET.get("sort", "deadline")
+    keys, _ = SORTS.get(sort, SORTS["deadline"])
     q = Q(pk__in=[])
     for m in memberships_of(request.user):
         if m.agency_id is None:
@@ -99,9 +108,12 @@ def inbox(request):
         request,
         "escalation/inbox.html",
         {
-            "page": _with_days_left(_page(request, queryset)),
+            "page": _with_days_left(_page(request, queryset, keys)),
             "page_query": page_query(request),
             "awaiting": State.RAISED,
+            "sort": sort,
+            "sorts": SORTS,
+            "filtered": is_remembered(request, "inbox"),
         },
     )
 

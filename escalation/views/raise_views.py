@@ -1,6 +1,7 @@
 """Raising a disagreement: find the children (or add one), then describe it."""
 
 import uuid
+from urllib.parse import urlencode
 
 from django.core.exceptions import PermissionDenied
 from django.shortcuts import redirect, render
@@ -57,10 +58,32 @@ def find_child(request):
     )
 
 
+def searched_for(q: str) -> dict:
+    """What was just searched for, as the new child's details: a date is the date of birth, a
+    word with digits a local reference, anything else the name (the last word the last name)."""
+    from datetime import datetime
+
+    from escalation.forms import DATE_FORMATS
+
+    q = " ".join(q.split())[:100]
+    if not q:
+        return {}
+    for fmt in DATE_FORMATS:
+        try:
+            return {"date_of_birth": datetime.strptime(q, fmt).strftime("%d/%m/%Y")}
+        except ValueError:
+            continue
+    if any(c.isdigit() for c in q):
+        return {"local_reference": q}
+    first, _, last = q.rpartition(" ") if " " in q else (q, "", "")
+    return {"first_name": first, "last_name": last}
+
+
 @once_per_submission
 def add_child(request):
     agency = _raising_agency(request.user)
-    form = ChildForm(request.POST or None, partnership=agency.partnership)
+    q = request.GET.get("q", "")
+    form = ChildForm(request.POST or None, partnership=agency.partnership, initial=searched_for(q))
     if request.method == "POST" and form.is_valid():
         ids = _selected_ids(request)
         outcome = once(
@@ -69,7 +92,16 @@ def add_child(request):
             lambda child: reverse("escalation:raise") + "?" + "&".join(f"child={i}" for i in ids + [child.public_id]),
         )
         return outcome.response(request)
-    return render(request, "escalation/raise_add_child.html", {"form": form, "selected_ids": _selected_ids(request)})
+    back = (
+        reverse("escalation:find-child")
+        + "?"
+        + urlencode([("q", q)] * bool(q) + [("child", i) for i in _selected_ids(request)])
+    )
+    return render(
+        request,
+        "escalation/raise_add_child.html",
+        {"form": form, "selected_ids": _selected_ids(request), "back_href": back.rstrip("?")},
+    )
 
 
 @once_per_submission

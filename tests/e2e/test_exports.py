@@ -66,10 +66,13 @@ def test_the_auditor_downloads_a_csv_of_the_partnerships_escalations(page, live_
     assert [row[0] for row in rows[1:]] == [escalation.reference]
     assert rows[1][2] == "2026-10-05 10:00"
 
-    # The download left the page where it was; the export is now in the list beneath the form.
+    # The download left the page where it was; the export is in the list beneath the form at
+    # once, without reloading the page.
     assert urlsplit(page.url).path == "/exports/"
-    page.goto(f"{live_server.url}/exports/")
     table = page.locator("table", has=page.get_by_role("columnheader", name="Records"))
+    expect(table.locator("tbody tr")).to_have_count(1, timeout=10000)
+    expect(page.get_by_text("Nobody has exported records")).to_have_count(0)
+    page.goto(f"{live_server.url}/exports/")
     expect(table.locator("tbody tr")).to_have_count(1)
     expect(table.locator("tbody tr td").nth(2)).to_have_text("CSV")
     assert_accessible(page)

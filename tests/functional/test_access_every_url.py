@@ -8,7 +8,7 @@ who may see it, who may act on it, and who gets 404 (not visible) or 403 (visibl
 import pytest
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
-from escalation.models import Action
+from escalation.models import Action, Notification
 from tests.integration.test_escalation_lifecycle import raise_one
 
 pytestmark = pytest.mark.django_db
@@ -45,6 +45,9 @@ EXPECTED = {
     "escalation:inbox": EVERYONE,
     "escalation:notifications": EVERYONE,
     "escalation:notifications-read": {r: 405 for r in ROLES},  # POST only
+    "escalation:notification-preferences": EVERYONE,
+    # Opening a notice reads it and goes on to its case; anyone else's notice is not found.
+    "escalation:notification-open": {r: 302 if r == "other_practitioner" else 404 for r in ROLES},
     "escalation:partnership-list": {
         r: 200 if r in {"business_manager", "chair", "panel_member"} else 403 for r in ROLES
     },
@@ -116,6 +119,8 @@ def url_args_for(cast) -> dict:
         "escalation": [escalation.public_id],
         "child": [cast.child.public_id],
         "action": [escalation.public_id, action.public_id],
+        # The new disagreement's notice to the other agency's practitioner, who holds stage 1.
+        "notice": [Notification.objects.get(escalation=escalation, recipient=cast.other_practitioner).public_id],
     }
 
 
@@ -139,6 +144,8 @@ def url_for(name, args):
         return reverse(name, args=args["child"])
     if name == "escalation:action-status":
         return reverse(name, args=args["action"])
+    if name == "escalation:notification-open":
+        return reverse(name, args=args["notice"])
     try:
         return reverse(name)
     except Exception:

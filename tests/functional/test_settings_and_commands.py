@@ -131,3 +131,46 @@ def test_the_real_command_exits_2_on_an_unknown_preset():
         "error: Unknown policy preset 'nowhere'; valid presets are: cumberland, plymouth, five-stage, bromley, "
         "st-helens."
     ]
+
+
+def _readme_useful_commands() -> list[tuple[str, str]]:
+    """(command, the output printed under it or '') from the README's "Useful commands" block."""
+    text = (ROOT / "README.md").read_text()
+    block = text.split("## Useful commands", 1)[1].split("```sh\n", 1)[1].split("```", 1)[0]
+    found: list[tuple[str, str]] = []
+    for line in block.splitlines():
+        if line.startswith("# ") and found:
+            found[-1] = (found[-1][0], line[2:].strip())
+        elif line.strip():
+            found.append((line.split("  #")[0].strip(), ""))
+    return found
+
+
+def test_the_readmes_useful_commands_work_as_printed():
+    """Run as printed, in a shell with neither DEBUG nor SECRET_KEY set; each printed result is what
+    it prints. (The loaders and --partnership write to or need the demo database: shape only.)"""
+    commands = _readme_useful_commands()
+    assert len(commands) == 5
+    environment = {k: v for k, v in os.environ.items() if k not in ("DEBUG", "SECRET_KEY")}
+    for command, printed in commands:
+        assert command.startswith("DEBUG=1 .venv/bin/python manage.py "), command
+        if "load_" in command or "--partnership" in command:
+            continue
+        result = subprocess.run(
+            ["bash", "-c", command], cwd=ROOT, env=environment, capture_output=True, text=True, timeout=120
+        )
+        assert result.returncode == 0, command + result.stderr
+        if printed:
+            assert result.stdout.strip() == printed, command
+
+
+def test_the_readme_lists_site_url_and_make_run_sets_it_to_the_address_it_serves():
+    readme = (ROOT / "README.md").read_text()
+    assert "| `SITE_URL` |" in readme
+    dry_run = subprocess.run(
+        ["make", "-n", "run", "PORT=8123"], cwd=ROOT, capture_output=True, text=True, timeout=60
+    ).stdout
+    serve = [line for line in dry_run.splitlines() if "runserver" in line]
+    assert serve and "SITE_URL=http://127.0.0.1:8123" in serve[0] and "127.0.0.1:8123" in serve[0]
+    # The first run says what it is doing while it migrates and loads the demo.
+    assert "migrate --no-input -v1" in dry_run and "Preparing the database" in dry_run

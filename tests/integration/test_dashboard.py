@@ -546,3 +546,28 @@ def test_person_from_another_partnership_with_a_role_here_too_sees_both(fixed):
 
     Membership.objects.create(user=person_, partnership=cast.partnership, role=Role.AUDITOR)
     assert {p.slug for p in dashboard.oversight_partnerships(person_)} == {"five-stage", "cumberland"}
+
+
+def test_a_month_with_no_escalations_shows_as_0_in_the_trend(cast):
+    raise_(cast, london(2026, 1, 12, 10, 0))
+    raise_(cast, london(2026, 3, 9, 10, 0))
+    board = build_dashboard(Scope(cast.partnership), now=NOW)
+    assert table(board, "months") == {
+        "January 2026": [1, 0, 0, 1],
+        "February 2026": [0, 0, 0, 0],
+        "March 2026": [1, 0, 0, 1],
+    }
+    # A filter's dates set the span, so a quiet month at either end shows too.
+    board = build_dashboard(
+        Scope(cast.partnership, raised_from=date(2025, 12, 1), raised_to=date(2026, 3, 31)), now=NOW
+    )
+    assert list(table(board, "months")) == ["December 2025", "January 2026", "February 2026", "March 2026"]
+
+
+def test_the_median_figure_leads_to_the_medians_by_stage_not_the_resolved_list(fixed):
+    cast, _ = fixed
+    board = build_dashboard(Scope(cast.partnership), now=NOW)
+    links = {label: cell.url for label, cell in board.headline}
+    assert links["Median working days from raised to resolved"] == "#figure-resolved"
+    assert links["Resolved"] != links["Median working days from raised to resolved"]
+    assert any("Median" in column for column in figure(board, "resolved").columns)

@@ -60,7 +60,8 @@ def test_the_records_are_consistent(demo):
         assert sum(s.closed_at is None for s in stages) == (1 if e.is_open else 0)
         for s in stages:
             if s.closed_at is not None:
-                assert s.timescale_met == (s.closed_at <= s.due_at)
+                # Each clock times the policy's event (a discussion held…), else the stage's end.
+                assert s.timescale_met == ((s.step_met_at or s.closed_at) <= s.due_at)
             if s.breached_at is not None:
                 assert s.breached_at > s.due_at  # recorded as the watcher would have
         if e.state in (State.RESOLVED, State.CLOSED):
@@ -78,3 +79,28 @@ def test_the_dashboard_has_something_to_show(demo):
     assert headline["Resolved"] > 0
     months = next(f for f in board.figures if f.key == "months")
     assert len(months.rows) >= 4
+
+
+def test_the_year_runs_up_to_today_and_nothing_open_is_months_overdue(demo):
+    """The demo reads as a partnership that works, whatever day it is loaded: what is still open
+    was raised lately, and none of it is more than a few weeks past its deadline."""
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    now = timezone.now()
+    assert now - timedelta(hours=2) <= LAST_MOMENT <= now
+    latest = Escalation.objects.order_by("-raised_at").first().raised_at
+    assert latest >= now - timedelta(days=60)
+    for e in Escalation.objects.filter(state__in=[State.RAISED, State.IN_DISCUSSION]):
+        assert e.raised_at >= now - timedelta(days=60), e.reference
+        if e.current_due_at:
+            assert e.current_due_at >= now - timedelta(days=30), e.reference
+
+
+def test_loading_says_what_it_is_doing():
+    told = []
+    load_demo(with_history=False)
+    load_demo_history(per_partnership=1, progress=told.append)
+    assert len(told) == len(PARTNERSHIPS)
+    assert told[0].startswith("Demo history 1 of 5: 1 disagreements over the past year in ")

@@ -7,7 +7,12 @@ class Command(BaseCommand):
     help = "Load five demo partnerships (one per preset policy) with a demo user in every role. Idempotent."
 
     def handle(self, *args, **options):
-        people = load_demo()
+        def progress(text: str) -> None:
+            self.stdout.write(text)
+            self.stdout.flush()
+
+        progress("Loading the demo partnerships, their people and children...")
+        people = load_demo(progress=progress)
         self.stdout.write(f"Demo users (password for all: {DEMO_PASSWORD}):")
         for person in people:
             self.stdout.write(f"  {person.username:<40} {person.role:<40} {person.where}")

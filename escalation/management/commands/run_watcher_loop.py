@@ -14,6 +14,7 @@ from django.core.management.base import BaseCommand
 from django.db import close_old_connections
 
 from escalation.deadlines import run_watcher
+from escalation.digests import collect_daily_digests
 from escalation.notifications import deliver_pending
 
 DELIVERY_BATCH = 100
@@ -58,6 +59,9 @@ class Command(BaseCommand):
             report = run_watcher(runner="in-process loop")
             if report.warned or report.breached or report.actions_overdue or report.errors:
                 self.stdout.write(f"Deadline watcher: {report}")
+            # From 08:30 on a working day: each person's daily digest, once (escalation.digests).
+            if collect_daily_digests():
+                self.stdout.write("Daily digests written.")
             while deliver_pending(batch=DELIVERY_BATCH) == DELIVERY_BATCH:
                 pass
         except Exception as exc:  # a locked SQLite file or a dropped connection: try again next tick

@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('cases', '0004_accesslog_access_log_append_only_and_more'),
+        ('cases', '0005_access_log_records_children_seen'),
     ]
 
     operations = [
