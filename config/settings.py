@@ -121,6 +121,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "partnerships.context_processors.service",
+                "partnerships.session_timeout.timeout_settings",
             ],
         },
     },
@@ -179,6 +180,8 @@ CRISPY_TEMPLATE_PACK = "gds"
 
 # Sessions: short idle expiry, gone when the browser closes.
 SESSION_COOKIE_AGE = env_int("SESSION_IDLE_MINUTES", 30) * 60
+# The "you are about to be signed out" dialog opens this long before the idle time-out (WCAG 2.2.1).
+SESSION_WARNING_SECONDS = env_int("SESSION_WARNING_SECONDS", 120)
 SESSION_SAVE_EVERY_REQUEST = True
 SESSION_EXPIRE_AT_BROWSER_CLOSE = True
 SESSION_COOKIE_HTTPONLY = True

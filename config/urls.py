@@ -2,6 +2,7 @@ from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
+from partnerships import session_timeout
 from partnerships import views as partnership_views
 from partnerships import views_two_factor as two_factor_views
 from partnerships.forms import SignInForm
@@ -26,6 +27,7 @@ urlpatterns = [
         name="login",
     ),
     path("sign-out/", auth_views.LogoutView.as_view(), name="logout"),
+    path("session/stay-signed-in/", session_timeout.stay_signed_in, name="stay-signed-in"),
     path("two-factor/", include((two_factor_patterns, "two_factor"))),
     path("partnership/", include("partnerships.urls")),
     path("escalations/", include("escalation.urls")),
