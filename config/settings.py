@@ -78,6 +78,8 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     # Tells us whether this session has passed the second step (request.user.is_verified()).
     "django_otp.middleware.OTPMiddleware",
+    # A disagreement or discussion posted after the session timed out is kept as a draft.
+    "escalation.drafts.KeepTypedWorkMiddleware",
     "django.contrib.auth.middleware.LoginRequiredMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
@@ -256,6 +258,7 @@ CELERY_BEAT_SCHEDULE = {
         "task": "escalation.tasks.watch_deadlines",
         "schedule": WATCHER_INTERVAL_SECONDS,
     },
+    "delete-old-drafts": {"task": "escalation.tasks.delete_old_drafts", "schedule": 3600},
 }
 
 LOGGING = {

@@ -567,3 +567,7 @@ class RetentionDecision(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_decision_display()} for {self.escalation}"
+
+
+# Models kept in their own modules, imported here so Django finds them.
+from escalation.drafts import Draft  # noqa: E402, F401

@@ -10,6 +10,7 @@ from celery import shared_task
 from django.conf import settings
 from django.db import transaction
 
+from escalation import drafts
 from escalation.deadlines import run_watcher
 from escalation.notifications import deliver_pending
 
@@ -36,3 +37,9 @@ def deliver_notifications() -> int:
         sent += count
         if count < DELIVERY_BATCH or time.monotonic() - started > DELIVERY_BUDGET_SECONDS:
             return sent
+
+
+@shared_task(acks_late=True, ignore_result=True, soft_time_limit=240, time_limit=300, expires=_TICK_EXPIRES)
+def delete_old_drafts() -> int:
+    """Drafts are kept DRAFT_DAYS after they were last saved (escalation.drafts)."""
+    return drafts.delete_old_drafts()

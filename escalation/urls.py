@@ -1,6 +1,6 @@
 from django.urls import path
 
-from escalation.views import detail, documents, lists, notices, raise_views
+from escalation.views import detail, documents, drafts, lists, notices, raise_views
 
 app_name = "escalation"
 urlpatterns = [
@@ -12,6 +12,9 @@ urlpatterns = [
     path("raise/", raise_views.raise_disagreement, name="raise"),
     path("raise/find-child/", raise_views.find_child, name="find-child"),
     path("raise/add-child/", raise_views.add_child, name="add-child"),
+    path("drafts/restore/", drafts.draft_restore, name="draft-restore"),
+    path("drafts/<uuid:draft_id>/", drafts.draft_open, name="draft"),
+    path("drafts/<uuid:draft_id>/delete/", drafts.draft_delete, name="draft-delete"),
     path("<uuid:public_id>/", detail.detail, name="detail"),
     path("<uuid:public_id>/acknowledge/", detail.acknowledge, name="acknowledge"),
     path("<uuid:public_id>/escalate/", detail.escalate, name="escalate"),

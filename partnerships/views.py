@@ -2,6 +2,7 @@ from django.core.exceptions import PermissionDenied
 from django.shortcuts import render
 from django.utils import timezone
 
+from escalation import drafts
 from escalation.selectors import escalations_visible_to
 from partnerships.choices import Role
 from partnerships.forms import DeadlineCalculatorForm
@@ -11,7 +12,8 @@ from partnerships.selectors import memberships_of, partnership_roles, primary_pa
 def home(request):
     memberships = memberships_of(request.user)
     open_count = escalations_visible_to(request.user).open().count() if memberships else 0
-    return render(request, "partnerships/home.html", {"memberships": memberships, "open_count": open_count})
+    context = {"memberships": memberships, "open_count": open_count, **drafts.home_context(request.user)}
+    return render(request, "partnerships/home.html", context)
 
 
 def deadline_calculator(request):

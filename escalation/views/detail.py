@@ -8,7 +8,7 @@ from django_fsm import has_transition_perm
 
 from cases.audit import log_access
 from cases.models import AccessAction
-from escalation import partnership_stage, routes, services
+from escalation import drafts, partnership_stage, routes, services
 from escalation.forms import DiscussionForm, EscalateForm, ReasonForm, ResolveForm, UrgencyForm
 from escalation.models import Action, Discussion
 from escalation.notifications import mark_read
@@ -94,11 +94,11 @@ def _partnership_waits(escalation) -> list[int]:
     return escalation.unacknowledged_stages()
 
 
-def _form_page(request, escalation, form, template_title, intro=""):
+def _form_page(request, escalation, form, template_title, intro="", **extra):
     return render(
         request,
         "escalation/action_form.html",
-        {"escalation": escalation, "form": form, "title": template_title, "intro": intro},
+        {"escalation": escalation, "form": form, "title": template_title, "intro": intro, **extra},
     )
 
 
@@ -258,8 +258,14 @@ def change_urgency(request, public_id):
 def record_discussion(request, public_id):
     escalation = visible_escalation_or_404(request, public_id)
     require(can_record_discussion(escalation, request.user))
+    draft = drafts.draft_in_request(request, drafts.DraftKind.DISCUSSION, escalation)
+    if request.method == "POST" and "save_draft" in request.POST:
+        return drafts.keep_and_go_home(request, drafts.DraftKind.DISCUSSION, draft=draft, escalation=escalation)
     form = DiscussionForm(
-        request.POST or None, email_advice=escalation.policy.email_advice, owners=action_owner_candidates(escalation)
+        request.POST or None,
+        initial=draft.initial() if draft else None,
+        email_advice=escalation.policy.email_advice,
+        owners=action_owner_candidates(escalation),
     )
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
@@ -279,8 +285,16 @@ def record_discussion(request, public_id):
             ),
             "Discussion recorded.",
         ):
+            drafts.discard(draft)
             return back_to(escalation)
-    return _form_page(request, escalation, form, "Record a discussion", escalation.policy.email_advice)
+    return _form_page(
+        request,
+        escalation,
+        form,
+        "Record a discussion",
+        escalation.policy.email_advice,
+        **drafts.form_context(request, draft),
+    )
 
 
 @require_POST
