@@ -128,6 +128,7 @@ class AccessAction(models.TextChoices):
     VIEW_CHILD = "view_child", "Viewed a child's file"
     VIEW_DOCUMENT = "view_document", "Viewed a printable document"
     EXPORT = "export", "Exported records"
+    DOWNLOAD_ATTACHMENT = "download_file", "Downloaded an attached file"
 
 
 class AccessLog(models.Model):

@@ -166,8 +166,36 @@ STATICFILES_DIRS = [
     ("govuk", BASE_DIR / "node_modules" / "govuk-frontend" / "dist" / "govuk"),
     ("chartjs", BASE_DIR / "node_modules" / "chart.js" / "dist"),
 ]
+# Files attached as evidence (escalation/attachments.py): a folder outside the web root by
+# default (nothing serves it; a view checks who may see the case), or an S3-compatible bucket
+# through django-storages when ATTACHMENTS_S3_BUCKET is set. Private either way.
+ATTACHMENT_MAX_BYTES = env_int("ATTACHMENT_MAX_BYTES", 20 * 1024 * 1024)
+ATTACHMENTS_ROOT = env("ATTACHMENTS_ROOT", str(BASE_DIR / "attachments"))
+ATTACHMENTS_S3_BUCKET = env("ATTACHMENTS_S3_BUCKET")
+ATTACHMENTS_STORAGE = (
+    {
+        "BACKEND": "storages.backends.s3.S3Storage",
+        "OPTIONS": {
+            "bucket_name": ATTACHMENTS_S3_BUCKET,
+            "endpoint_url": env("ATTACHMENTS_S3_ENDPOINT_URL") or None,
+            "region_name": env("ATTACHMENTS_S3_REGION") or None,
+            "access_key": env("ATTACHMENTS_S3_ACCESS_KEY_ID") or None,
+            "secret_key": env("ATTACHMENTS_S3_SECRET_ACCESS_KEY") or None,
+            "location": env("ATTACHMENTS_S3_PREFIX", "attachments"),
+            "default_acl": "private",
+            "file_overwrite": False,
+            "querystring_auth": True,
+        },
+    }
+    if ATTACHMENTS_S3_BUCKET
+    else {
+        "BACKEND": "django.core.files.storage.FileSystemStorage",
+        "OPTIONS": {"location": ATTACHMENTS_ROOT, "file_permissions_mode": 0o600, "directory_permissions_mode": 0o700},
+    }
+)
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "attachments": ATTACHMENTS_STORAGE,
     "staticfiles": {
         "BACKEND": (
             "django.contrib.staticfiles.storage.StaticFilesStorage"

@@ -570,4 +570,5 @@ class RetentionDecision(models.Model):
 
 
 # Models kept in their own modules, imported here so Django finds them.
+from escalation.attachments import Attachment  # noqa: E402, F401
 from escalation.drafts import Draft  # noqa: E402, F401

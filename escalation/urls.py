@@ -1,6 +1,6 @@
 from django.urls import path
 
-from escalation.views import detail, documents, drafts, lists, notices, raise_views
+from escalation.views import attachments, detail, documents, drafts, lists, notices, raise_views
 
 app_name = "escalation"
 urlpatterns = [
@@ -27,6 +27,8 @@ urlpatterns = [
     path("<uuid:public_id>/decision/", detail.record_decision, name="decision"),
     path("<uuid:public_id>/arrange/", detail.arrange_review, name="arrange"),
     path("<uuid:public_id>/route/", detail.take_route, name="route"),
+    path("<uuid:public_id>/files/new/", attachments.attach, name="attach"),
+    path("<uuid:public_id>/files/<uuid:file_id>/", attachments.download, name="attachment"),
     path("<uuid:public_id>/notice/", documents.escalation_notice, name="notice"),
     path("<uuid:public_id>/resolution-record/", documents.resolution_record, name="resolution-record"),
 ]

@@ -13,7 +13,7 @@ from escalation.forms import DiscussionForm, EscalateForm, ReasonForm, ResolveFo
 from escalation.models import Action, Discussion
 from escalation.notifications import mark_read
 from escalation.partnership_forms import DecisionForm, ReviewForm, RouteForm
-from escalation.permissions import can_escalate, can_record_discussion, may_decide
+from escalation.permissions import can_attach_file, can_escalate, can_record_discussion, may_decide
 from escalation.selectors import action_owner_candidates
 from escalation.views.common import back_to, page_is_stale, require, visible_escalation_or_404
 from partnerships.choices import Route
@@ -81,6 +81,8 @@ def detail(request, public_id):
         "resolution": escalation.resolution_or_none(),
         "routes": routes.routes_open_to(escalation, request.user),
         "partnership_waits": _partnership_waits(escalation),
+        "attachments": escalation.attachments.select_related("uploaded_by", "discussion", "occurrence"),
+        "can_attach": can_attach_file(escalation, request.user),
     }
     return render(request, "escalation/detail.html", context)
 

@@ -5,10 +5,14 @@ A disagreement at stage 1 raised by the school practitioner against children's s
 who may see it, who may act on it, and who gets 404 (not visible) or 403 (visible, not allowed).
 """
 
+import uuid
+
 import pytest
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
+from escalation.attachments import attachment_add
 from escalation.models import Action
+from tests import attachment_samples as samples
 from tests.integration.test_escalation_lifecycle import raise_one
 
 pytestmark = pytest.mark.django_db
@@ -106,10 +110,14 @@ def test_every_project_url_has_an_expected_outcome():
 def world(cast, client):
     escalation = raise_one(cast)
     action = Action.objects.create(escalation=escalation, description="Review", owner_name="TM", due_on="2027-01-08")
+    attachment = attachment_add(
+        escalation=escalation, acting_user=cast.practitioner, upload=samples.upload("minutes.pdf", samples.PDF)
+    )
     args = {
         "escalation": [escalation.public_id],
         "child": [cast.child.public_id],
         "action": [escalation.public_id, action.public_id],
+        "attachment": [escalation.public_id, attachment.public_id],
     }
     return cast, args
 
@@ -119,6 +127,8 @@ def url_for(name, args):
         return reverse(name, args=args["child"])
     if name == "escalation:action-status":
         return reverse(name, args=args["action"])
+    if name == "escalation:attachment":
+        return reverse(name, args=args.get("attachment") or [*args["escalation"], uuid.uuid4()])
     try:
         return reverse(name)
     except Exception:
