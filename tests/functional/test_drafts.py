@@ -226,3 +226,22 @@ def test_a_draft_never_reaches_the_childs_file_an_export_or_the_dashboard(client
     export = client.post(reverse("exports:index"), {"format": "json"})
     assert export.status_code == 200
     assert b"DRAFT-ONLY-WORDS" not in b"".join(export.streaming_content)
+
+
+def test_a_discussion_posted_after_the_time_out_is_kept_for_its_case(client, cast):
+    escalation = raise_one(cast)
+    url = reverse("escalation:discussion", args=[escalation.public_id])
+    client.post(reverse("login"), {"username": cast.other_practitioner.username, "password": PASSWORD})
+    page = client.get(url).content.decode()
+    owner = re.search(r'name="draft_owner" value="([^"]+)"', page).group(1)
+    expire_session(client)
+    response = client.post(url, {"participants": "Teacher, social worker", "outcome": "Agreed", "draft_owner": owner})
+    restore = reverse("escalation:draft-restore")
+    assert response["Location"] == f"{reverse('login')}?next={restore}"
+    client.post(reverse("login"), {"username": cast.other_practitioner.username, "password": PASSWORD})
+    back = client.get(restore, follow=True)
+    draft = Draft.objects.get()
+    assert (draft.kind, draft.escalation, draft.author) == (DraftKind.DISCUSSION, escalation, cast.other_practitioner)
+    assert back.redirect_chain[-1][0] == url + f"?draft={draft.public_id}"
+    assert "Teacher, social worker" in back.content.decode()
+    assert not Discussion.objects.exists()

@@ -29,7 +29,8 @@ def test_every_page_of_a_signed_in_person_carries_the_warning_with_the_configure
     assert 'aria-labelledby="app-timeout-heading"' in dialog
     assert "You’re about to be signed out" in body
     assert "Stay signed in" in body and "Sign out" in body
-    assert '<script type="module" src="/static/js/session-timeout.js"></script>' in body
+    assert '<script type="module" src="/static/js/app.js"></script>' in body
+    assert 'import "./session-timeout.js";' in (settings.BASE_DIR / "static" / "js" / "app.js").read_text()
 
 
 def test_the_warning_is_never_longer_than_the_time_out(client, cast, settings):
