@@ -132,6 +132,7 @@ class AccessAction(models.TextChoices):
     SAW_CHILD = "saw_child", "Saw a child's details"
     VIEW_DOCUMENT = "view_document", "Viewed a printable document"
     EXPORT = "export", "Exported records"
+    DOWNLOAD_ATTACHMENT = "download_file", "Downloaded an attached file"
 
 
 class AccessLog(models.Model):

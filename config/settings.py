@@ -81,6 +81,8 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     # Tells us whether this session has passed the second step (request.user.is_verified()).
     "django_otp.middleware.OTPMiddleware",
+    # A disagreement or discussion posted after the session timed out is kept as a draft.
+    "escalation.drafts.KeepTypedWorkMiddleware",
     "django.contrib.auth.middleware.LoginRequiredMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
@@ -134,6 +136,7 @@ TEMPLATES = [
                 # The stopped-watcher banner for administrators and business managers.
                 "escalation.context_processors.watcher",
                 "escalation.context_processors.notifications",
+                "partnerships.session_timeout.timeout_settings",
             ],
         },
     },
@@ -183,8 +186,36 @@ STATICFILES_DIRS = [
     ("govuk", BASE_DIR / "node_modules" / "govuk-frontend" / "dist" / "govuk"),
     ("chartjs", BASE_DIR / "node_modules" / "chart.js" / "dist"),
 ]
+# Files attached as evidence (escalation/attachments.py): a folder outside the web root by
+# default (nothing serves it; a view checks who may see the case), or an S3-compatible bucket
+# through django-storages when ATTACHMENTS_S3_BUCKET is set. Private either way.
+ATTACHMENT_MAX_BYTES = env_int("ATTACHMENT_MAX_BYTES", 20 * 1024 * 1024)
+ATTACHMENTS_ROOT = env("ATTACHMENTS_ROOT", str(BASE_DIR / "attachments"))
+ATTACHMENTS_S3_BUCKET = env("ATTACHMENTS_S3_BUCKET")
+ATTACHMENTS_STORAGE = (
+    {
+        "BACKEND": "storages.backends.s3.S3Storage",
+        "OPTIONS": {
+            "bucket_name": ATTACHMENTS_S3_BUCKET,
+            "endpoint_url": env("ATTACHMENTS_S3_ENDPOINT_URL") or None,
+            "region_name": env("ATTACHMENTS_S3_REGION") or None,
+            "access_key": env("ATTACHMENTS_S3_ACCESS_KEY_ID") or None,
+            "secret_key": env("ATTACHMENTS_S3_SECRET_ACCESS_KEY") or None,
+            "location": env("ATTACHMENTS_S3_PREFIX", "attachments"),
+            "default_acl": "private",
+            "file_overwrite": False,
+            "querystring_auth": True,
+        },
+    }
+    if ATTACHMENTS_S3_BUCKET
+    else {
+        "BACKEND": "django.core.files.storage.FileSystemStorage",
+        "OPTIONS": {"location": ATTACHMENTS_ROOT, "file_permissions_mode": 0o600, "directory_permissions_mode": 0o700},
+    }
+)
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "attachments": ATTACHMENTS_STORAGE,
     "staticfiles": {
         "BACKEND": (
             "django.contrib.staticfiles.storage.StaticFilesStorage"
@@ -199,6 +230,8 @@ CRISPY_TEMPLATE_PACK = "gds"
 
 # Sessions: short idle expiry, gone when the browser closes.
 SESSION_COOKIE_AGE = env_int("SESSION_IDLE_MINUTES", 30) * 60
+# The "you are about to be signed out" dialog opens this long before the idle time-out (WCAG 2.2.1).
+SESSION_WARNING_SECONDS = env_int("SESSION_WARNING_SECONDS", 120)
 SESSION_SAVE_EVERY_REQUEST = True
 SESSION_EXPIRE_AT_BROWSER_CLOSE = True
 SESSION_COOKIE_HTTPONLY = True
@@ -296,6 +329,7 @@ CELERY_BEAT_SCHEDULE = {
         "task": "escalation.tasks.send_daily_digests",
         "schedule": crontab(hour=8, minute=30, day_of_week="mon-fri"),
     },
+    "delete-old-drafts": {"task": "escalation.tasks.delete_old_drafts", "schedule": 3600},
 }
 
 LOGGING = {

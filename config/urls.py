@@ -4,6 +4,7 @@ from django.urls import include, path
 
 from escalation.views import health
 from escalation.views.home import home
+from partnerships import session_timeout
 from partnerships import views_two_factor as two_factor_views
 from partnerships.forms import AdminSignInForm, SignInForm
 
@@ -30,6 +31,7 @@ urlpatterns = [
         name="login",
     ),
     path("sign-out/", auth_views.LogoutView.as_view(), name="logout"),
+    path("session/stay-signed-in/", session_timeout.stay_signed_in, name="stay-signed-in"),
     path("two-factor/", include((two_factor_patterns, "two_factor"))),
     path("partnership/", include("partnerships.urls")),
     path("policy/", include("escalation.policy_urls")),

@@ -566,7 +566,10 @@ class RetentionDecision(models.Model):
         return f"{self.get_decision_display()} for {self.escalation}"
 
 
-# E-mail preferences and the daily digest, and operational rows (submitted forms, the watcher's
-# heartbeat), live in their own modules (imported here so Django finds them).
+# Models kept in their own modules, imported here so Django finds them: attachments, drafts,
+# e-mail preferences and the daily digest, and operational rows (submitted forms, the
+# watcher's heartbeat).
+from escalation.attachments import Attachment  # noqa: E402, F401
 from escalation.digest_models import EmailDigest, EmailFrequency, EmailPreference  # noqa: E402, F401
+from escalation.drafts import Draft  # noqa: E402, F401
 from escalation.operations import Submission, WatcherHeartbeat  # noqa: E402,F401

@@ -103,3 +103,10 @@ def can_withdraw(escalation, user) -> bool:
 
 def can_record_discussion(escalation, user) -> bool:
     return escalation.is_open and (is_raiser(escalation, user) or holds_current_stage(escalation, user))
+
+
+def can_attach_file(escalation, user) -> bool:
+    """Evidence is attached by the people who may record a discussion at the current stage (the
+    raiser or its holders), while the disagreement is open. Everyone who sees the case may
+    download what is attached."""
+    return can_record_discussion(escalation, user)

@@ -18,6 +18,8 @@ Disposal never deletes a row (records are never hard-deleted by users). It:
   practitioner) and cuts the date of birth to 1 January of the birth year, but only when
   no other escalation about that child is still kept (not yet disposed) — a sibling's or a
   later escalation still needs the child's details;
+- deletes the files attached to it from storage (once the disposal has committed); their rows
+  keep dates, sizes and checksums but not their names (escalation.attachments);
 - writes one note on each child's file saying the record was disposed of (no reason text).
 
 It cannot remove what the database keeps append-only: the chronology entries on each
@@ -44,6 +46,7 @@ from django.db.models import Max, QuerySet
 from django.utils import timezone
 
 from cases.models import Child, RecordEntry, RecordEntryKind
+from escalation.attachments import attachments_dispose
 from escalation.models import (
     Action,
     AuditCheck,
@@ -288,6 +291,7 @@ def retention_dispose(
     )
     Action.objects.filter(escalation=current).update(description=REDACTED, owner_name="")
     AuditCheck.objects.filter(escalation=current).exclude(notes="").update(notes=REDACTED)
+    attachments_dispose(current, at=at)
 
     # The note goes on the files before the children lose their names, so each file says why.
     record_on_files(

@@ -10,6 +10,7 @@ from celery import shared_task
 from django.conf import settings
 from django.db import transaction
 
+from escalation import drafts
 from escalation.deadlines import run_watcher
 from escalation.digests import collect_daily_digests
 from escalation.notifications import deliver_pending
@@ -47,3 +48,8 @@ def send_daily_digests() -> int:
     written = collect_daily_digests()
     transaction.on_commit(lambda: deliver_notifications.delay())
     return written
+
+
+def delete_old_drafts() -> int:
+    """Drafts are kept DRAFT_DAYS after they were last saved (escalation.drafts)."""
+    return drafts.delete_old_drafts()

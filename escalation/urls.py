@@ -1,6 +1,6 @@
 from django.urls import path
 
-from escalation.views import detail, documents, lists, notices, raise_views
+from escalation.views import attachments, detail, documents, drafts, lists, notices, raise_views
 
 app_name = "escalation"
 urlpatterns = [
@@ -14,6 +14,9 @@ urlpatterns = [
     path("raise/", raise_views.raise_disagreement, name="raise"),
     path("raise/find-child/", raise_views.find_child, name="find-child"),
     path("raise/add-child/", raise_views.add_child, name="add-child"),
+    path("drafts/restore/", drafts.draft_restore, name="draft-restore"),
+    path("drafts/<uuid:draft_id>/", drafts.draft_open, name="draft"),
+    path("drafts/<uuid:draft_id>/delete/", drafts.draft_delete, name="draft-delete"),
     path("<uuid:public_id>/", detail.detail, name="detail"),
     path("<uuid:public_id>/acknowledge/", detail.acknowledge, name="acknowledge"),
     path("<uuid:public_id>/escalate/", detail.escalate, name="escalate"),
@@ -26,6 +29,8 @@ urlpatterns = [
     path("<uuid:public_id>/decision/", detail.record_decision, name="decision"),
     path("<uuid:public_id>/arrange/", detail.arrange_review, name="arrange"),
     path("<uuid:public_id>/route/", detail.take_route, name="route"),
+    path("<uuid:public_id>/files/new/", attachments.attach, name="attach"),
+    path("<uuid:public_id>/files/<uuid:file_id>/", attachments.download, name="attachment"),
     path("<uuid:public_id>/notice/", documents.escalation_notice, name="notice"),
     path("<uuid:public_id>/resolution-record/", documents.resolution_record, name="resolution-record"),
 ]

@@ -21,6 +21,7 @@ The rules
 from __future__ import annotations
 
 import re
+import time
 from base64 import b32encode
 from dataclasses import dataclass
 from xml.etree import ElementTree
@@ -32,6 +33,7 @@ from django.utils import timezone
 from django.utils.safestring import SafeString, mark_safe
 from django_otp import login as otp_login
 from django_otp.models import VerifyNotAllowed
+from django_otp.oath import TOTP
 from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
@@ -136,6 +138,20 @@ class Outcome:
 
 WRONG_CODE = "The code is not correct or has expired. Enter the 6-digit code your authenticator app shows now"
 WRONG_RECOVERY_CODE = "The recovery code is not correct or has already been used"
+JUST_USED_CODE = "That code has just been used. Wait for the next code and enter it."
+
+
+def code_just_used(device: TOTPDevice, code: str) -> bool:
+    """A code refused only because it was already accepted: right for now, but its time step is
+    not after the last one the device took (django-otp's `last_t`, which stops replays). Said
+    apart from a wrong code, because typing it again will never work and the next one will."""
+    try:
+        token = int(code)
+    except (TypeError, ValueError):
+        return False
+    totp = TOTP(device.bin_key, device.step, device.t0, device.digits, device.drift)
+    totp.time = time.time()
+    return totp.verify(token, device.tolerance) and totp.t() <= device.last_t
 
 
 def _too_many(info) -> str:
@@ -245,6 +261,11 @@ def verify_authenticator_code(request, code: str) -> Outcome:
         if not allowed:
             return Outcome(False, _too_many(info))
         verified = device.verify_token(code)
+        just_used = not verified and code_just_used(device, code)
+    if just_used:
+        # The person knows the code (they just used it): throttled by the device like any
+        # refused code, but not counted toward the sign-in lockout.
+        return Outcome(False, JUST_USED_CODE)
     if not verified:
         if _report_failure(request, user):
             return _end_half_signed_in_session(request)

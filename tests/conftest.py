@@ -95,6 +95,17 @@ def cast(db) -> Cast:
 
 
 @pytest.fixture(autouse=True)
+def attachments_storage(settings, tmp_path):
+    """Attached files go to a folder of each test's own, never the project's attachments/."""
+    root = tmp_path / "attachments"
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "attachments": {"BACKEND": "django.core.files.storage.FileSystemStorage", "OPTIONS": {"location": str(root)}},
+    }
+    return root
+
+
+@pytest.fixture(autouse=True)
 def fast_password_hashing(settings):
     # Argon2 is deliberately slow; the tests create dozens of people.
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]

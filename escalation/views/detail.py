@@ -10,12 +10,12 @@ from django_fsm import has_transition_perm
 
 from cases.audit import log_access
 from cases.models import AccessAction
-from escalation import partnership_stage, routes, services
+from escalation import drafts, partnership_stage, routes, services
 from escalation.forms import DiscussionForm, EscalateForm, ReasonForm, ResolveForm, UrgencyForm
 from escalation.models import Action, Discussion
 from escalation.notifications import mark_read
 from escalation.partnership_forms import DecisionForm, ReviewForm, RouteForm
-from escalation.permissions import can_escalate, can_record_discussion, may_decide
+from escalation.permissions import can_attach_file, can_escalate, can_record_discussion, may_decide
 from escalation.selectors import action_owner_candidates
 from escalation.submissions import once, once_per_submission
 from escalation.views.common import back_to, detail_url, page_is_stale, require, visible_escalation_or_404
@@ -85,6 +85,8 @@ def detail(request, public_id):
         "resolution": escalation.resolution_or_none(),
         "routes": routes.routes_open_to(escalation, request.user),
         "partnership_waits": _partnership_waits(escalation),
+        "attachments": escalation.attachments.select_related("uploaded_by", "discussion", "occurrence"),
+        "can_attach": can_attach_file(escalation, request.user),
     }
     return render(request, "escalation/detail.html", context)
 
@@ -98,11 +100,11 @@ def _partnership_waits(escalation) -> list[int]:
     return escalation.unacknowledged_stages()
 
 
-def _form_page(request, escalation, form, template_title, intro=""):
+def _form_page(request, escalation, form, template_title, intro="", **extra):
     return render(
         request,
         "escalation/action_form.html",
-        {"escalation": escalation, "form": form, "title": template_title, "intro": intro},
+        {"escalation": escalation, "form": form, "title": template_title, "intro": intro, **extra},
     )
 
 
@@ -276,8 +278,14 @@ def change_urgency(request, public_id):
 def record_discussion(request, public_id):
     escalation = visible_escalation_or_404(request, public_id)
     require(can_record_discussion(escalation, request.user))
+    draft = drafts.draft_in_request(request, drafts.DraftKind.DISCUSSION, escalation)
+    if request.method == "POST" and "save_draft" in request.POST:
+        return drafts.keep_and_go_home(request, drafts.DraftKind.DISCUSSION, draft=draft, escalation=escalation)
     form = DiscussionForm(
-        request.POST or None, email_advice=escalation.policy.email_advice, owners=action_owner_candidates(escalation)
+        request.POST or None,
+        initial=draft.initial() if draft else None,
+        email_advice=escalation.policy.email_advice,
+        owners=action_owner_candidates(escalation),
     )
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
@@ -298,9 +306,10 @@ def record_discussion(request, public_id):
             "Discussion recorded.",
         )
         if response:
+            drafts.discard(draft)
             return response
     # The policy's advice on e-mail is the method's hint, where the method is chosen (said once).
-    return _form_page(request, escalation, form, "Record a discussion")
+    return _form_page(request, escalation, form, "Record a discussion", **drafts.form_context(request, draft))
 
 
 @require_POST

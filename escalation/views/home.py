@@ -2,8 +2,10 @@
 
 from django.shortcuts import render
 
+from escalation import drafts
 from escalation.worklist import home_context
 
 
 def home(request):
-    return render(request, "partnerships/home.html", home_context(request.user))
+    context = {**home_context(request.user), **drafts.home_context(request.user)}
+    return render(request, "partnerships/home.html", context)

@@ -10,7 +10,7 @@ from django.utils import timezone
 
 from cases.audit import log_children_seen
 from cases.selectors import child_search, children_visible_to
-from escalation import routes, services
+from escalation import drafts, routes, services
 from escalation.forms import ChildForm, ChildSearchForm, RaiseForm
 from escalation.submissions import once, once_per_submission
 from escalation.views.common import detail_url
@@ -107,13 +107,16 @@ def add_child(request):
 @once_per_submission
 def raise_disagreement(request):
     agency = _raising_agency(request.user)
-    # Only the children chosen on the previous page (or posted back) are offered.
-    chosen = _selected_ids(request) + request.POST.getlist("children")[:10]
+    draft = drafts.draft_in_request(request, drafts.DraftKind.RAISE)
+    if request.method == "POST" and "save_draft" in request.POST:
+        return drafts.keep_and_go_home(request, drafts.DraftKind.RAISE, draft=draft)
+    # Only the children chosen on the previous page (or posted back, or in the draft) are offered.
+    chosen = _selected_ids(request) + request.POST.getlist("children")[:10] + (draft.children_ids() if draft else [])
     children_qs = children_visible_to(request.user).filter(public_id__in=_valid_uuids(chosen))
-    if request.method == "GET" and not children_qs.exists():
+    if request.method == "GET" and not children_qs.exists() and draft is None:
         return redirect("escalation:find-child")
     agencies_qs = Agency.objects.filter(partnership=agency.partnership).exclude(pk=agency.pk)
-    initial = {"children": list(children_qs)}
+    initial = draft.initial() if draft else {"children": list(children_qs)}
     policy = agency.partnership.policy
     form = RaiseForm(
         request.POST or None,
@@ -138,6 +141,7 @@ def raise_disagreement(request):
         except services.EscalationError as exc:
             form.add_error(None, str(exc))
         else:
+            drafts.discard(draft)
             return outcome.response(request, outcome.created and f"Disagreement {outcome.created.reference} raised.")
     log_children_seen(request, children_qs, "raise a disagreement")
     calendar = agency.partnership.working_calendar()
@@ -149,5 +153,6 @@ def raise_disagreement(request):
             "agency": agency,
             "out_of_hours": not calendar.is_within_working_hours(timezone.now()),
             "first_stage_deadlines": first_stage_deadlines(agency.partnership, timezone.now()),
+            **drafts.form_context(request, draft),
         },
     )

@@ -33,3 +33,6 @@ EXPECTED = {
 }
 # Anonymous visitors are sent to sign in from every two-factor page.
 PUBLIC = set()
+
+# The time-out warning's "Stay signed in": POST only (it renews the session, nothing else).
+EXPECTED["stay-signed-in"] = {r: 405 for r in ROLES}

@@ -5,10 +5,14 @@ A disagreement at stage 1 raised by the school practitioner against children's s
 who may see it, who may act on it, and who gets 404 (not visible) or 403 (visible, not allowed).
 """
 
+import uuid
+
 import pytest
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
+from escalation.attachments import attachment_add
 from escalation.models import Action, Notification
+from tests import attachment_samples as samples
 from tests.integration.test_escalation_lifecycle import raise_one
 
 pytestmark = pytest.mark.django_db
@@ -112,6 +116,9 @@ def url_args_for(cast) -> dict:
     """Objects for every URL pattern that takes one: a raised escalation, its child, an action."""
     escalation = raise_one(cast)
     action = Action.objects.create(escalation=escalation, description="Review", owner_name="TM", due_on="2027-01-08")
+    attachment = attachment_add(
+        escalation=escalation, acting_user=cast.practitioner, upload=samples.upload("minutes.pdf", samples.PDF)
+    )
     from partnerships.versions import start_draft
 
     start_draft(cast.partnership, cast.partnership.policy)  # the policy editor's pages need a draft
@@ -119,6 +126,7 @@ def url_args_for(cast) -> dict:
         "escalation": [escalation.public_id],
         "child": [cast.child.public_id],
         "action": [escalation.public_id, action.public_id],
+        "attachment": [escalation.public_id, attachment.public_id],
         # The new disagreement's notice to the other agency's practitioner, who holds stage 1.
         "notice": [Notification.objects.get(escalation=escalation, recipient=cast.other_practitioner).public_id],
     }
@@ -145,7 +153,9 @@ def url_for(name, args):
     if name == "escalation:action-status":
         return reverse(name, args=args["action"])
     if name == "escalation:notification-open":
-        return reverse(name, args=args["notice"])
+        return reverse(name, args=args.get("notice") or [uuid.uuid4()])
+    if name == "escalation:attachment":
+        return reverse(name, args=args.get("attachment") or [*args["escalation"], uuid.uuid4()])
     try:
         return reverse(name)
     except Exception:

@@ -309,8 +309,28 @@ def test_a_code_cannot_be_used_twice(client, cast):
     client.post(reverse("logout"))
     password_step(client, cast.business_manager)
     response = client.post(VERIFY, {"code": code})
-    assert "The code is not correct" in response.content.decode()
+    body = response.content.decode()
+    assert "That code has just been used. Wait for the next code and enter it." in body
+    assert "The code is not correct" not in body
     assert not verified(client)
+
+
+def test_a_code_just_used_does_not_count_toward_the_lockout_but_a_wrong_one_still_does(client, cast, settings):
+    from axes.models import AccessAttempt
+
+    device = app_for(cast.business_manager)
+    code = code_for(device)
+    password_step(client, cast.business_manager)
+    client.post(VERIFY, {"code": code})
+    client.post(reverse("logout"))
+    password_step(client, cast.business_manager)
+    failures = sum(AccessAttempt.objects.values_list("failures_since_start", flat=True))
+    client.post(VERIFY, {"code": code})
+    assert sum(AccessAttempt.objects.values_list("failures_since_start", flat=True)) == failures
+    device.throttle_reset()
+    response = client.post(VERIFY, {"code": wrong_code_for(device)})
+    assert "The code is not correct" in response.content.decode()
+    assert sum(AccessAttempt.objects.values_list("failures_since_start", flat=True)) == failures + 1
 
 
 def test_next_cannot_send_people_off_site(client, cast):

@@ -15,6 +15,7 @@ from django.db import close_old_connections
 
 from escalation.deadlines import run_watcher
 from escalation.digests import collect_daily_digests
+from escalation.drafts import delete_old_drafts
 from escalation.notifications import deliver_pending
 
 DELIVERY_BATCH = 100
@@ -64,5 +65,7 @@ class Command(BaseCommand):
                 self.stdout.write("Daily digests written.")
             while deliver_pending(batch=DELIVERY_BATCH) == DELIVERY_BATCH:
                 pass
+            # Drafts past their 30 days (one indexed DELETE; Celery beat does this hourly instead).
+            delete_old_drafts()
         except Exception as exc:  # a locked SQLite file or a dropped connection: try again next tick
             self.stderr.write(f"Deadline watcher run failed: {exc!r}")
