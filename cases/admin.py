@@ -2,6 +2,7 @@ from django.contrib import admin
 
 from cases.audit import log_children_seen
 from cases.models import AccessLog, Child, RecordEntry
+from partnerships.admin import ReadOnlyAdmin
 
 
 @admin.register(Child)
@@ -28,20 +29,11 @@ class ChildAdmin(admin.ModelAdmin):
 
 
 @admin.register(RecordEntry)
-class RecordEntryAdmin(admin.ModelAdmin):
+class RecordEntryAdmin(ReadOnlyAdmin):
     """Read-only: the child's file is append-only, for administrators too."""
 
     list_display = ["at", "child", "kind", "escalation", "author"]
     list_filter = ["kind"]
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 @admin.register(AccessLog)

@@ -1,19 +1,9 @@
 from django.contrib import admin
 
 from escalation.models import Action, Discussion, Escalation, Notification, StageOccurrence
+from partnerships.admin import ReadOnlyAdmin
 
-
-class ReadOnlyAdmin(admin.ModelAdmin):
-    """Escalations change only through the services (state machine and child's file together)."""
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
+# Escalations change only through the services (state machine and child's file together).
 
 
 class StageOccurrenceInline(admin.TabularInline):
