@@ -1,5 +1,6 @@
 from django.contrib import admin
 
+from cases.admin import ShowsChildrenAdmin
 from escalation.models import Action, Discussion, Escalation, Notification, StageOccurrence
 from partnerships.admin import ReadOnlyAdmin
 
@@ -17,11 +18,16 @@ class StageOccurrenceInline(admin.TabularInline):
 
 
 @admin.register(Escalation)
-class EscalationAdmin(ReadOnlyAdmin):
+class EscalationAdmin(ShowsChildrenAdmin, ReadOnlyAdmin):
     list_display = ["reference", "partnership", "raising_agency", "receiving_agency", "state", "stage_number"]
+    list_shows_children = False  # the list names no child; an escalation's page does
+    what, what_plural = "escalation", "escalations"
     list_filter = ["partnership", "state", "urgency"]
     search_fields = ["reference"]
     inlines = [StageOccurrenceInline]
+
+    def children_of(self, obj):
+        return obj.children.all()
 
 
 admin.site.register(Discussion, ReadOnlyAdmin)
