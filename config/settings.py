@@ -120,6 +120,9 @@ OTP_TOTP_THROTTLE_FACTOR = 1
 OTP_STATIC_THROTTLE_FACTOR = 1
 # The admin may reset someone's two-factor sign-in (delete a device) but never read secrets.
 OTP_ADMIN_HIDE_SENSITIVE_DATA = True
+# A first app for a role that requires one is set up through a one-time link an administrator
+# issues (partnerships/enrolment.py); it works once, within this many hours.
+ENROLMENT_LINK_HOURS = env_int("ENROLMENT_LINK_HOURS", 24)
 
 ROOT_URLCONF = "config.urls"
 TEMPLATES = [

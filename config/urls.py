@@ -16,6 +16,7 @@ two_factor_patterns = [
     path("verify/", two_factor_views.verify, name="verify"),
     path("recovery/", two_factor_views.recovery, name="recovery"),
     path("set-up/", two_factor_views.set_up, name="set-up"),
+    path("enrol/<str:token>/", two_factor_views.enrol, name="enrol"),
     path("recovery-codes/", two_factor_views.recovery_codes, name="recovery-codes"),
     path("recovery-codes/new/", two_factor_views.new_recovery_codes, name="new-recovery-codes"),
     path("turn-off/", two_factor_views.turn_off, name="turn-off"),

@@ -1,19 +1,10 @@
 from django.contrib import admin
 
+from cases.admin import ShowsChildrenAdmin
 from escalation.models import Action, Discussion, EmailDigest, Escalation, Notification, StageOccurrence
+from partnerships.admin import ReadOnlyAdmin
 
-
-class ReadOnlyAdmin(admin.ModelAdmin):
-    """Escalations change only through the services (state machine and child's file together)."""
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
+# Escalations change only through the services (state machine and child's file together).
 
 
 class StageOccurrenceInline(admin.TabularInline):
@@ -27,11 +18,16 @@ class StageOccurrenceInline(admin.TabularInline):
 
 
 @admin.register(Escalation)
-class EscalationAdmin(ReadOnlyAdmin):
+class EscalationAdmin(ShowsChildrenAdmin, ReadOnlyAdmin):
     list_display = ["reference", "partnership", "raising_agency", "receiving_agency", "state", "stage_number"]
+    list_shows_children = False  # the list names no child; an escalation's page does
+    what, what_plural = "escalation", "escalations"
     list_filter = ["partnership", "state", "urgency"]
     search_fields = ["reference"]
     inlines = [StageOccurrenceInline]
+
+    def children_of(self, obj):
+        return obj.children.all()
 
 
 admin.site.register(Discussion, ReadOnlyAdmin)

@@ -1,7 +1,23 @@
 from django.contrib import admin, messages
+from django.contrib.auth import get_user_model
+from django.contrib.auth.admin import UserAdmin
 
-from partnerships.models import Agency, ClosureDay, Membership, Partnership, Policy, PolicyStage
+from partnerships import enrolment
+from partnerships.models import Agency, ClosureDay, EnrolmentLink, Membership, Partnership, Policy, PolicyStage
 from partnerships.services import policy_copy
+
+
+class ReadOnlyAdmin(admin.ModelAdmin):
+    """For records nobody edits in the admin (they change only through the services, or never)."""
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
 
 
 class ClosureDayInline(admin.TabularInline):
@@ -68,3 +84,35 @@ class PolicyAdmin(admin.ModelAdmin):
                 slug, n = f"{policy.slug}-copy-{n}", n + 1
             copy = policy_copy(policy, slug=slug, name=f"{policy.name} (copy)")
             self.message_user(request, f"Copied {policy} to {copy.slug}.", messages.SUCCESS)
+
+
+User = get_user_model()
+admin.site.unregister(User)
+
+
+@admin.register(User)
+class PersonAdmin(UserAdmin):
+    """Django's user admin, with the action that issues two-factor set-up links."""
+
+    actions = ["issue_enrolment_link"]
+
+    @admin.action(description="Issue a two-factor set-up link (works once, expires)")
+    def issue_enrolment_link(self, request, queryset):
+        for user in queryset.filter(is_active=True):
+            url = enrolment.issue(user, issued_by=request.user, via=EnrolmentLink.IssuedVia.ADMIN)
+            self.message_user(
+                request,
+                f"Set-up link for {user.get_username()} (send it to them only; it works once, "
+                f"within {enrolment.link_hours()} hours): {url}",
+                messages.SUCCESS,
+            )
+
+
+@admin.register(EnrolmentLink)
+class EnrolmentLinkAdmin(ReadOnlyAdmin):
+    """The record of set-up links (only a hash of each link is kept)."""
+
+    list_display = ["user", "issued_by", "issued_via", "issued_at", "expires_at", "used_at"]
+    list_filter = ["issued_via"]
+    search_fields = ["user__username", "issued_by__username"]
+    exclude = ["token_hash"]

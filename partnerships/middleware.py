@@ -17,8 +17,14 @@ from django.urls import Resolver404, resolve, reverse
 
 from partnerships.two_factor import next_step
 
-# Pages a half-signed-in user may open: signing out and the second step itself.
-OPEN_BEFORE_SECOND_STEP = {"logout", "two_factor:verify", "two_factor:recovery", "two_factor:set-up"}
+# Pages a half-signed-in user may open: signing out, the second step itself and a set-up link.
+OPEN_BEFORE_SECOND_STEP = {
+    "logout",
+    "two_factor:verify",
+    "two_factor:recovery",
+    "two_factor:set-up",
+    "two_factor:enrol",
+}
 
 
 def _url_name(path: str) -> str | None:

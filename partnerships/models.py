@@ -459,3 +459,32 @@ def _valid_agency_timescales(value) -> bool:
         if not isinstance(amount, int) or isinstance(amount, bool) or amount < 0 or unit not in units:
             return False
     return True
+
+
+class EnrolmentLink(models.Model):
+    """A one-time link an administrator issues so that a person whose role requires two-factor
+    sign-in can set up their authenticator app (partnerships/enrolment.py). Without one, the
+    first person to learn the password could bind their own app to the account.
+
+    Only a hash of the link's secret is stored. Each row is also the record of the link: who
+    issued it, for whom, how, when it expires and when it was used."""
+
+    class IssuedVia(models.TextChoices):
+        ADMIN = "admin", "The administration pages"
+        COMMAND = "command", "The enrolment_link command"
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="enrolment_links")
+    token_hash = models.CharField(max_length=64, unique=True, editable=False)
+    issued_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    issued_via = models.CharField(max_length=16, choices=IssuedVia.choices)
+    issued_at = models.DateTimeField(auto_now_add=True)
+    expires_at = models.DateTimeField()
+    used_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-issued_at"]
+
+    def __str__(self) -> str:
+        return f"Set-up link for {self.user} issued {self.issued_at:%d %b %Y %H:%M}"

@@ -8,6 +8,10 @@ The rules
 - A user with a confirmed authenticator app (TOTP device) must enter a code after their
   password, whatever their role. A user who must use it but has no app yet sets one up first.
   `partnerships.middleware.TwoFactorMiddleware` enforces both on every page.
+- Setting up an app for the first time, for a role that requires it, needs a one-time link an
+  administrator issues (partnerships/enrolment.py): the password alone does not let anyone
+  bind their own app to the account. Replacing the app or turning it off needs the password
+  and a current code (or a recovery code), even in a verified session.
 - Recovery codes: ten one-time codes (a django-otp static device), shown once when the app is
   set up or when new ones are made; using one deletes it.
 - Wrong codes: each device throttles itself (django-otp's exponential back-off, kept on the
@@ -92,6 +96,11 @@ def next_step(user) -> str | None:
 # --- setting up an authenticator app -----------------------------------------------------
 
 
+def needs_enrolment_link(user) -> bool:
+    """A first app for a role that requires one is set up only through an administrator's link."""
+    return role_requires_two_factor(user) and not has_two_factor(user)
+
+
 def pending_authenticator(user) -> TOTPDevice:
     """The unconfirmed device being set up: the same secret until it is confirmed."""
     device = TOTPDevice.objects.devices_for_user(user, confirmed=False).order_by("-pk").first()
@@ -134,6 +143,7 @@ class Outcome:
     device: object = None
     remaining: int | None = None
     codes: list[str] | None = None
+    errors: dict[str, str] | None = None  # by form field, when more than one answer was checked
 
 
 WRONG_CODE = "The code is not correct or has expired. Enter the 6-digit code your authenticator app shows now"
@@ -162,8 +172,15 @@ def _too_many(info) -> str:
     return "You have entered too many wrong codes. Wait a few minutes, then try again"
 
 
-def confirm_authenticator(request, device: TOTPDevice, code: str) -> Outcome:
-    """Check the first code from a new app; on success it replaces any old app and gets new recovery codes."""
+LINK_USED_UP = "This set-up link has expired or has already been used. Ask an administrator for a new one"
+
+
+def confirm_authenticator(request, device: TOTPDevice, code: str, *, enrolment_link_id: int | None = None) -> Outcome:
+    """Check the first code from a new app; on success it replaces any old app and gets new recovery codes.
+
+    With `enrolment_link_id`, the link is used up in the same transaction: one link, one app."""
+    from partnerships import enrolment
+
     user = request.user
     with transaction.atomic():
         device = TOTPDevice.objects.select_for_update().filter(pk=device.pk, user=user, confirmed=False).first()
@@ -174,6 +191,8 @@ def confirm_authenticator(request, device: TOTPDevice, code: str) -> Outcome:
             return Outcome(False, _too_many(info))
         if not device.verify_token(code):
             return Outcome(False, WRONG_CODE)
+        if enrolment_link_id is not None and not enrolment.consume(user, enrolment_link_id):
+            return Outcome(False, LINK_USED_UP)
         TOTPDevice.objects.filter(user=user).exclude(pk=device.pk).delete()
         device.confirmed = True
         device.name = AUTHENTICATOR_NAME
@@ -274,38 +293,81 @@ def verify_authenticator_code(request, code: str) -> Outcome:
     return Outcome(True, device=device)
 
 
+def _use_recovery_code(user, code: str) -> tuple[bool, str]:
+    """Use up one of the user's recovery codes: (used, why not if throttled)."""
+    with transaction.atomic():
+        device = StaticDevice.objects.select_for_update().filter(user=user, confirmed=True).order_by("pk").first()
+        if device is None:
+            return False, ""
+        allowed, info = device.verify_is_allowed()
+        if not allowed:
+            return False, _too_many(info)
+        # The DELETE's row count decides: only one request can remove a given code.
+        used, _ = StaticToken.objects.filter(device=device, token=code).delete()
+        if used:
+            device.throttle_reset(commit=False)
+            device.set_last_used_timestamp(commit=False)
+            device.save()
+        else:
+            device.throttle_increment(commit=True)
+    return bool(used), ""
+
+
 def verify_recovery_code(request, code: str) -> Outcome:
     """The second step with a recovery code. Each code works once, even for two requests at the same moment."""
     user = request.user
     if _locked_out(request, user):
         return _end_half_signed_in_session(request)
-    code = normalise_recovery_code(code)
-    with transaction.atomic():
-        device = StaticDevice.objects.select_for_update().filter(user=user, confirmed=True).order_by("pk").first()
-        if device is None:
-            used = False
-        else:
-            allowed, info = device.verify_is_allowed()
-            if not allowed:
-                return Outcome(False, _too_many(info))
-            # The DELETE's row count decides: only one request can remove a given code.
-            used, _ = StaticToken.objects.filter(device=device, token=code).delete()
-            if used:
-                device.throttle_reset(commit=False)
-                device.set_last_used_timestamp(commit=False)
-                device.save()
-            else:
-                device.throttle_increment(commit=True)
+    used, throttled = _use_recovery_code(user, normalise_recovery_code(code))
+    if throttled:
+        return Outcome(False, throttled)
     if not used:
         if _report_failure(request, user):
             return _end_half_signed_in_session(request)
         return Outcome(False, WRONG_RECOVERY_CODE)
+    device = StaticDevice.objects.filter(user=user, confirmed=True).order_by("pk").first()
     _passed_second_step(request, device)
     return Outcome(True, device=device, remaining=recovery_codes_left(user))
 
 
+WRONG_PASSWORD = "Your password is not correct"
+WRONG_CURRENT_CODE = "The code is not correct. Enter the code your current app shows now, or one of your recovery codes"
+
+
+def confirm_it_is_them(request, password: str, code: str) -> Outcome:
+    """Before the app is replaced or turned off: the password and a current code (from the app
+    now in use, or a recovery code, which is then used up). Wrong answers count toward the
+    sign-in lockout, as at sign-in; a lockout ends the session."""
+    user = request.user
+    if _locked_out(request, user):
+        return _end_half_signed_in_session(request)
+    errors = {}
+    if not user.check_password(password or ""):
+        errors["password"] = WRONG_PASSWORD
+    code_ok, throttled = False, ""
+    if TOTP_CODE.match(normalise_totp_code(code)):
+        with transaction.atomic():
+            device = TOTPDevice.objects.select_for_update().filter(user=user, confirmed=True).order_by("-pk").first()
+            if device is not None:
+                allowed, info = device.verify_is_allowed()
+                if allowed:
+                    code_ok = device.verify_token(normalise_totp_code(code))
+                else:
+                    throttled = _too_many(info)
+    elif not errors:  # a recovery code is used up only when the password is right
+        code_ok, throttled = _use_recovery_code(user, normalise_recovery_code(code))
+    if not code_ok:
+        errors["code"] = throttled or WRONG_CURRENT_CODE
+    if errors:
+        if not throttled and _report_failure(request, user):
+            return _end_half_signed_in_session(request)
+        return Outcome(False, errors=errors)
+    return Outcome(True)
+
+
 def turn_off(user) -> None:
-    """Remove the app and the recovery codes (only for people whose role does not require them)."""
+    """Remove the app and the recovery codes (only for people whose role does not require them,
+    and only after confirm_it_is_them)."""
     with transaction.atomic():
         TOTPDevice.objects.filter(user=user).delete()
         StaticDevice.objects.filter(user=user).delete()

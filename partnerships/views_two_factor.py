@@ -15,7 +15,7 @@ from django.utils.cache import add_never_cache_headers
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
-from partnerships import two_factor
+from partnerships import enrolment, two_factor
 
 SHOWN_CODES_KEY = "two_factor_recovery_codes"
 SHOWN_CODES_NEXT_KEY = "two_factor_recovery_codes_next"
@@ -47,6 +47,33 @@ class RecoveryCodeForm(forms.Form):
         if not two_factor.RECOVERY_CODE.match(code):
             raise forms.ValidationError("Enter a recovery code as 8 letters and numbers, like abcd-2345")
         return code
+
+
+class ConfirmItIsYouForm(forms.Form):
+    """Before the app is replaced or turned off: the password and a current code."""
+
+    password = forms.CharField(
+        label="Your password",
+        strip=False,
+        max_length=200,
+        widget=forms.PasswordInput,
+        error_messages={"required": "Enter your password"},
+    )
+    current_code = forms.CharField(
+        label="A code from your current app, or a recovery code",
+        max_length=30,
+        error_messages={"required": "Enter the code your current app shows, or one of your recovery codes"},
+    )
+
+    def add_errors(self, errors: dict[str, str]) -> None:
+        for field, message in errors.items():
+            self.add_error("current_code" if field == "code" else field, message)
+
+
+class ReplaceAuthenticatorForm(ConfirmItIsYouForm, AuthenticatorCodeForm):
+    """Replacing the app: who you are (password, current code), then the new app's first code."""
+
+    field_order = ["password", "current_code", "code"]
 
 
 # --- helpers -------------------------------------------------------------------------------
@@ -140,21 +167,57 @@ def recovery(request):
 # --- setting up ----------------------------------------------------------------------------
 
 
+def enrol(request, token):
+    """An administrator's one-time set-up link: remembered in the session, then on to set up."""
+    if enrolment.open_link(request, token):
+        return redirect(_with_next("two_factor:set-up", reverse("home")))
+    return _page(
+        request,
+        "registration/two_factor_link_unusable.html",
+        {},
+        half_signed_in=not two_factor.is_verified(request.user),
+    )
+
+
 def set_up(request):
-    """Show a new secret as text and as a QR code; the first code from the app confirms it."""
+    """Show a new secret as text and as a QR code; the first code from the app confirms it.
+
+    A first app for a role that requires one needs an administrator's link (opened in this
+    session); replacing an app needs the password and a current code."""
     user = request.user
     if two_factor.next_step(user) == "verify":
         # Replacing an app needs a verified session: enter a code from the current one first.
         return redirect(_with_next("two_factor:verify", reverse("two_factor:set-up")))
+    half_signed_in = not two_factor.is_verified(user)
+    link_id = None
+    if two_factor.needs_enrolment_link(user):
+        link_id = enrolment.link_in_session(request)
+        if link_id is None:
+            context = {"link_hours": enrolment.link_hours()}
+            return _page(request, "registration/two_factor_needs_link.html", context, half_signed_in=half_signed_in)
+    replacing = two_factor.has_two_factor(user)
     device = two_factor.pending_authenticator(user)
-    form = AuthenticatorCodeForm(request.POST or None)
+    form_class = ReplaceAuthenticatorForm if replacing else AuthenticatorCodeForm
+    form = form_class(request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
-        outcome = two_factor.confirm_authenticator(request, device, form.cleaned_data["code"])
-        if outcome.ok:
-            request.session[SHOWN_CODES_KEY] = outcome.codes
-            request.session[SHOWN_CODES_NEXT_KEY] = _next_url(request)
-            return redirect("two_factor:recovery-codes")
-        form.add_error("code", outcome.error)
+        confirmed = two_factor.Outcome(True)
+        if replacing:
+            confirmed = two_factor.confirm_it_is_them(
+                request, form.cleaned_data["password"], form.cleaned_data["current_code"]
+            )
+            if confirmed.locked_out:
+                return _locked_out(request)
+            form.add_errors(confirmed.errors or {})
+        if confirmed.ok:
+            outcome = two_factor.confirm_authenticator(
+                request, device, form.cleaned_data["code"], enrolment_link_id=link_id
+            )
+            if outcome.ok:
+                request.session.pop(enrolment.SESSION_KEY, None)
+                request.session[SHOWN_CODES_KEY] = outcome.codes
+                request.session[SHOWN_CODES_NEXT_KEY] = _next_url(request)
+                return redirect("two_factor:recovery-codes")
+            form.add_error("code", outcome.error)
     return _page(
         request,
         "registration/two_factor_set_up.html",
@@ -163,10 +226,10 @@ def set_up(request):
             "next": _next_url(request),
             "secret": two_factor.secret_for_typing(device),
             "qr_code": two_factor.qr_code_svg(device),
-            "replacing": two_factor.has_two_factor(user),
+            "replacing": replacing,
             "required": two_factor.role_requires_two_factor(user),
         },
-        half_signed_in=not two_factor.is_verified(user),
+        half_signed_in=half_signed_in,
     )
 
 
@@ -206,14 +269,22 @@ def manage(request):
 
 
 def turn_off(request):
-    """Only for people whose role does not require two-factor sign-in."""
+    """Only for people whose role does not require two-factor sign-in, with their password and a current code."""
     user = request.user
     if two_factor.role_requires_two_factor(user):
         raise PermissionDenied("Your role requires two-factor sign-in")
     if not two_factor.has_two_factor(user):
         return redirect("two_factor:manage")
-    if request.method == "POST":
-        two_factor.turn_off(user)
-        messages.success(request, "Two-factor sign-in is turned off")
-        return redirect("two_factor:manage")
-    return _page(request, "registration/two_factor_turn_off.html", {})
+    form = ConfirmItIsYouForm(request.POST if request.method == "POST" else None)
+    if request.method == "POST" and form.is_valid():
+        confirmed = two_factor.confirm_it_is_them(
+            request, form.cleaned_data["password"], form.cleaned_data["current_code"]
+        )
+        if confirmed.locked_out:
+            return _locked_out(request)
+        if confirmed.ok:
+            two_factor.turn_off(user)
+            messages.success(request, "Two-factor sign-in is turned off")
+            return redirect("two_factor:manage")
+        form.add_errors(confirmed.errors or {})
+    return _page(request, "registration/two_factor_turn_off.html", {"form": form})

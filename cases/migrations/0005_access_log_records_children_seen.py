@@ -4,15 +4,23 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('cases', '0004_accesslog_access_log_append_only_and_more'),
+        ("cases", "0004_accesslog_access_log_append_only_and_more"),
     ]
 
     operations = [
         migrations.AlterField(
-            model_name='accesslog',
-            name='action',
-            field=models.CharField(choices=[('view_escalation', 'Viewed an escalation'), ('view_child', "Viewed a child's file"), ('saw_child', "Saw a child's details"), ('view_document', 'Viewed a printable document'), ('export', 'Exported records')], max_length=20),
+            model_name="accesslog",
+            name="action",
+            field=models.CharField(
+                choices=[
+                    ("view_escalation", "Viewed an escalation"),
+                    ("view_child", "Viewed a child's file"),
+                    ("saw_child", "Saw a child's details"),
+                    ("view_document", "Viewed a printable document"),
+                    ("export", "Exported records"),
+                ],
+                max_length=20,
+            ),
         ),
     ]

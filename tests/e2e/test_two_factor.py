@@ -1,4 +1,5 @@
-"""Two-factor sign-in in a real browser: a business manager sets it up, signs out, signs in with a code.
+"""Two-factor sign-in in a real browser: a business manager, with an administrator's set-up link,
+sets it up, signs out, signs in with a code.
 
 The secret is read from the page, as a person would type it into their app; axe runs on every
 two-factor page, under our CSP (the QR code is inline SVG, no script).
@@ -14,6 +15,7 @@ from django_otp.oath import TOTP
 from django_otp.plugins.otp_totp.models import TOTPDevice
 from playwright.sync_api import expect
 
+from partnerships import enrolment
 from tests.e2e.conftest import assert_accessible, next_code, sign_in
 from tests.factories import PASSWORD
 
@@ -36,7 +38,16 @@ def test_business_manager_sets_up_two_factor_and_signs_in_again_with_a_code(page
     manager = cast.business_manager
     sign_in(page, live_server, manager.username, PASSWORD, second_step=False)
 
-    # Sent to set up an app before anything else.
+    # Sent to set up an app before anything else; the password alone is not enough to do it.
+    assert path_of(page) == "/two-factor/set-up/"
+    expect(page).to_have_title(f"You need a set-up link - {SERVICE}")
+    expect(page.get_by_text("Your role requires two-factor sign-in")).to_be_visible()
+    assert page.locator("#two-factor-secret").count() == 0
+    assert_accessible(page)
+
+    # An administrator issues a one-time set-up link; the manager opens it.
+    link = urlsplit(enrolment.issue(manager)).path
+    page.goto(f"{live_server.url}{link}")
     assert path_of(page) == "/two-factor/set-up/"
     expect(page).to_have_title(f"Set up two-factor sign-in - {SERVICE}")
     expect(page.get_by_role("heading", level=1)).to_have_text("Set up two-factor sign-in")
@@ -75,6 +86,11 @@ def test_business_manager_sets_up_two_factor_and_signs_in_again_with_a_code(page
         page.get_by_role("button", name="I have saved my recovery codes").click()
     # On to the page they were trying to open.
     assert path_of(page) == "/escalations/"
+
+    # The set-up link worked once.
+    page.goto(f"{live_server.url}{link}")
+    expect(page).to_have_title(f"This set-up link cannot be used - {SERVICE}")
+    assert_accessible(page)
 
     # The codes were shown once.
     page.goto(f"{live_server.url}/two-factor/recovery-codes/")

@@ -22,6 +22,8 @@ EXPECTED = {
     # Everyone can see and change their own two-factor sign-in.
     "two_factor:manage": {r: 200 for r in ROLES},
     "two_factor:set-up": {r: 200 for r in ROLES},
+    # A set-up link that is not valid (the walker passes a made-up one): a page that says so.
+    "two_factor:enrol": {r: 200 for r in ROLES},
     # The second step is already done (or not needed): on to the next page.
     "two_factor:verify": {r: 302 for r in ROLES},
     "two_factor:recovery": {r: 302 for r in ROLES},

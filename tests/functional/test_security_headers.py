@@ -12,6 +12,7 @@ pytestmark = pytest.mark.django_db
 def world(cast):
     return cast, url_args_for(cast)
 
+
 DENIED_FEATURES = ("camera", "microphone", "geolocation", "payment", "usb", "serial", "hid")
 
 

@@ -20,7 +20,8 @@ from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from escalation.models import Action
-from partnerships import two_factor
+from partnerships import enrolment, two_factor
+from partnerships.models import EnrolmentLink
 from tests.factories import PASSWORD
 from tests.functional.test_access_every_url import EXPECTED, url_for
 from tests.integration.test_escalation_lifecycle import raise_one
@@ -32,7 +33,7 @@ VERIFY = reverse("two_factor:verify")
 RECOVERY = reverse("two_factor:recovery")
 RECOVERY_CODES = reverse("two_factor:recovery-codes")
 MANAGE = reverse("two_factor:manage")
-OPEN_BEFORE_SECOND_STEP = {"two_factor:verify", "two_factor:recovery", "two_factor:set-up"}
+OPEN_BEFORE_SECOND_STEP = {"two_factor:verify", "two_factor:recovery", "two_factor:set-up", "two_factor:enrol"}
 
 
 @pytest.fixture
@@ -94,7 +95,18 @@ def app_for(user) -> TOTPDevice:
     return TOTPDevice.objects.create(user=user, name="Authenticator app", confirmed=True)
 
 
+def open_enrolment_link(client, user, **issue) -> str:
+    """An administrator issues a set-up link; the person, signed in with the password, opens it."""
+    path = urlsplit(enrolment.issue(user, **issue)).path
+    assert redirect_path(client.get(path)) == SET_UP
+    return path
+
+
 def set_up_through_the_pages(client) -> tuple[TOTPDevice, list[str]]:
+    """Set up an app as the signed-in person would (opening a set-up link first where the role needs one)."""
+    user = get_user_model().objects.get(pk=client.session["_auth_user_id"])
+    if two_factor.needs_enrolment_link(user) and enrolment.SESSION_KEY not in client.session:
+        open_enrolment_link(client, user)
     page = client.get(SET_UP)
     assert page.status_code == 200
     device = TOTPDevice.objects.get(user_id=client.session["_auth_user_id"], confirmed=False)
@@ -186,6 +198,7 @@ def test_signing_out_works_half_signed_in(client, cast):
 
 def test_set_up_shows_the_secret_and_an_inline_svg_qr_code_without_script(client, cast):
     password_step(client, cast.business_manager)
+    open_enrolment_link(client, cast.business_manager)
     response = client.get(SET_UP)
     body = response.content.decode()
     device = TOTPDevice.objects.get(user=cast.business_manager, confirmed=False)
@@ -221,6 +234,7 @@ def test_set_up_with_the_right_code_verifies_and_shows_ten_recovery_codes_once(c
 
 def test_set_up_with_a_wrong_code_says_so_and_does_not_verify(client, cast):
     password_step(client, cast.business_manager)
+    open_enrolment_link(client, cast.business_manager)
     client.get(SET_UP)
     device = TOTPDevice.objects.get(user=cast.business_manager)
     response = client.post(SET_UP, {"code": wrong_code_for(device)})
@@ -238,6 +252,7 @@ def test_set_up_with_a_wrong_code_says_so_and_does_not_verify(client, cast):
 @pytest.mark.parametrize("value", ["", "12345", "abcdef", "1234567"])
 def test_a_code_that_is_not_six_numbers_is_a_form_error(client, cast, value):
     password_step(client, cast.business_manager)
+    open_enrolment_link(client, cast.business_manager)
     response = client.post(SET_UP, {"code": value})
     assert response.status_code == 200
     assert "govuk-error-message" in response.content.decode()
@@ -264,9 +279,120 @@ def test_replacing_the_app_needs_a_verified_session_and_retires_the_old_one(clie
     page = client.get(SET_UP)
     assert "Set up a new authenticator app" in page.content.decode()
     new = TOTPDevice.objects.get(user=cast.business_manager, confirmed=False)
-    client.post(SET_UP, {"code": code_for(new)})
+    client.post(SET_UP, {"password": PASSWORD, "current_code": unused_code_for(old), "code": code_for(new)})
     assert list(TOTPDevice.objects.filter(user=cast.business_manager)) == [new]
     assert verified(client)
+
+
+def test_replacing_the_app_needs_the_password_and_a_current_code(client, cast):
+    old = app_for(cast.practitioner)
+    client.force_login(cast.practitioner)  # a verified session: not enough on its own
+    client.get(SET_UP)
+    new = TOTPDevice.objects.get(user=cast.practitioner, confirmed=False)
+    attempts = [
+        ({"code": code_for(new)}, ["Enter your password", "Enter the code your current app shows"]),
+        ({"password": "wrong-password", "current_code": code_for(old), "code": code_for(new)}, [WRONG_PASSWORD]),
+        (
+            {"password": PASSWORD, "current_code": wrong_code_for(old), "code": code_for(new)},
+            ["The code is not correct."],
+        ),
+    ]
+    for data, messages_shown in attempts:
+        TOTPDevice.objects.filter(user=cast.practitioner).update(throttling_failure_timestamp=None)
+        response = client.post(SET_UP, data)
+        assert response.status_code == 200
+        body = response.content.decode()
+        assert "There is a problem" in body
+        for message in messages_shown:
+            assert message in body.replace("&#x27;", "'"), message
+        assert list(TOTPDevice.objects.filter(user=cast.practitioner, confirmed=True)) == [old]
+    # A recovery code does instead of the app's code (and is then used up).
+    recovery = two_factor.new_recovery_codes(cast.practitioner)
+    TOTPDevice.objects.filter(user=cast.practitioner).update(throttling_failure_timestamp=None)
+    response = client.post(SET_UP, {"password": PASSWORD, "current_code": recovery[0], "code": code_for(new)})
+    assert redirect_path(response) == RECOVERY_CODES
+    assert list(TOTPDevice.objects.filter(user=cast.practitioner)) == [new]
+
+
+WRONG_PASSWORD = two_factor.WRONG_PASSWORD
+
+
+# --- the administrator's set-up link -------------------------------------------------------
+
+
+def test_the_password_alone_cannot_set_up_an_app_for_a_role_that_requires_one(client, cast):
+    password_step(client, cast.business_manager)
+    for response in (client.get(SET_UP), client.post(SET_UP, {"code": "123456"})):
+        body = response.content.decode()
+        assert response.status_code == 200
+        assert "You need a set-up link" in body and "Your role requires two-factor sign-in" in body
+        assert "two-factor-secret" not in body and "<svg" not in body
+    assert not TOTPDevice.objects.filter(user=cast.business_manager).exists()
+    assert not verified(client)
+
+
+def test_a_set_up_link_works_once_for_its_person_only(client, cast):
+    link = urlsplit(enrolment.issue(cast.business_manager)).path
+    # Someone else signed in with their own password cannot use it.
+    password_step(client, cast.auditor)
+    assert "This set-up link cannot be used" in client.get(link).content.decode()
+    assert "You need a set-up link" in client.get(SET_UP).content.decode()
+    client.post(reverse("logout"))
+
+    password_step(client, cast.business_manager)
+    assert redirect_path(client.get(link)) == SET_UP
+    device, _ = set_up_through_the_pages(client)
+    record = EnrolmentLink.objects.get(user=cast.business_manager)
+    assert record.used_at is not None and record.issued_via == EnrolmentLink.IssuedVia.ADMIN
+    assert link.split("/")[-2] not in record.token_hash  # only a hash is kept
+    # Used: it does not work a second time, even after the app is removed.
+    TOTPDevice.objects.filter(user=cast.business_manager).delete()
+    client.post(reverse("logout"))
+    password_step(client, cast.business_manager)
+    assert "This set-up link cannot be used" in client.get(link).content.decode()
+
+
+def test_a_set_up_link_expires_and_a_newer_one_replaces_it(client, cast, time_machine):
+    first = urlsplit(enrolment.issue(cast.business_manager)).path
+    second = urlsplit(enrolment.issue(cast.business_manager)).path
+    password_step(client, cast.business_manager)
+    assert "This set-up link cannot be used" in client.get(first).content.decode()
+    time_machine.move_to(timezone.now() + timedelta(hours=24, minutes=1))
+    password_step(client, cast.business_manager)
+    assert "This set-up link cannot be used" in client.get(second).content.decode()
+
+
+def test_a_link_opened_then_expired_sets_up_nothing(client, cast):
+    password_step(client, cast.business_manager)
+    open_enrolment_link(client, cast.business_manager)
+    client.get(SET_UP)
+    device = TOTPDevice.objects.get(user=cast.business_manager, confirmed=False)
+    EnrolmentLink.objects.update(expires_at=timezone.now())
+    response = client.post(SET_UP, {"code": code_for(device)})
+    assert "You need a set-up link" in response.content.decode()
+    assert not TOTPDevice.objects.filter(user=cast.business_manager, confirmed=True).exists()
+
+
+def test_an_administrator_issues_a_link_from_the_admin_and_the_command_prints_one(client, cast):
+    from io import StringIO
+
+    from django.core.management import call_command
+
+    root = get_user_model().objects.create_superuser("root", "root@example.org", PASSWORD)
+    client.force_login(root)
+    response = client.post(
+        reverse("admin:auth_user_changelist"),
+        {"action": "issue_enrolment_link", "_selected_action": [cast.chair.pk]},
+        follow=True,
+    )
+    assert "Set-up link for chair" in response.content.decode()
+    record = EnrolmentLink.objects.get(user=cast.chair)
+    assert record.issued_by == root and record.used_at is None
+
+    out = StringIO()
+    call_command("enrolment_link", "auditor", stdout=out, stderr=StringIO())
+    assert re.fullmatch(r"https?://[^/]+/two-factor/enrol/[\w-]{40,}/\n", out.getvalue())
+    assert EnrolmentLink.objects.get(user=cast.auditor).issued_via == EnrolmentLink.IssuedVia.COMMAND
 
 
 # --- the second step -----------------------------------------------------------------------
@@ -420,11 +546,19 @@ def test_a_business_manager_cannot_turn_it_off(client, cast):
     assert "Turn off" not in client.get(MANAGE).content.decode()
 
 
-def test_a_practitioner_can_turn_it_off(client, cast):
+def test_a_practitioner_can_turn_it_off_with_the_password_and_a_current_code(client, cast):
     password_step(client, cast.practitioner)
-    set_up_through_the_pages(client)
+    device, _ = set_up_through_the_pages(client)
     assert client.get(reverse("two_factor:turn-off")).status_code == 200
     response = client.post(reverse("two_factor:turn-off"))
+    assert "There is a problem" in response.content.decode() and "Enter your password" in response.content.decode()
+    response = client.post(reverse("two_factor:turn-off"), {"password": "wrong", "current_code": code_for(device)})
+    assert WRONG_PASSWORD in response.content.decode()
+    assert TOTPDevice.objects.filter(user=cast.practitioner).exists()
+    TOTPDevice.objects.filter(user=cast.practitioner).update(throttling_failure_timestamp=None)
+    response = client.post(
+        reverse("two_factor:turn-off"), {"password": PASSWORD, "current_code": unused_code_for(device)}
+    )
     assert redirect_path(response) == MANAGE
     assert not TOTPDevice.objects.filter(user=cast.practitioner).exists()
     assert not StaticDevice.objects.filter(user=cast.practitioner).exists()

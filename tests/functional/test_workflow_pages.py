@@ -235,6 +235,14 @@ def test_an_administrator_seeing_children_in_the_admin_is_logged(client, cast):
     assert client.get(reverse("admin:cases_child_changelist")).status_code == 200
     listed = children_seen(detail="the admin's list of children")
     assert sorted(row[1] for row in listed) == sorted([str(cast.child.public_id), str(cast.sibling.public_id)])
+    # Wherever else the admin shows a child: an escalation's page, an entry on a child's file.
+    escalation = raise_one(cast)
+    assert client.get(reverse("admin:escalation_escalation_change", args=[escalation.pk])).status_code == 200
+    seen = sorted(row[1] for row in children_seen(detail="the admin's page for the escalation"))
+    assert seen == sorted(str(child.public_id) for child in escalation.children.all()) and seen
+    assert client.get(reverse("admin:cases_recordentry_changelist")).status_code == 200
+    on_files = children_seen(detail="the admin's list of child's file entries")
+    assert str(cast.child.public_id) in {row[1] for row in on_files}
 
 
 def test_the_header_counts_unread_notifications_and_the_list_marks_them_read(client, cast):

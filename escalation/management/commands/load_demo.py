@@ -16,3 +16,7 @@ class Command(BaseCommand):
         self.stdout.write(f"Demo users (password for all: {DEMO_PASSWORD}):")
         for person in people:
             self.stdout.write(f"  {person.username:<40} {person.role:<40} {person.where}")
+        self.stdout.write(
+            "Partnership roles (business manager, chair, panel member, auditor) and admin must set up "
+            "two-factor sign-in with a one-time link: manage.py enrolment_link USERNAME prints one."
+        )
