@@ -124,7 +124,7 @@ def url_for(name, args):
         return reverse(name, args=args["child"])
     if name == "escalation:action-status":
         return reverse(name, args=args["action"])
-    if name == "escalation:notification-open":
+    if name == "escalation:notification-open" and "notice" in args:
         return reverse(name, args=args["notice"])
     try:
         return reverse(name)
