@@ -7,7 +7,7 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("partnerships", "0006_timescales_by_the_other_agency"),
+        ("partnerships", "0007_policy_versions"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
