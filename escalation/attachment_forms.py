@@ -47,3 +47,11 @@ class AttachmentForm(forms.Form):
         )
         self.fields["attached_to"].choices = choices
         self.helper = helper("Attach file", Field("file"), Field.radios("attached_to"))
+
+    def chosen_target(self, discussions, occurrences) -> dict:
+        """The discussion or stage chosen, for attachment_add (neither: the disagreement itself)."""
+        kind, _, key = self.cleaned_data["attached_to"].partition(":")
+        return {
+            "discussion": next((d for d in discussions if kind == "discussion" and str(d.public_id) == key), None),
+            "occurrence": next((o for o in occurrences if kind == "evidence" and str(o.number) == key), None),
+        }

@@ -95,14 +95,17 @@ def cast(db) -> Cast:
 
 
 @pytest.fixture(autouse=True)
-def attachments_storage(settings, tmp_path):
-    """Attached files go to a folder of each test's own, never the project's attachments/."""
+def attachments_storage(tmp_path):
+    """Attached files go to a folder of each test's own, never the project's attachments/.
+    (override_settings, not the `settings` fixture: that would be set up before `empty_cache`,
+    and a test's own cache settings would then be restored only after the cache is cleared.)"""
+    from django.conf import settings
+    from django.test import override_settings
+
     root = tmp_path / "attachments"
-    settings.STORAGES = {
-        **settings.STORAGES,
-        "attachments": {"BACKEND": "django.core.files.storage.FileSystemStorage", "OPTIONS": {"location": str(root)}},
-    }
-    return root
+    storage = {"BACKEND": "django.core.files.storage.FileSystemStorage", "OPTIONS": {"location": str(root)}}
+    with override_settings(STORAGES={**settings.STORAGES, "attachments": storage}):
+        yield root
 
 
 @pytest.fixture(autouse=True)

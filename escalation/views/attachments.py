@@ -33,16 +33,12 @@ def attach(request, public_id):
         request.POST or None, request.FILES or None, choices=choices, initial={"attached_to": initial}
     )
     if request.method == "POST" and form.is_valid():
-        kind, _, key = form.cleaned_data["attached_to"].partition(":")
         try:
             added = attachments.attachment_add(
                 escalation=escalation,
                 acting_user=request.user,
                 upload=form.cleaned_data["file"],
-                discussion=next((d for d in discussions if str(d.public_id) == key), None)
-                if kind == "discussion"
-                else None,
-                occurrence=next((o for o in occurrences if str(o.number) == key), None) if kind == "evidence" else None,
+                **form.chosen_target(discussions, occurrences),
             )
         except attachments.AttachmentRefused as exc:
             form.add_error("file", str(exc))

@@ -198,13 +198,29 @@ def test_drafts_are_deleted_thirty_days_after_they_were_last_saved(cast):
     assert not Draft.objects.filter(pk=old.pk).exists()
 
 
-def test_the_watcher_tick_deletes_old_drafts_too(cast):
+def test_the_watcher_tick_deletes_old_drafts_too(cast, monkeypatch):
     from django.core.management import call_command
 
+    from escalation.management.commands import run_watcher_loop
+
+    # The loop drops stale connections before each tick; inside a test's transaction that would end it.
+    monkeypatch.setattr(run_watcher_loop, "close_old_connections", lambda: None)
     with time_machine.travel(timezone.now() - timedelta(days=40)):
         drafts.draft_save(author=cast.practitioner, kind=DraftKind.RAISE, data={"concern": ["old"]})
     call_command("run_watcher_loop", "--once", "--force")
     assert not Draft.objects.exists()
+
+
+def test_celery_beat_deletes_old_drafts_hourly(cast, settings):
+    from escalation import tasks
+
+    assert settings.CELERY_BEAT_SCHEDULE["delete-old-drafts"] == {
+        "task": "escalation.tasks.delete_old_drafts",
+        "schedule": 3600,
+    }
+    with time_machine.travel(timezone.now() - timedelta(days=31)):
+        drafts.draft_save(author=cast.practitioner, kind=DraftKind.RAISE, data={"concern": ["old"]})
+    assert tasks.delete_old_drafts() == 1
 
 
 def test_a_draft_never_reaches_the_childs_file_an_export_or_the_dashboard(client, cast):
