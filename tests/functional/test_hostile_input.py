@@ -67,6 +67,8 @@ from tests.factories import PASSWORD, AgencyFactory, ChildFactory
 pytestmark = pytest.mark.django_db
 
 ALLOWED = {200, 302, 400, 403, 404, 405, 429}
+# /health/ answers 503 when a part is failing (here: the watcher has never run), on purpose.
+ALLOWED_BY_NAME = {"health": ALLOWED | {503}}
 EXAMPLES_PER_PAGE = 35
 
 TRIED: Counter = Counter()
@@ -836,7 +838,7 @@ def every_page_property(world: World, name: str, urls: list[str], fields: dict[s
                 response = client.post(target, payload)
             TRIED["every page"] += 1
             STATUSES[response.status_code] += 1
-            assert response.status_code in ALLOWED, (name, role, method, payload)
+            assert response.status_code in ALLOWED_BY_NAME.get(name, ALLOWED), (name, role, method, payload)
             assert_escaped(body_of(response), f"{method} {target}")
             if response.status_code >= 400:
                 assert fingerprint() == before, ("written on refusal", name, role, method)
