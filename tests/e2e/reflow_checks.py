@@ -1,7 +1,7 @@
 """How the reflow test measures a page: its width, what is cut off, and what scrolls unreachably.
 
 WCAG 2.2 AA 1.4.10 (reflow at 320 CSS pixels), 1.4.12 (text spacing) and 1.4.4 (200 % text);
-used by tests/e2e/test_reflow.py, which lists the pages.
+used by tests/e2e/test_reflow.py; the pages it opens are listed in tests/e2e/reflow_pages.py.
 """
 
 from dataclasses import dataclass
@@ -46,7 +46,9 @@ STICKING_OUT = """() => {
 
 # Elements that hide their overflow and cut content off; and scrolling boxes the keyboard
 # cannot reach or that have no name. Visually hidden helpers (1 x 1 pixel, clipped on purpose)
-# and anything not rendered are left out.
+# and anything not rendered are left out. A one-line text field (<input>, which Chromium always
+# clips) is a scrolling box of its own: its text moves with the caret, so a value longer than the
+# field is reached by typing in it; it must be focusable and labelled like any other.
 FAULTS = """() => {
     const describe = el => {
         const text = (el.innerText || el.value || '').trim().replace(/\\s+/g, ' ').slice(0, 60);
@@ -71,11 +73,13 @@ FAULTS = """() => {
         const wide = el.scrollWidth > el.clientWidth + 1, tall = el.scrollHeight > el.clientHeight + 1;
         const hides = value => value === 'hidden' || value === 'clip';
         const scrolls = value => value === 'auto' || value === 'scroll';
-        if (((hides(style.overflowX) && wide) || (hides(style.overflowY) && tall)) && !visuallyHidden(el)) {
+        const textField = el.tagName === 'INPUT';
+        if (((hides(style.overflowX) && wide) || (hides(style.overflowY) && tall)) && !visuallyHidden(el)
+            && !textField) {
             clipped.push(`${describe(el)} shows ${el.clientWidth}x${el.clientHeight}`
                 + ` of ${el.scrollWidth}x${el.scrollHeight}`);
         }
-        if ((scrolls(style.overflowX) && wide) || (scrolls(style.overflowY) && tall)) {
+        if ((scrolls(style.overflowX) && wide) || (scrolls(style.overflowY) && tall) || (textField && wide)) {
             if (el.tabIndex < 0 || !named(el)) {
                 unreachable.push(`${describe(el)} scrolls (${el.scrollWidth}px in ${el.clientWidth}px) but `
                     + (el.tabIndex < 0 ? 'is not keyboard focusable' : 'has no accessible name'));
