@@ -17,6 +17,7 @@ person and measured width.
 """
 
 import os
+import re
 from urllib.parse import urljoin, urlsplit
 
 import pytest
@@ -209,3 +210,18 @@ def test_on_a_phone_each_escalation_in_a_list_is_a_card_that_names_its_fields(ca
     assert held_by.evaluate("cell => getComputedStyle(cell).display") == "table-cell"
     assert held_by.evaluate(label) == "none"
     expect(table.get_by_role("columnheader", name="Held by")).to_be_visible()
+
+
+def test_on_a_phone_the_home_pages_work_list_is_cards_under_a_caption_that_reads_across(cast, phone, live_server):
+    escalation = raise_one(cast, at=timezone.now())
+    page = phone(cast.other_practitioner)
+    work = page.locator("table[data-work-group]").first
+    caption = work.locator("caption")
+    expect(caption).to_have_text(re.compile(r"\(1\)$"))
+    # One line, as wide as the list: not one letter a line.
+    assert caption.evaluate("c => c.getBoundingClientRect().height < 2 * parseFloat(getComputedStyle(c).lineHeight)")
+    assert caption.evaluate("c => c.getBoundingClientRect().width") > PHONE["width"] / 2
+    row = work.get_by_role("row").filter(has=page.get_by_role("link", name=escalation.reference))
+    deadline = row.get_by_role("cell").nth(3)
+    assert "Deadline" in deadline.evaluate("cell => getComputedStyle(cell, '::before').content")
+    assert page.evaluate(PAGE_WIDTH) <= PHONE["width"]
