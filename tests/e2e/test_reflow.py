@@ -188,6 +188,8 @@ def test_the_keyboard_reaches_and_scrolls_a_table_wider_than_the_screen(cast, ph
     assert outline != "none", "the focused box shows no focus"
     for _ in range(10):
         page.keyboard.press("ArrowRight")
+    # Keyboard scrolling is animated: wait (up to the usual timeout) for the box to move.
+    page.wait_for_function("box => box.scrollLeft > 0", arg=stages.element_handle())
     assert stages.evaluate("box => box.scrollLeft") > 0
     assert page.evaluate(PAGE_WIDTH) <= PHONE["width"]
 
