@@ -59,11 +59,16 @@ HOLDS_REQUIRING_ROLE = "_holds_role_requiring_two_factor"
 HAS_AUTHENTICATOR = "_has_authenticator"
 
 
+def authenticators() -> QuerySet:
+    """Confirmed authenticator apps."""
+    return TOTPDevice.objects.filter(confirmed=True)
+
+
 def with_two_factor_facts(users: QuerySet) -> QuerySet:
     """The users, each with the two facts next_step reads, as EXISTS columns of the same query."""
     return users.annotate(
         **{
-            HAS_AUTHENTICATOR: Exists(TOTPDevice.objects.filter(user=OuterRef("pk"), confirmed=True)),
+            HAS_AUTHENTICATOR: Exists(authenticators().filter(user=OuterRef("pk"))),
             HOLDS_REQUIRING_ROLE: Exists(
                 Membership.objects.active().filter(user=OuterRef("pk"), role__in=ROLES_REQUIRING_TWO_FACTOR)
             ),
