@@ -269,6 +269,11 @@ class StageOccurrence(models.Model):
 
     public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     escalation = models.ForeignKey(Escalation, on_delete=models.PROTECT, related_name="occurrences")
+    # The escalation's partnership, copied here (save() fills it in) so the dashboard counts a
+    # partnership's stages without reading every stage of every partnership through the escalations.
+    partnership = models.ForeignKey(
+        "partnerships.Partnership", on_delete=models.PROTECT, related_name="+", editable=False
+    )
     policy_stage = models.ForeignKey("partnerships.PolicyStage", on_delete=models.PROTECT, related_name="+")
     number = models.PositiveIntegerField()
     started_at = models.DateTimeField()
@@ -324,6 +329,11 @@ class StageOccurrence(models.Model):
 
     def __str__(self) -> str:
         return f"{self.escalation} stage {self.number}"
+
+    def save(self, *args, **kwargs):
+        if self.partnership_id is None:
+            self.partnership_id = self.escalation.partnership_id
+        super().save(*args, **kwargs)
 
     @property
     def is_open(self) -> bool:

@@ -540,6 +540,7 @@ class Command(BaseCommand):
                 id=occ_id,
                 public_id=uuid_from(rng),
                 escalation_id=esc_id,
+                partnership_id=p["obj"].pk,
                 policy_stage_id=stage.pk,
                 number=number,
                 started_at=started,
