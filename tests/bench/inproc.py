@@ -103,6 +103,7 @@ def pick_targets(prefix: int) -> dict:
         "auditor": auditor,
     }
     pages = [
+        ("bare", "Bare floor: the same query, no middleware, no session", None, f"/bench/bare/{hero.pk}/", ""),
         ("floor", "Floor: one primary-key query, no template", "practitioner", f"/bench/floor/{hero.pk}/", ""),
         ("sign-in", "Sign-in page (GET)", None, "/sign-in/", ""),
         ("inbox", "Manager's inbox", "manager", "/escalations/inbox/", ""),

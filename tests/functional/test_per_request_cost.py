@@ -136,3 +136,19 @@ def test_an_expired_session_cookie_makes_no_new_session(client):
     client.get(reverse("login"))
     client.get(FLOOR)
     assert Session.objects.count() == before
+
+
+def test_the_bare_floor_is_the_same_lookup_with_no_middleware_at_all(cast):
+    """The benchmark's yardstick for the floor (tests/bench/wsgi.py): no session, no headers."""
+    from django.test.client import RequestFactory
+
+    from tests.bench.wsgi import application
+
+    environ = RequestFactory()._base_environ(PATH_INFO="/bench/bare/1/", REQUEST_METHOD="GET")
+    started = {}
+    with CaptureQueriesContext(connection) as captured:
+        body = b"".join(application(environ, lambda status, headers: started.update(status=status, headers=headers)))
+    assert started["status"].startswith("200") and body in (b"ok", b"none")
+    assert len(captured) == 1
+    names = {name.lower() for name, _ in started["headers"]}
+    assert "content-security-policy" not in names and "set-cookie" not in names
