@@ -843,6 +843,7 @@ class Command(BaseCommand):
                     id=occ_ids.take(),
                     public_id=uuid_from(rng),
                     escalation_id=esc_id,
+                    partnership_id=p["obj"].pk,
                     policy_stage_id=stage.pk,
                     number=1,
                     started_at=started,
