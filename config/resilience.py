@@ -2,8 +2,9 @@
 
 Two middlewares:
 
-- `SessionMiddleware` (replaces Django's): with SESSION_SAVE_EVERY_REQUEST the session row is
-  written after the view. If the connection drops between the view's commit and that write,
+- `SessionMiddleware` (replaces Django's): it also renews the idle time-out
+  (partnerships.session_timeout.renew_if_due); a changed or renewed session row is written
+  after the view. If the connection drops between the view's commit and that write,
   Django answers "400 Bad Request" (SessionInterrupted) although the change was saved, inviting
   a retry that is then told someone else changed the case. Here the session write is tried
   once more on a fresh connection and, failing that, the view's own answer (the redirect to
@@ -27,6 +28,8 @@ from django.contrib.sessions.exceptions import SessionInterrupted
 from django.contrib.sessions.middleware import SessionMiddleware as DjangoSessionMiddleware
 from django.db import DatabaseError, InterfaceError, OperationalError, connection
 
+from partnerships.session_timeout import renew_if_due
+
 logger = logging.getLogger(__name__)
 
 RETRY_WAITS = (0.1, 0.5)  # seconds before each new try of a view
@@ -35,6 +38,7 @@ READS = ("SELECT", "SAVEPOINT", "RELEASE", "ROLLBACK", "SET", "SHOW")
 
 class SessionMiddleware(DjangoSessionMiddleware):
     def process_response(self, request, response):
+        renew_if_due(request)  # the idle time-out's renewal, at most once a minute
         try:
             return super().process_response(request, response)
         except (SessionInterrupted, DatabaseError) as first:

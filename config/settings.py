@@ -98,7 +98,8 @@ MIDDLEWARE = [
 
 AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",
-    "django.contrib.auth.backends.ModelBackend",
+    # Django's ModelBackend, loading the user with their two-factor facts in one query.
+    "partnerships.backends.UserWithTwoFactorFactsBackend",
 ]
 # Sign-in lockout: 5 failures for one username from one address locks it for 30 minutes;
 # 20 failures from one address, whatever the usernames, lock the address (password spraying;
@@ -235,7 +236,10 @@ CRISPY_TEMPLATE_PACK = "gds"
 SESSION_COOKIE_AGE = env_int("SESSION_IDLE_MINUTES", 30) * 60
 # The "you are about to be signed out" dialog opens this long before the idle time-out (WCAG 2.2.1).
 SESSION_WARNING_SECONDS = env_int("SESSION_WARNING_SECONDS", 120)
-SESSION_SAVE_EVERY_REQUEST = True
+# Every request renews the idle time, but the session row is written at most once a minute
+# (partnerships/session_timeout.py): a session ends between 29 and 30 minutes after the last
+# request, never later, and the warning dialog counts down to the real end.
+SESSION_SAVE_EVERY_REQUEST = False
 SESSION_EXPIRE_AT_BROWSER_CLOSE = True
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"

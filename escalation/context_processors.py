@@ -1,5 +1,6 @@
 """What every page's layout needs from the escalations: the header's unread count (counted
-at render time, after the view has marked anything read), and the banner administrators and
+at render time, after the view has marked anything read, unless the view counted them while
+marking: escalation.notifications.read_on_opening), and the banner administrators and
 business managers see when the deadline watcher has stopped (escalation/watchdog.py; nobody
 else: they cannot act on it). Here rather than in partnerships, which imports nothing from
 escalation."""
@@ -9,8 +10,13 @@ from escalation.notifications import unread_count
 from partnerships.choices import Role
 from partnerships.selectors import memberships_of
 
+UNREAD = "unread_notifications"  # on the request, when the view has counted them already
+
 
 def notifications(request):
+    counted = getattr(request, UNREAD, None)
+    if counted is not None:
+        return {"unread_notifications": counted}
     user = getattr(request, "user", None)
     return {"unread_notifications": unread_count(user) if user else 0}
 

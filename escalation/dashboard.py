@@ -96,7 +96,7 @@ def build_dashboard(scope: Scope, *, now: datetime | None = None, agencies=None,
     #    counts: at most a few hundred rows, summed in Python into the headline, the agencies, the
     #    reasons and the pairs. "Missed a deadline" is an IN over the missed stages, which
     #    PostgreSQL runs as a hashed subplan (one scan of them, not one lookup per escalation).
-    missed_ids = StageOccurrence.objects.filter(missed_q(now), escalation__partnership_id=partnership.pk)
+    missed_ids = StageOccurrence.objects.filter(missed_q(now), partnership_id=partnership.pk)
     rows = list(
         escalations.values("raising_agency_id", "receiving_agency_id", "category")
         .annotate(
@@ -115,9 +115,10 @@ def build_dashboard(scope: Scope, *, now: datetime | None = None, agencies=None,
     # 3. Stage occurrences by stage: met, missed (breaches) and still running.
     by_stage = {
         row["number"]: row
-        for row in StageOccurrence.objects.filter(scope.q("escalation__"))
+        for row in StageOccurrence.objects.filter(scope.q("escalation__", own_partnership=True))
         .values("number")
         .annotate(met=Count("pk", filter=met_q(now)), missed=Count("pk", filter=missed_q(now)))
+        .order_by()  # the model's ordering (by escalation) would join every escalation for nothing
     }
     # 4. Resolutions: (stage, raised day, resolved day) groups give counts and medians together.
     resolution_rows = (

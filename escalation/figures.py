@@ -114,9 +114,16 @@ class Scope:
     # For someone overseeing several partnerships, links name the partnership too.
     partnership_in_links: bool = False
 
-    def q(self, prefix: str = "") -> Q:
+    def q(self, prefix: str = "", *, own_partnership: bool = False) -> Q:
+        """The filters on escalations, or through `prefix` on rows that lead to them. With
+        `own_partnership` the rows name the partnership themselves (StageOccurrence), so a
+        scope with no other filter reads them without joining the escalations."""
         p = prefix
-        q = Q(**{f"{p}partnership_id": self.partnership.pk})
+        q = (
+            Q(partnership_id=self.partnership.pk)
+            if own_partnership
+            else Q(**{f"{p}partnership_id": self.partnership.pk})
+        )
         if self.raised_from:
             q &= Q(**{f"{p}raised_at__gte": start_of(self.raised_from)})
         if self.raised_to:

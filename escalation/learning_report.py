@@ -168,7 +168,7 @@ def build_learning_report(
         .order_by("started_at", "pk")[:limit]
     )
     due = (
-        StageOccurrence.objects.filter(escalation__partnership=partnership, due_at__gte=start, due_at__lt=end)
+        StageOccurrence.objects.filter(partnership=partnership, due_at__gte=start, due_at__lt=end)
         .values("number")
         .annotate(met=Count("pk", filter=met_q(now)), missed=Count("pk", filter=missed_q(now)))
         .order_by("number")

@@ -113,12 +113,19 @@ class Escalation(ConcurrentTransitionMixin, FSMModelMixin, models.Model):
 
     def stage_history(self) -> list[StageOccurrence]:
         """Every stage so far, in order, in one query that then answers current_occurrence()
-        for this copy: the escalation page's permission and condition checks ask for it many
-        times. Only pages read it; services always ask the database."""
+        and unacknowledged_stages() for this copy: the escalation page's permission and
+        condition checks ask for them many times. Only pages read it; services always ask
+        the database."""
         found = list(self.occurrences.select_related("policy_stage", "acknowledged_by").order_by("number"))
         current = next((o for o in reversed(found) if o.closed_at is None), None)
         self.__dict__["_stage_history_current"] = ((self.state, self.stage_number), current)
+        self.__dict__["_stage_history"] = ((self.state, self.stage_number), found)
         return found
+
+    def _stage_history_read(self) -> list[StageOccurrence] | None:
+        """What stage_history() read, if this copy has read it and its state and stage have not moved since."""
+        read = self.__dict__.get("_stage_history")
+        return read[1] if read is not None and read[0] == (self.state, self.stage_number) else None
 
     def policy_stage(self, number: int | None = None):
         """The policy's stage (the current one by default); DoesNotExist past the last."""
@@ -151,6 +158,16 @@ class Escalation(ConcurrentTransitionMixin, FSMModelMixin, models.Model):
 
     def unacknowledged_stages(self) -> list[int]:
         """Agency stages so far that needed acknowledging and were not (the open one included)."""
+        read = self._stage_history_read()
+        if read is not None:
+            return [
+                o.number
+                for o in read
+                if o.acknowledged_at is None
+                and o.policy_stage.acknowledgement_required
+                and not o.policy_stage.is_partnership_stage
+                and o.outcome != StageOutcome.PASSED
+            ]
         return list(
             self.occurrences.filter(
                 acknowledged_at__isnull=True,
@@ -252,6 +269,11 @@ class StageOccurrence(models.Model):
 
     public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     escalation = models.ForeignKey(Escalation, on_delete=models.PROTECT, related_name="occurrences")
+    # The escalation's partnership, copied here (save() fills it in) so the dashboard counts a
+    # partnership's stages without reading every stage of every partnership through the escalations.
+    partnership = models.ForeignKey(
+        "partnerships.Partnership", on_delete=models.PROTECT, related_name="+", editable=False
+    )
     policy_stage = models.ForeignKey("partnerships.PolicyStage", on_delete=models.PROTECT, related_name="+")
     number = models.PositiveIntegerField()
     started_at = models.DateTimeField()
@@ -307,6 +329,11 @@ class StageOccurrence(models.Model):
 
     def __str__(self) -> str:
         return f"{self.escalation} stage {self.number}"
+
+    def save(self, *args, **kwargs):
+        if self.partnership_id is None:
+            self.partnership_id = self.escalation.partnership_id
+        super().save(*args, **kwargs)
 
     @property
     def is_open(self) -> bool:

@@ -30,7 +30,8 @@ from urllib.parse import urlsplit
 from django.conf import settings
 from django.core import mail
 from django.db import DatabaseError, connection, transaction
-from django.db.models import Q, QuerySet
+from django.db.models import Count, Exists, OuterRef, Q, QuerySet, Subquery
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from escalation import digests
@@ -267,6 +268,26 @@ def unread_count(user) -> int:
     if not getattr(user, "is_authenticated", False):
         return 0
     return Notification.objects.filter(recipient=user, read_at__isnull=True).count()
+
+
+def unread_annotations(user) -> dict:
+    """For an escalation query: whether the user has unread notices about each escalation, and
+    how many they have unread in all, so opening one costs no query of its own once its
+    notices are read (read_on_opening)."""
+    unread = Notification.objects.filter(recipient=user, read_at__isnull=True)
+    in_all = unread.order_by().values("recipient").annotate(n=Count("pk")).values("n")
+    return {
+        "user_unread_here": Exists(unread.filter(escalation=OuterRef("pk"))),
+        "user_unread_in_all": Coalesce(Subquery(in_all), 0),
+    }
+
+
+def read_on_opening(user, escalation) -> int:
+    """Opening an escalation (read with unread_annotations) reads the user's notices about it;
+    returns how many of theirs are still unread, for the header. No query unless some were
+    about it."""
+    marked = mark_read(user=user, escalation=escalation) if escalation.user_unread_here else 0
+    return escalation.user_unread_in_all - marked
 
 
 def mark_read(*, user, public_ids: Iterable | None = None, escalation=None, at: datetime | None = None) -> int:

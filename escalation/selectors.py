@@ -23,9 +23,16 @@ def visibility_filter(user) -> Q:
       anyone the policy told of the case (a notice links to it) see that case;
     - the raiser always sees theirs.
     """
-    q = Q(raised_by=user)
     memberships = memberships_of(user)
-    partnerships = sorted({m.partnership_id for m in memberships})
+    # Whole partnerships first: where someone oversees the partnership, every other reason to see
+    # one of its cases adds nothing, so those reasons are asked only about other partnerships.
+    # (A business manager's list is then "the partnership, or raised by me", which the database
+    # counts from its indexes, instead of ORing in three subqueries over the partnership.)
+    whole = sorted({m.partnership_id for m in memberships if m.agency_id is None and Role(m.role) in OVERSIGHT_ROLES})
+    q = Q(raised_by=user)
+    if whole:
+        q |= Q(partnership_id__in=whole)
+    partnerships = sorted({m.partnership_id for m in memberships} - set(whole))
     if partnerships:
         here = {"escalation__partnership_id__in": partnerships}
         q |= Q(pk__in=Action.objects.filter(owner=user, **here).values("escalation_id"))
@@ -38,9 +45,7 @@ def visibility_filter(user) -> Q:
     for m in memberships:
         role = Role(m.role)
         if m.agency_id is None:
-            if role in OVERSIGHT_ROLES:
-                q |= Q(partnership_id=m.partnership_id)
-            elif role == Role.PANEL_MEMBER:
+            if role == Role.PANEL_MEMBER and m.partnership_id not in whole:
                 q |= Q(partnership_id=m.partnership_id, raising_tier_reached__gte=tier_rank("partnership"))
             continue
         held = f"|{role.value}|"

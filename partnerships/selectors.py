@@ -5,14 +5,20 @@ from __future__ import annotations
 from partnerships.choices import ROLE_TIER, TIER_ORDER, Role, Tier
 from partnerships.models import Membership
 
+MEMBERSHIPS = "_memberships_cache"  # on the user object, for the length of a request
+
+
+def active_memberships():
+    return Membership.objects.active().select_related("agency", "partnership")
+
 
 def memberships_of(user) -> list[Membership]:
     if not getattr(user, "is_authenticated", False):
         return []
-    cached = getattr(user, "_memberships_cache", None)
+    cached = getattr(user, MEMBERSHIPS, None)
     if cached is None:
-        cached = list(Membership.objects.active().filter(user=user).select_related("agency", "partnership"))
-        user._memberships_cache = cached
+        cached = list(active_memberships().filter(user=user))
+        setattr(user, MEMBERSHIPS, cached)
     return cached
 
 

@@ -33,6 +33,7 @@ from xml.etree import ElementTree
 from django.contrib.auth import logout
 from django.contrib.auth.signals import user_login_failed
 from django.db import transaction
+from django.db.models import Exists, OuterRef, QuerySet
 from django.utils import timezone
 from django.utils.safestring import SafeString, mark_safe
 from django_otp import login as otp_login
@@ -42,6 +43,7 @@ from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from partnerships.choices import EXPORT_ROLES, SIGHT_BEYOND_OWN_AGENCY, Role
+from partnerships.models import Membership
 from partnerships.selectors import memberships_of
 
 # The one rule: sight beyond one's own agency, or any export right, needs a second step.
@@ -56,13 +58,38 @@ RECOVERY_CODE = re.compile(r"^[a-z2-7]{8}$")
 # --- the rules ---------------------------------------------------------------------------
 
 
+# Read once per request: the signed-in user is loaded with both (partnerships/backends.py).
+HOLDS_REQUIRING_ROLE = "_holds_role_requiring_two_factor"
+HAS_AUTHENTICATOR = "_has_authenticator"
+
+
+def authenticators() -> QuerySet:
+    """Confirmed authenticator apps."""
+    return TOTPDevice.objects.filter(confirmed=True)
+
+
+def with_two_factor_facts(users: QuerySet) -> QuerySet:
+    """The users, each with the two facts next_step reads, as EXISTS columns of the same query."""
+    return users.annotate(
+        **{
+            HAS_AUTHENTICATOR: Exists(authenticators().filter(user=OuterRef("pk"))),
+            HOLDS_REQUIRING_ROLE: Exists(
+                Membership.objects.active().filter(user=OuterRef("pk"), role__in=ROLES_REQUIRING_TWO_FACTOR)
+            ),
+        }
+    )
+
+
 def role_requires_two_factor(user) -> bool:
     """Administrators (staff, superusers) and anyone holding a role in ROLES_REQUIRING_TWO_FACTOR."""
     if not getattr(user, "is_authenticated", False):
         return False
     if user.is_staff or user.is_superuser:
         return True
-    return any(Role(m.role) in ROLES_REQUIRING_TWO_FACTOR for m in memberships_of(user))
+    held = getattr(user, HOLDS_REQUIRING_ROLE, None)
+    if held is None:
+        held = any(Role(m.role) in ROLES_REQUIRING_TWO_FACTOR for m in memberships_of(user))
+    return held
 
 
 def authenticator_of(user) -> TOTPDevice | None:
@@ -73,7 +100,8 @@ def authenticator_of(user) -> TOTPDevice | None:
 
 
 def has_two_factor(user) -> bool:
-    return authenticator_of(user) is not None
+    known = getattr(user, HAS_AUTHENTICATOR, None)
+    return known if known is not None else authenticator_of(user) is not None
 
 
 def is_verified(user) -> bool:
@@ -198,6 +226,7 @@ def confirm_authenticator(request, device: TOTPDevice, code: str, *, enrolment_l
         device.name = AUTHENTICATOR_NAME
         device.save(update_fields=["confirmed", "name"])
         codes = new_recovery_codes(user)
+    setattr(user, HAS_AUTHENTICATOR, True)
     _passed_second_step(request, device)
     return Outcome(True, device=device, remaining=len(codes), codes=codes)
 
@@ -371,3 +400,4 @@ def turn_off(user) -> None:
     with transaction.atomic():
         TOTPDevice.objects.filter(user=user).delete()
         StaticDevice.objects.filter(user=user).delete()
+    setattr(user, HAS_AUTHENTICATOR, False)

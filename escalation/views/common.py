@@ -11,12 +11,12 @@ from escalation.selectors import escalations_visible_to
 from escalation.services import STALE_MESSAGE
 
 
-def visible_escalation_or_404(request, public_id) -> Escalation:
+def visible_escalation_or_404(request, public_id, **annotations) -> Escalation:
     """Anything a user may not see is simply not found (no hint that it exists)."""
     queryset = escalations_visible_to(request.user).select_related(
         "partnership", "policy", "raising_agency", "receiving_agency", "raised_by"
     )
-    return get_object_or_404(queryset, public_id=public_id)
+    return get_object_or_404(queryset.annotate(**annotations), public_id=public_id)
 
 
 def page_is_stale(request, escalation) -> bool:

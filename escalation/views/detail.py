@@ -3,6 +3,8 @@
 from functools import partial
 
 from django.contrib import messages
+from django.db.models import Count, OuterRef, Subquery
+from django.db.models.functions import Coalesce
 from django.shortcuts import get_object_or_404, render
 from django.utils import timezone
 from django.views.decorators.http import require_POST
@@ -11,9 +13,10 @@ from django_fsm import has_transition_perm
 from cases.audit import log_access
 from cases.models import AccessAction
 from escalation import drafts, partnership_stage, routes, services
+from escalation.context_processors import UNREAD
 from escalation.forms import DiscussionForm, EscalateForm, ReasonForm, ResolveForm, UrgencyForm
-from escalation.models import Action, Discussion
-from escalation.notifications import mark_read
+from escalation.models import Action, Discussion, Escalation
+from escalation.notifications import read_on_opening, unread_annotations
 from escalation.partnership_forms import DecisionForm, ReviewForm, RouteForm
 from escalation.permissions import can_attach_file, can_escalate, can_record_discussion, may_decide
 from escalation.selectors import action_owner_candidates
@@ -32,15 +35,31 @@ TRANSITION_BUTTONS = {
 }
 
 
-def timeline(escalation):
-    """The escalation's entries once each (every child's file holds its own copy)."""
-    seen, entries = set(), []
-    for entry in escalation.record_entries.only("escalation_id", "kind", "summary", "at").order_by("at", "id"):
+def timeline_and_children(escalation) -> tuple[list, list]:
+    """The escalation's entries once each (every child's file holds its own copy), and the
+    children, read from the same entries: each child named has the "raised" entry on their
+    file. Read on their own only if the entries name fewer children than the escalation has
+    (the count comes with the escalation: annotate it with CHILD_COUNT)."""
+    seen, entries, children = set(), [], {}
+    for entry in (
+        escalation.record_entries.select_related("child")
+        .only("escalation_id", "kind", "summary", "at", "child")
+        .order_by("at", "id")
+    ):
+        children.setdefault(entry.child_id, entry.child)
         key = (entry.kind, entry.summary, entry.at.replace(microsecond=0))
         if key not in seen:
             seen.add(key)
             entries.append(entry)
-    return entries
+    if len(children) == escalation.child_count:
+        named = sorted(children.values(), key=lambda c: (c.last_name, c.first_name, c.pk))
+    else:
+        named = list(escalation.children.all())
+    return entries, named
+
+
+_named = Escalation.children.through.objects.filter(escalation=OuterRef("pk")).order_by().values("escalation")
+CHILD_COUNT = {"child_count": Coalesce(Subquery(_named.annotate(n=Count("pk")).values("n")), 0)}
 
 
 def available_actions(escalation, user) -> list[tuple[str, str]]:
@@ -50,13 +69,14 @@ def available_actions(escalation, user) -> list[tuple[str, str]]:
 
 
 def detail(request, public_id):
-    escalation = visible_escalation_or_404(request, public_id)
+    escalation = visible_escalation_or_404(request, public_id, **CHILD_COUNT, **unread_annotations(request.user))
     log_access(request, AccessAction.VIEW_ESCALATION, escalation, escalation.reference)
-    # Opening the case reads its notices, before the header counts what is left unread.
-    mark_read(user=request.user, escalation=escalation)
+    # Opening the case reads its notices; the header shows what is left unread.
+    setattr(request, UNREAD, read_on_opening(request.user, escalation))
     occurrences = escalation.stage_history()
     occurrence = escalation.current_occurrence()
     stage = occurrence.policy_stage if occurrence else None
+    entries, children = timeline_and_children(escalation)
     # Only the partnership stage can have a review (saves a query on every other page).
     review = getattr(occurrence, "review", None) if stage and stage.is_partnership_stage else None
     context = {
@@ -64,8 +84,8 @@ def detail(request, public_id):
         "occurrence": occurrence,
         "stage": stage,
         "occurrences": occurrences,
-        "children": escalation.children.all(),
-        "timeline": timeline(escalation),
+        "children": children,
+        "timeline": entries,
         "discussions": Discussion.objects.filter(occurrence__escalation=escalation)
         .select_related("recorded_by")
         .order_by("occurrence__number", "held_at"),

@@ -25,7 +25,8 @@ def remembered(request, key: str, names) -> HttpResponseRedirect | None:
         if name in request.GET:
             chosen.setlist(name, request.GET.getlist(name))
     if chosen:
-        request.session[session_key] = chosen.urlencode()
+        if request.session.get(session_key) != chosen.urlencode():
+            request.session[session_key] = chosen.urlencode()  # a session write only when it changes
         return None
     stored = request.session.get(session_key)
     if stored and not request.GET:

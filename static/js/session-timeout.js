@@ -1,6 +1,7 @@
 // The idle time-out warning (WCAG 2.2.1, "Timing adjustable"), after the GOV.UK pattern.
 //
-// The server ends a session after data-idle-seconds without a request. data-warning-seconds
+// The server ends a session after data-idle-seconds without a request; it renews the session at
+// most once a minute, so when this page was served data-seconds-left remained. data-warning-seconds
 // before that, this opens a modal dialog (focus moves into it and it is announced) offering to
 // stay signed in (a POST that renews the session; Escape does the same) or to sign out. When
 // time runs out, a form that keeps drafts (data-keeps-drafts) is posted as a draft (the server
@@ -20,7 +21,9 @@ if (dialog && typeof dialog.showModal === "function") {
   const announcement = dialog.querySelector("[data-role='timeout-announcement']");
   const stayButton = dialog.querySelector("[data-role='stay-signed-in']");
   const token = dialog.querySelector("input[name='csrfmiddlewaretoken']").value;
-  let lastRequest = Date.now();
+  const leftMs = Number(dialog.dataset.secondsLeft ?? dialog.dataset.idleSeconds) * 1000;
+  // When the server last renewed the session, by this browser's clock (the time all tabs share).
+  let lastRequest = Date.now() - Math.max(0, idleMs - leftMs);
   let timers = [];
   let ticker = null;
   let returnFocusTo = null;
@@ -143,6 +146,6 @@ if (dialog && typeof dialog.showModal === "function") {
     event.preventDefault();
     staySignedIn();
   });
-  remember(Date.now());
+  remember(lastRequest);
   schedule();
 }

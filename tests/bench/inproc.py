@@ -103,6 +103,7 @@ def pick_targets(prefix: int) -> dict:
         "auditor": auditor,
     }
     pages = [
+        ("bare", "Bare floor: the same query, no middleware, no session", None, f"/bench/bare/{hero.pk}/", ""),
         ("floor", "Floor: one primary-key query, no template", "practitioner", f"/bench/floor/{hero.pk}/", ""),
         ("sign-in", "Sign-in page (GET)", None, "/sign-in/", ""),
         ("inbox", "Manager's inbox", "manager", "/escalations/inbox/", ""),
@@ -193,7 +194,7 @@ def make_sessions(user, count: int) -> list[str]:
     for _ in range(count):
         session = store()
         session[SESSION_KEY] = user._meta.pk.value_to_string(user)
-        session[BACKEND_SESSION_KEY] = "django.contrib.auth.backends.ModelBackend"
+        session[BACKEND_SESSION_KEY] = "partnerships.backends.UserWithTwoFactorFactsBackend"
         session[HASH_SESSION_KEY] = user.get_session_auth_hash()
         if device is not None:
             from django_otp import DEVICE_ID_SESSION_KEY

@@ -63,7 +63,8 @@ RESULTS = ROOT / os.environ.get("BENCH_RESULTS", "docs/benchmark-results.md")
 # CSV is the streaming export; JSON (the full record, ~10 KB an escalation) and XLSX take minutes at 100,000.
 EXPORT_FORMATS = [f.strip() for f in os.environ.get("BENCH_EXPORT_FORMATS", "csv").split(",") if f.strip()]
 DATABASES = {"main": DB, "small": f"{DB}_small", "export": f"{DB}_export", "watcher": f"{DB}_watcher"}
-TARGET_RATIO, TARGET_WATCHER_S, TARGET_EXPORT_MB = 4.0, 2.0, 300
+TARGET_RATIO, TARGET_WATCHER_S, TARGET_EXPORT_MB = 3.0, 2.0, 300
+TARGET_FLOOR_OVER_BARE, TARGET_FLOOR_QUERIES, TARGET_PAGE_QUERIES = 2.0, 3, 10
 
 STARTED = time.perf_counter()
 TIMINGS: dict[str, float] = {}
@@ -170,7 +171,7 @@ class Server:
 
     def __enter__(self):
         cmd = [
-            PYTHON, "-m", "gunicorn", "config.wsgi:application",
+            PYTHON, "-m", "gunicorn", "tests.bench.wsgi:application",
             "--bind", f"127.0.0.1:{PORT}",
             "--workers", str(self.workers),
             "--worker-class", "sync",
@@ -369,9 +370,11 @@ def ms(value) -> str:
 def write_markdown(data: dict) -> str:
     m, targets, load = data["machine"], data["targets"], data.get("load", {})
     q_small, q_main = data["queries"]["small"]["pages"], data["queries"]["main"]["pages"]
-    floor = load.get("floor", {})
+    floor, bare = load.get("floor", {}), load.get("bare", {})
     floor_p95 = {c: floor.get(str(c), {}).get("p95_ms") for c in CONNECTIONS}
-    top = max(CONNECTIONS)
+    bare_p95 = {c: bare.get(str(c), {}).get("p95_ms") for c in CONNECTIONS}
+    top, one = max(CONNECTIONS), min(CONNECTIONS)
+    floor_p50, bare_p50 = floor.get(str(one), {}).get("p50_ms"), bare.get(str(one), {}).get("p50_ms")
     loads = [r["load"] for page in load.values() for c, r in page.items() if isinstance(r, dict) and "load" in r]
     lines = [
         "# Benchmark results",
@@ -397,8 +400,9 @@ def write_markdown(data: dict) -> str:
         f"{targets['hero']['partnership_name']}, as {', '.join(f'{k} `{v}`' for k, v in targets['people'].items())}.",
         "",
         f"| page | req/s, 1 | req/s, {top} | p50 / p95 / p99 ms, 1 | p50 / p95 / p99 ms, {top} "
-        f"| p95 ÷ floor p95, {top} | queries, {SMALL:,} | queries, {ESCALATIONS:,} |",
-        "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
+        f"| p95 ÷ floor p95, {top} | p50 ÷ bare p50, {one} | p95 ÷ bare p95, {top} "
+        f"| queries, {SMALL:,} | queries, {ESCALATIONS:,} |",
+        "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
     ]
     verdicts = []
     for page in targets["pages"]:
@@ -408,7 +412,7 @@ def write_markdown(data: dict) -> str:
         label = page["label"] + (" (extra)" if page["kind"] == "extra" else "")
         if page["status"] != 200 or measured.get("status") != 200:
             reason = page["status"] if page["status"] != 200 else measured.get("status")
-            lines.append(f"| {label} | not available ({reason}) | | | | | {qs.get('queries', '–')} "
+            lines.append(f"| {label} | not available ({reason}) | | | | | | | {qs.get('queries', '–')} "
                          f"| {qm.get('queries', '–')} |")  # fmt: skip
             continue
         cells = [label]
@@ -419,13 +423,18 @@ def write_markdown(data: dict) -> str:
             cells.append(f"{ms(r['p50_ms'])} / {ms(r['p95_ms'])} / {ms(r['p99_ms'])}")
         ratio = measured[str(top)]["p95_ms"] / floor_p95[top] if floor_p95.get(top) else None
         cells.append("1.0 (the floor)" if key == "floor" else (f"{ratio:.1f}×" if ratio else "–"))
+        over_bare = measured[str(one)]["p50_ms"] / bare_p50 if bare_p50 else None
+        over_bare_top = measured[str(top)]["p95_ms"] / bare_p95[top] if bare_p95.get(top) else None
+        cells += [f"{r:.1f}×" if r else "–" for r in (over_bare, over_bare_top)]
         cells += [str(qs.get("queries", "–")), str(qm.get("queries", "–"))]
         lines.append("| " + " | ".join(cells) + " |")
-        if key != "floor" and ratio:
+        if key not in ("floor", "bare") and ratio:
             verdicts.append((key, ratio, qs.get("queries"), qm.get("queries"), page["kind"]))
     lines += [
         "",
         "p50/p95/p99 are wrk's latencies; p95 ÷ floor compares each page with the floor at the same concurrency.",
+        "The bare floor is the floor's query served by the same gunicorn workers with no middleware and no",
+        "session (tests/bench/wsgi.py): what this stack costs at least; ÷ bare compares each page with it.",
         "Queries are counted in-process (the test client) on the same page, person and escalation at both sizes.",
     ]
     lines += ["", "## Export", ""]
@@ -467,7 +476,32 @@ def write_markdown(data: dict) -> str:
             )
     else:
         lines.append("Not measured in this run.")
-    lines += ["", "## Targets (issue 8)", ""]
+    lines += ["", "## The floor's own overhead", ""]
+    if floor_p50 and bare_p50:
+        lines.append(
+            f"At {one} connection the floor (every middleware, a signed-in practitioner's session) takes"
+            f" {ms(floor_p50)} ms p50 against the bare floor's {ms(bare_p50)} ms: {floor_p50 - bare_p50:.1f} ms"
+            f" ({floor_p50 / bare_p50:.1f}×) for the session, the user, two-factor sign-in, CSRF and the headers;"
+            f" {q_main.get('floor', {}).get('queries', '–')} queries against"
+            f" {q_main.get('bare', {}).get('queries', '–')}."
+        )
+    else:
+        lines.append("Not measured in this run.")
+    lines += ["", "## Targets (issues 8 and 15)", ""]
+    if floor_p50 and bare_p50:
+        floor_queries = q_main.get("floor", {}).get("queries")
+        met = floor_p50 / bare_p50 <= TARGET_FLOOR_OVER_BARE and (floor_queries or 99) <= TARGET_FLOOR_QUERIES
+        lines.append(
+            f"- The floor within {TARGET_FLOOR_OVER_BARE:.0f}× the bare floor at {one} connection (p50) and at most"
+            f" {TARGET_FLOOR_QUERIES} queries: "
+            + ("**met**" if met else "**missed**")
+            + f" ({floor_p50 / bare_p50:.1f}×, {floor_queries} queries)."
+        )
+    heavy = [f"{k} {qm}" for k, _, _, qm, kind in verdicts if kind != "extra" and (qm or 0) > TARGET_PAGE_QUERIES]
+    lines.append(
+        f"- Every page at most {TARGET_PAGE_QUERIES} queries: "
+        + ("**met**." if not heavy else f"**missed** by {', '.join(heavy)}.")
+    )
     required = [v for v in verdicts if v[4] != "extra"]
     slow = [f"{k} {r:.1f}×" for k, r, *_ in required if r > TARGET_RATIO]
     lines.append(

@@ -23,6 +23,7 @@ from datetime import date
 
 import pytest
 from django.db import connection
+from django.db.models import F
 from django.test.utils import CaptureQueriesContext
 
 from escalation import dashboard, figures, learning_report, services
@@ -571,3 +572,20 @@ def test_the_median_figure_leads_to_the_medians_by_stage_not_the_resolved_list(f
     assert links["Median working days from raised to resolved"] == "#figure-resolved"
     assert links["Resolved"] != links["Median working days from raised to resolved"]
     assert any("Median" in column for column in figure(board, "resolved").columns)
+
+
+# --- the stages are counted by their own partnership column ----------------------------------------------
+
+
+def test_every_stage_names_its_escalations_partnership_and_the_dashboard_reads_it_without_the_escalations(
+    fixed,
+):
+    from escalation.models import StageOccurrence
+
+    cast, _ = fixed
+    assert StageOccurrence.objects.exists()
+    assert not StageOccurrence.objects.exclude(partnership_id=F("escalation__partnership_id")).exists()
+    with CaptureQueriesContext(connection) as captured:
+        build_dashboard(Scope(cast.partnership), now=NOW)
+    stage_queries = [q["sql"] for q in captured if 'FROM "escalation_stageoccurrence"' in q["sql"]]
+    assert stage_queries and all('JOIN "escalation_escalation"' not in sql for sql in stage_queries)

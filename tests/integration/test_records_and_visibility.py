@@ -70,3 +70,19 @@ def test_nobody_sees_another_partnerships_disagreements(cast):
     raise_one(cast)
     assert escalations_visible_to(cast.outsider).count() == 0
     assert escalations_visible_to(cast.auditor).count() == 1
+
+
+def test_an_oversight_role_sees_its_partnership_by_one_cheap_rule_and_nothing_else_changes(cast):
+    """Whole partnerships first: the business manager's list is "the partnership, or raised by
+    me", with no subquery for the database to run over every case; everyone sees the same cases."""
+    mine = raise_one(cast)
+    sql = str(escalations_visible_to(cast.business_manager).query)
+    assert "SELECT" not in sql.split("WHERE", 1)[1], sql
+    for who in ("business_manager", "chair", "auditor", "practitioner", "other_practitioner"):
+        assert can_view(mine, getattr(cast, who)), who
+    assert not can_view(mine, cast.outsider) and not can_view(mine, cast.manager)
+    # An oversight role and an agency role together: still the whole partnership, and the
+    # agency's own reasons kept.
+    Membership.objects.create(user=cast.manager, partnership=cast.partnership, role=Role.AUDITOR)
+    manager = type(cast.manager).objects.get(pk=cast.manager.pk)
+    assert can_view(mine, manager)

@@ -182,6 +182,7 @@ class Command(BaseCommand):
                 stage_rows.append(
                     StageOccurrence(
                         escalation=escalation,
+                        partnership_id=escalation.partnership_id,
                         policy_stage=stages[number - 1],
                         number=number,
                         started_at=started,

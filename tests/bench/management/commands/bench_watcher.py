@@ -140,6 +140,7 @@ class Command(BaseCommand):
                 StageOccurrence.objects.bulk_create(
                     StageOccurrence(
                         escalation=escalation,
+                        partnership_id=escalation.partnership_id,
                         policy_stage=stage,
                         number=1,
                         started_at=now,

@@ -1,0 +1,154 @@
+"""What every page costs before it does anything: the benchmark's floor page (one primary-key
+lookup behind every middleware) for a signed-in practitioner is three queries (the session,
+the user with their two-factor facts, the lookup), and the session row is written at most once
+a minute, without weakening the idle time-out, two-factor sign-in or signing out."""
+
+import re
+import time
+from datetime import UTC, datetime
+
+import pytest
+from django.conf import settings
+from django.contrib.sessions.models import Session
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+
+from partnerships.choices import Role
+from partnerships.models import Membership
+from partnerships.session_timeout import RENEWED_AT
+
+pytestmark = pytest.mark.django_db
+
+FLOOR = "/bench/floor/1/"
+FLOOR_QUERY_BUDGET = 3  # the session, the user (with two-factor facts), the page's own lookup
+
+
+@pytest.fixture(autouse=True)
+def bench_urls(settings):
+    settings.ROOT_URLCONF = "tests.bench.urls"
+
+
+def queries_of(client, path, method="get"):
+    with CaptureQueriesContext(connection) as captured:
+        response = getattr(client, method)(path)
+    return response, [q["sql"] for q in captured.captured_queries]
+
+
+def session_writes(sql):
+    return [q for q in sql if "django_session" in q and not q.lstrip().upper().startswith("SELECT")]
+
+
+def age_session(client, seconds):
+    """As if the session had last been renewed (written) `seconds` ago."""
+    session = client.session
+    renewed = int(time.time()) - seconds
+    session[RENEWED_AT] = renewed
+    session.save()
+    end = datetime.fromtimestamp(renewed + settings.SESSION_COOKIE_AGE, tz=UTC)
+    Session.objects.filter(session_key=session.session_key).update(expire_date=end)
+
+
+def test_the_floor_page_of_a_signed_in_practitioner_costs_three_queries(client, cast):
+    client.force_login(cast.practitioner)
+    client.get(FLOOR)
+    response, sql = queries_of(client, FLOOR)
+    assert response.status_code == 200
+    assert len(sql) <= FLOOR_QUERY_BUDGET, "\n".join(sql)
+
+
+def test_the_session_is_written_at_most_once_a_minute(client, cast):
+    client.force_login(cast.practitioner)
+    client.get(FLOOR)  # renews it: the sign-in left no renewal time
+    for _ in range(3):
+        _, sql = queries_of(client, FLOOR)
+        assert session_writes(sql) == []
+    age_session(client, 61)
+    before = Session.objects.get(session_key=client.session.session_key).expire_date
+    _, sql = queries_of(client, FLOOR)
+    assert len(session_writes(sql)) == 1
+    assert Session.objects.get(session_key=client.session.session_key).expire_date > before
+
+
+def test_stay_signed_in_always_renews_even_within_the_minute(client, cast):
+    client.force_login(cast.practitioner)
+    client.get(FLOOR)
+    response, sql = queries_of(client, reverse("stay-signed-in"), "post")
+    assert response.json() == {"idle_seconds": 30 * 60}
+    assert len(session_writes(sql)) == 1
+
+
+def test_the_warning_counts_down_from_the_seconds_really_left(client, cast, settings):
+    settings.SESSION_COOKIE_AGE = 30 * 60
+    client.force_login(cast.practitioner)
+    client.get(FLOOR)
+    age_session(client, 45)  # renewed 45 seconds ago: not due again, so the end stays where it was
+    body = client.get(reverse("home")).content.decode()
+    left = int(re.search(r'data-seconds-left="(\d+)"', body).group(1))
+    assert 30 * 60 - 47 <= left <= 30 * 60 - 45
+    stored = Session.objects.get(session_key=client.session.session_key).expire_date
+    assert abs((stored.timestamp() - time.time()) - left) <= 2  # what the server will do
+    age_session(client, 75)  # due: this page renews it, and says the whole idle time is left
+    body = client.get(reverse("home")).content.decode()
+    assert 'data-seconds-left="1800"' in body
+
+
+def test_a_short_idle_time_is_renewed_on_every_request(client, cast, settings):
+    settings.SESSION_COOKIE_AGE = 20
+    client.force_login(cast.practitioner)
+    client.get(FLOOR)
+    age_session(client, 1)
+    _, sql = queries_of(client, FLOOR)
+    assert len(session_writes(sql)) == 1
+
+
+def test_a_role_that_requires_two_factor_counts_from_the_next_page(client, cast):
+    client.force_login(cast.practitioner)
+    assert client.get(FLOOR).status_code == 200
+    Membership.objects.create(user=cast.practitioner, partnership=cast.partnership, role=Role.AUDITOR)
+    response = client.get(FLOOR)
+    assert response.status_code == 302 and response.url.startswith(reverse("two_factor:set-up"))
+
+
+def test_an_app_set_up_elsewhere_is_asked_for_from_the_next_page(client, cast):
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    client.force_login(cast.practitioner)
+    assert client.get(FLOOR).status_code == 200
+    TOTPDevice.objects.create(user=cast.practitioner, name="Authenticator app", confirmed=True)
+    response = client.get(FLOOR)
+    assert response.status_code == 302 and response.url.startswith(reverse("two_factor:verify"))
+
+
+def test_signing_out_ends_the_session_on_the_server(client, cast):
+    client.force_login(cast.practitioner)
+    client.get(FLOOR)
+    key = client.session.session_key
+    client.post(reverse("logout"))
+    assert not Session.objects.filter(session_key=key).exists()
+    client.cookies["sessionid"] = key
+    assert client.get(FLOOR).status_code == 302
+
+
+def test_an_expired_session_cookie_makes_no_new_session(client):
+    client.cookies["sessionid"] = "x" * 32
+    before = Session.objects.count()
+    client.get(reverse("login"))
+    client.get(FLOOR)
+    assert Session.objects.count() == before
+
+
+def test_the_bare_floor_is_the_same_lookup_with_no_middleware_at_all(cast):
+    """The benchmark's yardstick for the floor (tests/bench/wsgi.py): no session, no headers."""
+    from django.test.client import RequestFactory
+
+    from tests.bench.wsgi import application
+
+    environ = RequestFactory()._base_environ(PATH_INFO="/bench/bare/1/", REQUEST_METHOD="GET")
+    started = {}
+    with CaptureQueriesContext(connection) as captured:
+        body = b"".join(application(environ, lambda status, headers: started.update(status=status, headers=headers)))
+    assert started["status"].startswith("200") and body in (b"ok", b"none")
+    assert len(captured) == 1
+    names = {name.lower() for name, _ in started["headers"]}
+    assert "content-security-policy" not in names and "set-cookie" not in names
