@@ -140,14 +140,26 @@ def test_an_expired_session_cookie_makes_no_new_session(client):
 
 def test_the_bare_floor_is_the_same_lookup_with_no_middleware_at_all(cast):
     """The benchmark's yardstick for the floor (tests/bench/wsgi.py): no session, no headers."""
+    from django.core.signals import request_finished, request_started
+    from django.db import close_old_connections
     from django.test.client import RequestFactory
 
     from tests.bench.wsgi import application
 
     environ = RequestFactory()._base_environ(PATH_INFO="/bench/bare/1/", REQUEST_METHOD="GET")
     started = {}
-    with CaptureQueriesContext(connection) as captured:
-        body = b"".join(application(environ, lambda status, headers: started.update(status=status, headers=headers)))
+    # As Django's test client does: a request must not close the test's connection (and with
+    # it the transaction the test runs in) when it starts or ends.
+    request_started.disconnect(close_old_connections)
+    request_finished.disconnect(close_old_connections)
+    try:
+        with CaptureQueriesContext(connection) as captured:
+            body = b"".join(
+                application(environ, lambda status, headers: started.update(status=status, headers=headers))
+            )
+    finally:
+        request_started.connect(close_old_connections)
+        request_finished.connect(close_old_connections)
     assert started["status"].startswith("200") and body in (b"ok", b"none")
     assert len(captured) == 1
     names = {name.lower() for name, _ in started["headers"]}
