@@ -7,7 +7,7 @@ are checkboxes here, so nobody types a value the product does not know.
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
 
 from crispy_forms_gds.helper import FormHelper
 from crispy_forms_gds.layout import Field, Fieldset, Layout, Size, Submit
@@ -339,8 +339,6 @@ class CalendarForm(forms.Form):
             parsed = None
             for fmt in DATE_FORMATS:
                 try:
-                    from datetime import datetime
-
                     parsed = datetime.strptime(first, fmt).date()
                     break
                 except ValueError:

@@ -2,18 +2,7 @@
 manager edits it (draft, stages, calendar, signposts, preview, publish, discard); another
 partnership's people do not even find it."""
 
-ROLES = [
-    "practitioner",
-    "manager",
-    "other_practitioner",
-    "other_manager",
-    "police_senior_manager",
-    "business_manager",
-    "chair",
-    "panel_member",
-    "auditor",
-    "outsider",
-]
+from tests.functional.test_access_every_url import ROLES
 
 
 def _reads(status=200):
