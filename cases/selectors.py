@@ -1,6 +1,6 @@
 """Which children a user may find and see."""
 
-from django.db.models import Q, QuerySet
+from django.db.models import Exists, OuterRef, Q, QuerySet
 
 from cases.models import Child
 from partnerships.choices import OVERSIGHT_ROLES, Role
@@ -21,8 +21,10 @@ def children_visible_to(user) -> QuerySet[Child]:
             agency_ids.append(m.agency_id)
     if agency_ids:
         q |= Q(created_by_agency_id__in=agency_ids) | Q(lead_agency_id__in=agency_ids)
-    q |= Q(escalations__in=escalations_visible_to(user))
-    return Child.objects.filter(q).distinct()
+    # EXISTS rather than a join: no DISTINCT over the result, and for one child (their file)
+    # only that child's escalations are asked about.
+    q |= Q(Exists(escalations_visible_to(user).filter(children=OuterRef("pk"))))
+    return Child.objects.filter(q)
 
 
 def child_search(user, text: str) -> QuerySet[Child]:

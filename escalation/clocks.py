@@ -33,9 +33,13 @@ def _apply_deadline(occurrence: StageOccurrence, escalation: Escalation, clock_s
     occurrence.arrived_out_of_hours = deadline.arrived_out_of_hours
     occurrence.uses_default_timescale = uses_default
     occurrence.timescale_description = timescale.describe()
+
+
 def _sync_current_due(escalation: Escalation, due: datetime | None) -> None:
     escalation.current_due_at = due
     Escalation.objects.filter(pk=escalation.pk).update(current_due_at=due)
+
+
 def step_met(occurrence: StageOccurrence, event: StepEvent, at: datetime) -> bool:
     """Record that the event this stage's timescale is met by has happened (the first time
     only). The watcher then never records the stage as missed."""
@@ -49,6 +53,8 @@ def step_met(occurrence: StageOccurrence, event: StepEvent, at: datetime) -> boo
         # Nothing is due on this stage any more: lists stop counting it down or calling it overdue.
         Escalation.objects.filter(pk=occurrence.escalation_id).update(current_due_at=None)
     return bool(updated)
+
+
 @transaction.atomic
 def escalation_change_urgency(
     *, escalation: Escalation, acting_user, urgency: str, reason: str, at: datetime | None = None

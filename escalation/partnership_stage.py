@@ -44,9 +44,7 @@ def panel_problems(*, escalation, stage, arrangement, chair, members) -> list[st
     allowed = allowed_arrangements(stage)
     problems = []
     if allowed and arrangement not in allowed:
-        problems.append(
-            "This policy's partnership stage is a " + " or a ".join(a.label.lower() for a in allowed) + "."
-        )
+        problems.append("This policy's partnership stage is a " + " or a ".join(a.label.lower() for a in allowed) + ".")
     if any(m.agency_id is None for m in members):
         problems.append("Panel members sit for an agency: choose people who work for one of the agencies.")
     if arrangement == PanelRule.RESOLUTION_PANEL:

@@ -36,6 +36,8 @@ def record_on_files(escalation: Escalation, kind: RecordEntryKind, summary: str,
             for child in escalation.children.all()
         ]
     )
+
+
 def _stage_label(occurrence: StageOccurrence) -> str:
     return f"stage {occurrence.number} ({occurrence.policy_stage.name})"
 

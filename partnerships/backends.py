@@ -17,6 +17,7 @@ from django.contrib.auth.backends import ModelBackend
 from django.db.models import Exists, OuterRef
 
 from partnerships.choices import Role
+from partnerships.compiled import CompiledQuery
 from partnerships.selectors import MEMBERSHIPS, active_memberships
 from partnerships.two_factor import (
     HAS_AUTHENTICATOR,
@@ -26,15 +27,26 @@ from partnerships.two_factor import (
     with_two_factor_facts,
 )
 
+# Both queries run on every request, so they are compiled to SQL once (partnerships/compiled.py).
+USER_ID = -2_147_480_000  # where the user's id goes in the compiled queries (within a 32-bit key's range)
+MEMBERSHIPS_WITH_USER = CompiledQuery(
+    lambda user_id: (
+        active_memberships()
+        .filter(user_id=user_id)
+        .select_related("user")
+        .annotate(user_has_authenticator=Exists(authenticators().filter(user=OuterRef("user_id"))))
+    ),
+    user_id=USER_ID,
+)
+USER_ALONE = CompiledQuery(
+    lambda user_id: with_two_factor_facts(get_user_model()._default_manager.filter(pk=user_id)), user_id=USER_ID
+)
+
 
 class UserWithTwoFactorFactsBackend(ModelBackend):
     def get_user(self, user_id):
-        memberships = list(
-            active_memberships()
-            .filter(user_id=user_id)
-            .select_related("user")
-            .annotate(user_has_authenticator=Exists(authenticators().filter(user=OuterRef("user_id"))))
-        )
+        user_id = get_user_model()._meta.pk.to_python(user_id)
+        memberships = MEMBERSHIPS_WITH_USER(user_id=user_id)
         if memberships:
             user = memberships[0].user
             for membership in memberships:
@@ -43,7 +55,7 @@ class UserWithTwoFactorFactsBackend(ModelBackend):
             setattr(user, HAS_AUTHENTICATOR, memberships[0].user_has_authenticator)
             setattr(user, HOLDS_REQUIRING_ROLE, any(Role(m.role) in ROLES_REQUIRING_TWO_FACTOR for m in memberships))
         else:
-            user = with_two_factor_facts(get_user_model()._default_manager.filter(pk=user_id)).first()
+            user = next(iter(USER_ALONE(user_id=user_id)), None)
             if user is not None:
                 setattr(user, MEMBERSHIPS, [])
         return user if user is not None and self.user_can_authenticate(user) else None

@@ -3,20 +3,25 @@ the stale-page check, and turning a service's refusal into a page message."""
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
+from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect
 from django.urls import reverse
 
 from escalation.models import Escalation
-from escalation.selectors import escalations_visible_to
+from escalation.selectors import may_see
 from escalation.services import STALE_MESSAGE
 
 
 def visible_escalation_or_404(request, public_id, **annotations) -> Escalation:
-    """Anything a user may not see is simply not found (no hint that it exists)."""
-    queryset = escalations_visible_to(request.user).select_related(
+    """Anything a user may not see is simply not found (no hint that it exists). The row is
+    read by its public id and the visibility rule asked of it (selectors.may_see)."""
+    queryset = Escalation.objects.select_related(
         "partnership", "policy", "raising_agency", "receiving_agency", "raised_by"
-    )
-    return get_object_or_404(queryset.annotate(**annotations), public_id=public_id)
+    ).annotate(**annotations)
+    escalation = get_object_or_404(queryset, public_id=public_id)
+    if not may_see(escalation, request.user):
+        raise Http404
+    return escalation
 
 
 def page_is_stale(request, escalation) -> bool:
