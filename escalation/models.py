@@ -80,6 +80,8 @@ class Escalation(ConcurrentTransitionMixin, FSMModelMixin, models.Model):
             models.Index(fields=["partnership", "state"]),
             models.Index(fields=["raising_agency", "state"]),
             models.Index(fields=["receiving_agency", "state"]),
+            # "Raised by me" among the open ones: a practitioner's list reads only those rows.
+            models.Index(fields=["raised_by", "state"]),
             # The default order and "Newest first": without it a page sorts the whole partnership.
             models.Index(fields=["-raised_at", "-id"], name="escalation_raised_desc"),
         ]

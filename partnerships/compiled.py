@@ -9,7 +9,9 @@ memberships are active, which authenticators count); only its compiled form is k
 
 Each placeholder is a sentinel value passed to the builder where the real value will go; it
 must appear exactly once among the compiled parameters. Rows come back as the model instances
-the queryset would give: select_related objects and annotations included.
+the queryset would give (what Django's ModelIterable does, with the column converters and
+select_related populators worked out once): select_related objects and annotations included;
+not prefetch_related.
 """
 
 from __future__ import annotations
@@ -24,10 +26,17 @@ from django.db.models.query import get_related_populators
 
 @dataclass(frozen=True)
 class _Compiled:
-    compiler: object
     sql: str
     params: tuple
     slots: dict  # placeholder name -> index in params
+    # What Django's ModelIterable works out for every chunk of rows, worked out once.
+    model: type
+    init_list: list
+    model_columns: slice
+    converters: list  # (position, converter functions, expression)
+    connection: object  # passed to converters (they read its settings, never query)
+    populators: list  # select_related objects
+    annotations: dict  # attribute -> position
 
 
 class CompiledQuery:
@@ -39,40 +48,56 @@ class CompiledQuery:
     def _compiled(self, alias: str) -> _Compiled:
         compiled = self._by_alias.get(alias)
         if compiled is None:
-            queryset = self.build(**self.sentinels)
-            compiler = queryset.query.get_compiler(using=alias)
-            sql, params = compiler.as_sql()
-            slots = {}
-            for name, sentinel in self.sentinels.items():
-                found = [i for i, p in enumerate(params) if p == sentinel]
-                if len(found) != 1:
-                    raise ValueError(f"placeholder {name!r} appears {len(found)} times in the compiled query")
-                slots[name] = found[0]
-            compiled = self._by_alias[alias] = _Compiled(compiler, sql, tuple(params), slots)
+            compiled = self._by_alias[alias] = self._compile(alias)
         return compiled
 
+    def _compile(self, alias: str) -> _Compiled:
+        queryset = self.build(**self.sentinels)
+        compiler = queryset.query.get_compiler(using=alias)
+        sql, params = compiler.as_sql()
+        slots = {}
+        for name, sentinel in self.sentinels.items():
+            found = [i for i, p in enumerate(params) if p == sentinel]
+            if len(found) != 1:
+                raise ValueError(f"placeholder {name!r} appears {len(found)} times in the compiled query")
+            slots[name] = found[0]
+        select, klass_info = compiler.select, compiler.klass_info
+        first, last = klass_info["select_fields"][0], klass_info["select_fields"][-1] + 1
+        fields = [s[0] for s in select[0 : compiler.col_count]]
+        if compiler.has_composite_fields(fields):
+            raise ValueError("composite primary keys are not supported")
+        return _Compiled(
+            sql=sql,
+            params=tuple(params),
+            slots=slots,
+            model=klass_info["model"],
+            init_list=[f[0].target.attname for f in select[first:last]],
+            model_columns=slice(first, last),
+            converters=[(pos, convs, expr) for pos, (convs, expr) in compiler.get_converters(fields).items()],
+            connection=compiler.connection,
+            populators=get_related_populators(klass_info, select, alias),
+            annotations=dict(compiler.annotation_col_map),
+        )
+
     def __call__(self, using: str = "default", **values) -> list:
-        compiled = self._compiled(using)
-        params = list(compiled.params)
-        for name, index in compiled.slots.items():
+        c = self._compiled(using)
+        params = list(c.params)
+        for name, index in c.slots.items():
             params[index] = values[name]
         with connections[using].cursor() as cursor:
-            cursor.execute(compiled.sql, params)
+            cursor.execute(c.sql, params)
             rows = cursor.fetchall()
-        return list(self._instances(compiled.compiler, rows, using))
-
-    @staticmethod
-    def _instances(compiler, rows: list, db: str):
-        """What Django's ModelIterable does with one chunk of rows."""
-        select, klass_info, annotation_col_map = compiler.select, compiler.klass_info, compiler.annotation_col_map
-        model = klass_info["model"]
-        first, last = klass_info["select_fields"][0], klass_info["select_fields"][-1] + 1
-        init_list = [f[0].target.attname for f in select[first:last]]
-        populators = get_related_populators(klass_info, select, db)
-        for row in compiler.results_iter(results=[rows]):
-            obj = model.from_db(db, init_list, row[first:last])
-            for populator in populators:
+        found = []
+        for row in rows:
+            if c.converters:
+                row = list(row)
+                for pos, convs, expression in c.converters:
+                    for converter in convs:
+                        row[pos] = converter(row[pos], expression, c.connection)
+            obj = c.model.from_db(using, c.init_list, row[c.model_columns])
+            for populator in c.populators:
                 populator.populate(row, obj)
-            for attr, position in annotation_col_map.items():
+            for attr, position in c.annotations.items():
                 setattr(obj, attr, row[position])
-            yield obj
+            found.append(obj)
+        return found

@@ -5,21 +5,15 @@ Select with SESSION_ENGINE = "partnerships.sessions". Everything else (writing, 
 cycling the key at sign-in, deleting it at sign-out) is Django's own.
 """
 
-import datetime as dt
-
 from django.contrib.sessions.backends.db import SessionStore as DatabaseSessionStore
 from django.contrib.sessions.models import Session
 from django.utils import timezone
 
 from partnerships.compiled import CompiledQuery
 
-# Where the key and the time go in the compiled query: values no real request carries.
-_KEY = "\x00session-key"
-_NOW = dt.datetime(1901, 2, 3, 4, 5, 6, 789, tzinfo=dt.UTC)
-
-UNEXPIRED_SESSION = CompiledQuery(
-    lambda key, now: Session.objects.filter(session_key=key, expire_date__gt=now), key=_KEY, now=_NOW
-)
+# Where the key goes in the compiled query: a value no real request carries. (Expiry is
+# compared here, not in SQL: a time would be written differently by each database backend.)
+SESSION_ROW = CompiledQuery(lambda key: Session.objects.filter(session_key=key), key="\x00session-key")
 
 
 class SessionStore(DatabaseSessionStore):
@@ -28,8 +22,8 @@ class SessionStore(DatabaseSessionStore):
         return Session
 
     def _get_session_from_db(self):
-        found = UNEXPIRED_SESSION(using=self.model.objects.db, key=self.session_key, now=timezone.now())
-        if found:
+        found = SESSION_ROW(using=self.model.objects.db, key=self.session_key)
+        if found and found[0].expire_date > timezone.now():
             return found[0]
         self._session_key = None
         return None

@@ -19,6 +19,9 @@ Settings come from the environment (all optional):
   BENCH_PG=postgres://postgres@127.0.0.1:5432 BENCH_DB=bench_escalations
   BENCH_SKIP=export,watcher (steps to leave out) BENCH_RESULTS=docs/benchmark-results.md
   BENCH_EXPORT_FORMATS=csv (or csv,json,xlsx)
+  BENCH_REUSE=1: keep the main database if it already holds BENCH_ESCALATIONS escalations
+    (generated earlier by this runner or `manage.py bench_data`), migrating it only; for the
+    national-scale run, whose data alone takes about half an hour to write
 """
 
 from __future__ import annotations
@@ -58,6 +61,7 @@ WORKERS = env_int("BENCH_WORKERS", 4)
 PORT = env_int("BENCH_PORT", 8765)
 PG = os.environ.get("BENCH_PG", "postgres://postgres@127.0.0.1:5432").rstrip("/")
 DB = os.environ.get("BENCH_DB", "bench_escalations")
+REUSE = os.environ.get("BENCH_REUSE", "") not in ("", "0")
 SKIP = {s.strip() for s in os.environ.get("BENCH_SKIP", "").split(",") if s.strip()}
 RESULTS = ROOT / os.environ.get("BENCH_RESULTS", "docs/benchmark-results.md")
 # CSV is the streaming export; JSON (the full record, ~10 KB an escalation) and XLSX take minutes at 100,000.
@@ -130,6 +134,29 @@ def fresh_database(name: str, template: str | None = None) -> None:
     assert "bench" in name, name
     psql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
     psql(f'CREATE DATABASE "{name}"' + (f' TEMPLATE "{template}"' if template else ""))
+
+
+def existing_escalations(name: str) -> int | None:
+    """How many escalations a database already holds (None: no such database or no table)."""
+    if psql(f"SELECT count(*) FROM pg_database WHERE datname = '{name}'") != "1":
+        return None
+    found = psql("SELECT to_regclass('escalation_escalation') IS NOT NULL", database=name)
+    return int(psql("SELECT count(*) FROM escalation_escalation", database=name)) if found == "t" else None
+
+
+def counted(name: str) -> str:
+    """The data set's size in the words bench_data prints after writing it."""
+    tables = [
+        ("children", "cases_child"),
+        ("escalation-child relationships", "escalation_escalation_children"),
+        ("stage occurrences", "escalation_stageoccurrence"),
+        ("discussions", "escalation_discussion"),
+        ("actions", "escalation_action"),
+        ("resolutions", "escalation_resolution"),
+        ("record entries", "cases_recordentry"),
+        ("notifications", "escalation_notification"),
+    ]
+    return ", ".join(f"{psql(f'SELECT count(*) FROM {table}', database=name)} {label}" for label, table in tables)
 
 
 def manage(database: str, *args: str, quiet: bool = False) -> str:
@@ -556,16 +583,22 @@ def main() -> None:
     anchor = dt.datetime.now(dt.UTC).replace(microsecond=0).isoformat()
     generate = ["--escalations", None, "--partnerships", str(PARTNERSHIPS), "--anchor", anchor]
 
+    reused = REUSE and existing_escalations(DATABASES["main"]) == ESCALATIONS
     with step("databases and migrations"):
         for key in ("main", "small"):
-            fresh_database(DATABASES[key])
+            if not (key == "main" and reused):
+                fresh_database(DATABASES[key])
             manage(DATABASES[key], "migrate", "--no-input", "-v0")
     with step(f"data: {SMALL:,} escalations"):
         manage(DATABASES["small"], "bench_data", *[a or str(SMALL) for a in generate])
-    with step(f"data: {ESCALATIONS:,} escalations"):
-        out = manage(DATABASES["main"], "bench_data", *[a or str(ESCALATIONS) for a in generate])
-        summary = re.search(r"wrote \d+ escalations, (.*) in [\d.]+s", out)
-        data["counts"] = {"escalations": ESCALATIONS, "summary": summary.group(1) if summary else ""}
+    if reused:
+        log(f"data: {ESCALATIONS:,} escalations already in {DATABASES['main']} (BENCH_REUSE)")
+        data["counts"] = {"escalations": ESCALATIONS, "summary": counted(DATABASES["main"]), "reused": True}
+    else:
+        with step(f"data: {ESCALATIONS:,} escalations"):
+            out = manage(DATABASES["main"], "bench_data", *[a or str(ESCALATIONS) for a in generate])
+            summary = re.search(r"wrote \d+ escalations, (.*) in [\d.]+s", out)
+            data["counts"] = {"escalations": ESCALATIONS, "summary": summary.group(1) if summary else ""}
     with step("static files"):
         manage(DATABASES["main"], "collectstatic", "--no-input", "-v0")
     with step("targets and sessions"):

@@ -37,3 +37,18 @@ def test_a_placeholder_that_is_not_in_the_query_is_refused(cast):
     query = CompiledQuery(lambda user_id: Membership.objects.all(), user_id=-2_147_480_000)
     with pytest.raises(ValueError, match="appears 0 times"):
         query(user_id=cast.manager.pk)
+
+
+def test_a_session_past_its_expiry_is_not_loaded():
+    from datetime import timedelta
+
+    from django.contrib.sessions.models import Session
+
+    from partnerships.sessions import SessionStore
+
+    store = SessionStore()
+    store["seen"] = "yes"
+    store.create()
+    assert SessionStore(store.session_key).load() == {"seen": "yes"}
+    Session.objects.filter(session_key=store.session_key).update(expire_date=timezone.now() - timedelta(seconds=1))
+    assert SessionStore(store.session_key).load() == {}
