@@ -79,8 +79,9 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
-    # Tells us whether this session has passed the second step (request.user.is_verified()).
-    "django_otp.middleware.OTPMiddleware",
+    # Tells us whether this session has passed the second step (request.user.is_verified()):
+    # django-otp's, knowing the usual device from the user's own query (partnerships/middleware.py).
+    "partnerships.middleware.OTPMiddleware",
     # A disagreement or discussion posted after the session timed out is kept as a draft.
     "escalation.drafts.KeepTypedWorkMiddleware",
     "django.contrib.auth.middleware.LoginRequiredMiddleware",

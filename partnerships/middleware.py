@@ -9,13 +9,18 @@ Install after django_otp.middleware.OTPMiddleware (which tells us whether the se
 verified) and after the CSP middleware, so the redirects carry our headers.
 """
 
+from functools import partial
 from urllib.parse import urlencode
 
 from django.conf import settings
 from django.http import HttpResponseRedirect
 from django.urls import Resolver404, resolve, reverse
+from django.utils.functional import SimpleLazyObject
+from django_otp import DEVICE_ID_SESSION_KEY
+from django_otp.middleware import OTPMiddleware as DjangoOTPMiddleware
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from partnerships.two_factor import next_step
+from partnerships.two_factor import AUTHENTICATOR_ID, next_step
 
 # Pages a half-signed-in user may open: signing out, the second step itself and a set-up link.
 OPEN_BEFORE_SECOND_STEP = {
@@ -55,3 +60,30 @@ class TwoFactorMiddleware:
             return None
         query = urlencode({"next": request.get_full_path()}) if request.method == "GET" else ""
         return HttpResponseRedirect(reverse(f"two_factor:{step}") + (f"?{query}" if query else ""))
+
+
+class OTPMiddleware(DjangoOTPMiddleware):
+    """django-otp's, without reading the device on every page in the usual case.
+
+    django-otp reads the device the session passed the second step with (to check it still
+    exists, is confirmed and is this user's) on every request: a query per page for everyone
+    who uses two-factor sign-in. The signed-in user's own query already carries the id of their
+    confirmed authenticator app (partnerships.backends), read afresh in this request; when the
+    session's device is that app, the same checks have passed, and the device row itself is
+    read only if a page asks for it. Any other device (recovery codes) takes django-otp's way.
+    """
+
+    def _verify_user_sync(self, request, user):
+        self._init_user_fields(user)
+        if not user.is_authenticated:
+            return user
+        known = getattr(user, AUTHENTICATOR_ID, None)
+        persistent_id = request.session.get(DEVICE_ID_SESSION_KEY)
+        if (
+            known is not None
+            and persistent_id
+            and self._normalize_persistent_id(persistent_id) == (TOTPDevice(pk=known).persistent_id)
+        ):
+            user.otp_device = SimpleLazyObject(partial(TOTPDevice.objects.get, pk=known, user=user, confirmed=True))
+            return user
+        return super()._verify_user_sync(request, user)

@@ -33,7 +33,7 @@ from xml.etree import ElementTree
 from django.contrib.auth import logout
 from django.contrib.auth.signals import user_login_failed
 from django.db import transaction
-from django.db.models import Exists, OuterRef, QuerySet
+from django.db.models import Exists, OuterRef, QuerySet, Subquery
 from django.utils import timezone
 from django.utils.safestring import SafeString, mark_safe
 from django_otp import login as otp_login
@@ -61,6 +61,7 @@ RECOVERY_CODE = re.compile(r"^[a-z2-7]{8}$")
 # Read once per request: the signed-in user is loaded with both (partnerships/backends.py).
 HOLDS_REQUIRING_ROLE = "_holds_role_requiring_two_factor"
 HAS_AUTHENTICATOR = "_has_authenticator"
+AUTHENTICATOR_ID = "_authenticator_id"  # its primary key, or None
 
 
 def authenticators() -> QuerySet:
@@ -68,11 +69,19 @@ def authenticators() -> QuerySet:
     return TOTPDevice.objects.filter(confirmed=True)
 
 
+def authenticator_id(user) -> Subquery:
+    """The id of the user's confirmed authenticator app (user: an OuterRef to the user's id), as a
+    column of the query that loads the user: the second-step middleware then knows the session's
+    device without reading it (partnerships.middleware.OTPMiddleware)."""
+    return Subquery(authenticators().filter(user=user).order_by("-pk").values("pk")[:1])
+
+
 def with_two_factor_facts(users: QuerySet) -> QuerySet:
     """The users, each with the two facts next_step reads, as EXISTS columns of the same query."""
     return users.annotate(
         **{
             HAS_AUTHENTICATOR: Exists(authenticators().filter(user=OuterRef("pk"))),
+            AUTHENTICATOR_ID: authenticator_id(OuterRef("pk")),
             HOLDS_REQUIRING_ROLE: Exists(
                 Membership.objects.active().filter(user=OuterRef("pk"), role__in=ROLES_REQUIRING_TWO_FACTOR)
             ),
@@ -227,6 +236,7 @@ def confirm_authenticator(request, device: TOTPDevice, code: str, *, enrolment_l
         device.save(update_fields=["confirmed", "name"])
         codes = new_recovery_codes(user)
     setattr(user, HAS_AUTHENTICATOR, True)
+    setattr(user, AUTHENTICATOR_ID, device.pk)
     _passed_second_step(request, device)
     return Outcome(True, device=device, remaining=len(codes), codes=codes)
 
@@ -401,3 +411,4 @@ def turn_off(user) -> None:
         TOTPDevice.objects.filter(user=user).delete()
         StaticDevice.objects.filter(user=user).delete()
     setattr(user, HAS_AUTHENTICATOR, False)
+    setattr(user, AUTHENTICATOR_ID, None)

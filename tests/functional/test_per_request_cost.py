@@ -164,3 +164,37 @@ def test_the_bare_floor_is_the_same_lookup_with_no_middleware_at_all(cast):
     assert len(captured) == 1
     names = {name.lower() for name, _ in started["headers"]}
     assert "content-security-policy" not in names and "set-cookie" not in names
+
+
+def test_a_business_manager_past_the_second_step_costs_the_same_three_queries(client, cast):
+    """Two-factor sign-in adds no query per page: the user's own query says which app they have."""
+    client.force_login(cast.business_manager)
+    client.get(FLOOR)
+    response, sql = queries_of(client, FLOOR)
+    assert response.status_code == 200
+    assert len(sql) <= FLOOR_QUERY_BUDGET, "\n".join(sql)
+    assert not [q for q in sql if "otp_" in q and "EXISTS" not in q and "SELECT U0" not in q], sql
+
+
+def test_removing_the_app_the_session_was_verified_with_sends_them_to_the_second_step_at_once(client, cast):
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    client.force_login(cast.business_manager)
+    assert client.get(reverse("home")).status_code == 200
+    TOTPDevice.objects.filter(user=cast.business_manager).delete()
+    response = client.get(reverse("home"))
+    assert response.status_code == 302 and "/two-factor/" in response["Location"], response.get("Location")
+
+
+def test_a_session_verified_with_a_recovery_code_stays_verified(client, cast):
+    from django_otp import DEVICE_ID_SESSION_KEY
+    from django_otp.plugins.otp_static.models import StaticDevice
+
+    client.force_login(cast.business_manager)
+    recovery = StaticDevice.objects.create(user=cast.business_manager, name="Recovery codes", confirmed=True)
+    session = client.session
+    session[DEVICE_ID_SESSION_KEY] = recovery.persistent_id
+    session.save()
+    assert client.get(reverse("home")).status_code == 200
+    recovery.delete()
+    assert client.get(reverse("home")).status_code == 302

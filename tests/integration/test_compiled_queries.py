@@ -20,7 +20,7 @@ def test_the_compiled_query_returns_the_same_rows_with_their_related_objects_as_
     assert [m.pk for m in rows] == [m.pk for m in expected]
     assert rows[0].user.username == "manager" and rows[0].agency.name == "Riverside Primary School"
     assert rows[0].partnership.slug == cast.partnership.slug
-    assert rows[0].user_has_authenticator is False
+    assert rows[0].user_authenticator_id is None
 
 
 def test_each_call_reads_afresh_so_an_ended_role_and_a_deactivated_user_count_at_once(cast):
