@@ -13,9 +13,12 @@ ended, or an app removed, counts from the next page on. A deactivated user is st
 (ModelBackend.user_can_authenticate), which signs them out at once.
 """
 
+from contextvars import ContextVar
+
 from django.contrib.auth import get_user_model
 from django.contrib.auth.backends import ModelBackend
-from django.db.models import OuterRef
+from django.core.signals import request_started
+from django.db.models import OuterRef, QuerySet
 
 from partnerships.choices import Role
 from partnerships.compiled import CompiledQuery
@@ -31,34 +34,66 @@ from partnerships.two_factor import (
 
 # Both queries run on every request, so they are compiled to SQL once (partnerships/compiled.py).
 USER_ID = -2_147_480_000  # where the user's id goes in the compiled queries (within a 32-bit key's range)
-MEMBERSHIPS_WITH_USER = CompiledQuery(
-    lambda user_id: (
+
+
+def memberships_with_user() -> QuerySet:
+    """Active memberships with their user, agency and partnership, and the user's authenticator
+    app's id: everything a page asks about the signed-in person, in one query. The session
+    store reads the same with the session row (partnerships/sessions.py)."""
+    return (
         active_memberships()
-        .filter(user_id=user_id)
         .select_related("user")
         .annotate(user_authenticator_id=authenticator_id(OuterRef("user_id")))
-    ),
-    user_id=USER_ID,
-)
+    )
+
+
+MEMBERSHIPS_WITH_USER = CompiledQuery(lambda user_id: memberships_with_user().filter(user_id=user_id), user_id=USER_ID)
 USER_ALONE = CompiledQuery(
     lambda user_id: with_two_factor_facts(get_user_model()._default_manager.filter(pk=user_id)), user_id=USER_ID
 )
+
+# The user the session store read with the session row in this request (user id, user); taken
+# once, and forgotten when the next request starts.
+_read_with_session: ContextVar[tuple[int, object] | None] = ContextVar("read_with_session", default=None)
+
+
+def _forget_read_with_session(**kwargs):
+    _read_with_session.set(None)
+
+
+request_started.connect(_forget_read_with_session, dispatch_uid="partnerships.backends.forget")
+
+
+def user_from_memberships(memberships: list) -> object:
+    """The user of these memberships (one person's, at least one), with their roles and
+    two-factor facts set on them for the rest of the request."""
+    user = memberships[0].user
+    for membership in memberships:
+        membership.user = user
+    setattr(user, MEMBERSHIPS, memberships)
+    setattr(user, AUTHENTICATOR_ID, memberships[0].user_authenticator_id)
+    setattr(user, HAS_AUTHENTICATOR, memberships[0].user_authenticator_id is not None)
+    setattr(user, HOLDS_REQUIRING_ROLE, any(Role(m.role) in ROLES_REQUIRING_TWO_FACTOR for m in memberships))
+    return user
+
+
+def read_with_session(user) -> None:
+    _read_with_session.set((user.pk, user))
 
 
 class UserWithTwoFactorFactsBackend(ModelBackend):
     def get_user(self, user_id):
         user_id = get_user_model()._meta.pk.to_python(user_id)
-        memberships = MEMBERSHIPS_WITH_USER(user_id=user_id)
-        if memberships:
-            user = memberships[0].user
-            for membership in memberships:
-                membership.user = user
-            setattr(user, MEMBERSHIPS, memberships)
-            setattr(user, AUTHENTICATOR_ID, memberships[0].user_authenticator_id)
-            setattr(user, HAS_AUTHENTICATOR, memberships[0].user_authenticator_id is not None)
-            setattr(user, HOLDS_REQUIRING_ROLE, any(Role(m.role) in ROLES_REQUIRING_TWO_FACTOR for m in memberships))
+        read = _read_with_session.get()
+        if read is not None and read[0] == user_id:
+            _read_with_session.set(None)
+            user = read[1]
         else:
-            user = next(iter(USER_ALONE(user_id=user_id)), None)
-            if user is not None:
-                setattr(user, MEMBERSHIPS, [])
+            memberships = MEMBERSHIPS_WITH_USER(user_id=user_id)
+            if memberships:
+                user = user_from_memberships(memberships)
+            else:
+                user = next(iter(USER_ALONE(user_id=user_id)), None)
+                if user is not None:
+                    setattr(user, MEMBERSHIPS, [])
         return user if user is not None and self.user_can_authenticate(user) else None

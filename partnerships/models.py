@@ -214,7 +214,7 @@ class Policy(models.Model):
     )
     auto_escalate_on_breach = models.BooleanField(default=False)
     routes = models.JSONField(
-        default=list, blank=True, help_text="Routes past the stages the policy allows, e.g. [\"urgent_all_stages\"]."
+        default=list, blank=True, help_text='Routes past the stages the policy allows, e.g. ["urgent_all_stages"].'
     )
 
     class Meta:
@@ -488,3 +488,6 @@ class EnrolmentLink(models.Model):
 
     def __str__(self) -> str:
         return f"Set-up link for {self.user} issued {self.issued_at:%d %b %Y %H:%M}"
+
+
+from partnerships.session_model import SignedInSession  # noqa: E402, F401  (registers the model)

@@ -1,7 +1,8 @@
 """What every page costs before it does anything: the benchmark's floor page (one primary-key
-lookup behind every middleware) for a signed-in practitioner is three queries (the session,
-the user with their two-factor facts, the lookup), and the session row is written at most once
-a minute, without weakening the idle time-out, two-factor sign-in or signing out."""
+lookup behind every middleware) for a signed-in practitioner is two queries (the session read
+together with the user, their roles and two-factor facts; the lookup), and the session row is
+written at most once a minute, without weakening the idle time-out, two-factor sign-in or
+signing out."""
 
 import re
 import time
@@ -21,7 +22,7 @@ from partnerships.session_timeout import RENEWED_AT
 pytestmark = pytest.mark.django_db
 
 FLOOR = "/bench/floor/1/"
-FLOOR_QUERY_BUDGET = 3  # the session, the user (with two-factor facts), the page's own lookup
+FLOOR_QUERY_BUDGET = 2  # the session with the user (their roles and two-factor facts), the page's own lookup
 
 
 @pytest.fixture(autouse=True)
@@ -59,7 +60,7 @@ def floor_queries_signed_in_as(client, user) -> list[str]:
     return sql
 
 
-def test_the_floor_page_of_a_signed_in_practitioner_costs_three_queries(client, cast):
+def test_the_floor_page_of_a_signed_in_practitioner_costs_two_queries(client, cast):
     floor_queries_signed_in_as(client, cast.practitioner)
 
 
@@ -172,7 +173,7 @@ def test_the_bare_floor_is_the_same_lookup_with_no_middleware_at_all(cast):
     assert "content-security-policy" not in names and "set-cookie" not in names
 
 
-def test_a_business_manager_past_the_second_step_costs_the_same_three_queries(client, cast):
+def test_a_business_manager_past_the_second_step_costs_the_same_two_queries(client, cast):
     """Two-factor sign-in adds no query per page: the user's own query says which app they have."""
     sql = floor_queries_signed_in_as(client, cast.business_manager)
     assert not [q for q in sql if "otp_" in q and "EXISTS" not in q and "SELECT U0" not in q], sql

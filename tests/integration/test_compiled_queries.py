@@ -52,3 +52,71 @@ def test_a_session_past_its_expiry_is_not_loaded():
     assert SessionStore(store.session_key).load() == {"seen": "yes"}
     Session.objects.filter(session_key=store.session_key).update(expire_date=timezone.now() - timedelta(seconds=1))
     assert SessionStore(store.session_key).load() == {}
+
+
+def signed_in_session(user):
+    from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY
+
+    from partnerships.sessions import SessionStore
+
+    store = SessionStore()
+    store[SESSION_KEY] = str(user.pk)
+    store[BACKEND_SESSION_KEY] = "partnerships.backends.UserWithTwoFactorFactsBackend"
+    store[HASH_SESSION_KEY] = user.get_session_auth_hash()
+    store.create()
+    return store.session_key
+
+
+def next_request_starts():
+    """request_started, without Django's close_old_connections (the test client does the same)."""
+    from django.core.signals import request_started
+    from django.db import close_old_connections
+
+    request_started.disconnect(close_old_connections)
+    try:
+        request_started.send(sender=None)
+    finally:
+        request_started.connect(close_old_connections)
+
+
+def test_the_session_row_carries_its_users_id_and_one_query_reads_both(cast):
+    from django.contrib.sessions.models import Session
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from partnerships.sessions import SessionStore
+
+    key = signed_in_session(cast.manager)
+    # Django's own session model still finds the row (the column is added to its table).
+    assert Session.objects.filter(session_key=key).exists()
+    next_request_starts()
+    with CaptureQueriesContext(connection) as captured:
+        SessionStore(key).load()
+        user = UserWithTwoFactorFactsBackend().get_user(cast.manager.pk)
+    assert len(captured.captured_queries) == 1
+    assert [m.role for m in getattr(user, MEMBERSHIPS)] == ["line_manager"]
+
+
+def test_what_was_read_with_the_session_is_not_used_by_the_next_request(cast):
+    from partnerships.sessions import SessionStore
+
+    key = signed_in_session(cast.manager)
+    next_request_starts()
+    SessionStore(key).load()
+    Membership.objects.filter(user=cast.manager).update(ended=timezone.localdate())
+    next_request_starts()  # the user is read afresh
+    assert getattr(UserWithTwoFactorFactsBackend().get_user(cast.manager.pk), MEMBERSHIPS) == []
+
+
+def test_a_session_written_before_the_user_column_is_still_read(cast):
+    from django.contrib.sessions.models import Session
+
+    from partnerships.sessions import SessionStore
+
+    key = signed_in_session(cast.manager)
+    from partnerships.session_model import SignedInSession
+
+    SignedInSession.objects.filter(session_key=key).update(user=None)
+    data = SessionStore(key).load()
+    assert data and Session.objects.get(session_key=key).get_decoded() == data
+    assert UserWithTwoFactorFactsBackend().get_user(cast.manager.pk).username == "manager"
