@@ -23,6 +23,7 @@ from escalation.states import EmailStatus
 from escalation.wording import LONDON
 from partnerships.choices import Urgency
 from partnerships.models import Partnership
+from partnerships.selectors import working_calendars
 
 DIGEST_TIME = time(8, 30)
 
@@ -72,7 +73,7 @@ def collect_daily_digests(now: datetime | None = None) -> int:
         _waiting().order_by("recipient_id", "created_at").values_list("recipient_id", "escalation__partnership_id")
     ):
         first_partnership.setdefault(recipient_id, partnership_id)
-    calendars = {p.pk: p.working_calendar() for p in Partnership.objects.filter(pk__in=set(first_partnership.values()))}
+    calendars = working_calendars(Partnership.objects.filter(pk__in=set(first_partnership.values())))
     written = 0
     for recipient_id, partnership_id in first_partnership.items():
         if not calendars[partnership_id].is_working_day(local.date()):

@@ -70,12 +70,16 @@ class Partnership(models.Model):
     def __str__(self) -> str:
         return self.name
 
-    def working_calendar(self):
+    def working_calendar(self, closure_days=None):
+        """The partnership's calendar; its closure days are read unless given
+        (partnerships.selectors.working_calendars reads several partnerships' in one query)."""
         from partnerships.calendar import WorkingCalendar
 
+        if closure_days is None:
+            closure_days = self.closure_days.values_list("date", flat=True)
         return WorkingCalendar(
             nation=self.nation,
-            closure_days=frozenset(self.closure_days.values_list("date", flat=True)),
+            closure_days=frozenset(closure_days),
             opens=self.opens,
             closes=self.closes,
         )

@@ -11,7 +11,7 @@ from escalation.selectors import escalations_visible_to
 from escalation.states import OPEN_STATES, State
 from escalation.views.remembered import is_remembered, remembered
 from partnerships.choices import ROLE_TIER, TIER_ORDER, Role, Tier
-from partnerships.selectors import memberships_of, tier_rank
+from partnerships.selectors import memberships_of, tier_rank, working_calendars
 
 SORTS = {
     "deadline": (newest_first(Key("current_due_at", nullable=True)), "Deadline"),
@@ -52,12 +52,11 @@ def holders(escalation) -> str:
 def _with_days_left(page):
     """Working days left (negative: overdue) on each row's own partnership calendar."""
     today = timezone.localdate()
-    calendars = {}
+    # One closure-days query for every partnership on the page, whether or not a row is timed.
+    calendars = working_calendars(e.partnership for e in page.object_list)
     for e in page.object_list:
         e.holders = holders(e)
         if e.current_due_at:
-            if e.partnership_id not in calendars:  # one calendar (and closure-days query) per partnership
-                calendars[e.partnership_id] = e.partnership.working_calendar()
             calendar = calendars[e.partnership_id]
             e.days_left = calendar.working_days_between(today, timezone.localtime(e.current_due_at).date())
             e.overdue = e.current_due_at < timezone.now()
