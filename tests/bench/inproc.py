@@ -42,6 +42,7 @@ from django.test.utils import CaptureQueriesContext, override_settings  # noqa: 
 from django.urls import Resolver404, resolve  # noqa: E402
 
 from escalation.models import Escalation  # noqa: E402
+from escalation.selectors import escalations_visible_to  # noqa: E402
 from escalation.states import OPEN_STATES  # noqa: E402
 from partnerships.choices import Role  # noqa: E402
 from partnerships.models import Membership, Partnership  # noqa: E402
@@ -69,16 +70,26 @@ def pick_targets(prefix: int) -> dict:
     if hero is None:
         raise SystemExit("No benchmark escalations: run manage.py bench_data first.")
     # A line manager with something in their inbox already among the first `prefix` escalations
-    # (so the inbox is a full page at both sizes, not an empty one at the small size).
-    managers = Membership.objects.filter(
-        partnership=hero.partnership, role=Role.LINE_MANAGER, agency__isnull=False
-    ).select_related("user", "agency")
-    in_inbox = Escalation.objects.filter(pk__lte=prefix, state__in=OPEN_STATES)
+    # (so the inbox has rows at both sizes, not none at the small size), in the hero's partnership
+    # and agency if one there has, otherwise in another partnership.
+    managers = Membership.objects.filter(role=Role.LINE_MANAGER, agency__isnull=False).select_related("user", "agency")
+
+    def in_inbox(user):  # what the inbox lists (escalation.views.lists.inbox), among the first `prefix`
+        return escalations_visible_to(user).filter(pk__lte=prefix, state__in=OPEN_STATES)
+
     manager = next(
         (
             m.user
-            for m in sorted(managers, key=lambda m: (m.agency_id != hero.raising_agency_id, m.user.username))
-            if in_inbox.filter(
+            for m in sorted(
+                managers,
+                key=lambda m: (
+                    m.partnership_id != hero.partnership_id,
+                    m.agency_id != hero.raising_agency_id,
+                    m.user.username,
+                ),
+            )
+            if in_inbox(m.user)
+            .filter(
                 Q(raising_agency=m.agency, raising_tier_reached=1)
                 | Q(receiving_agency=m.agency, receiving_tier_reached=1)
             )
