@@ -430,7 +430,7 @@ def write_markdown(data: dict) -> str:
         ),
         "",
         f"Data: {data['counts'].get('escalations', ESCALATIONS):,} escalations in {PARTNERSHIPS} partnerships "
-        f"(the five policy presets twice), {data['counts'].get('summary', '')}.",
+        f"(each of the five policy presets {PARTNERSHIPS // 5} times), {data['counts'].get('summary', '')}.",
         f"Pages are measured on escalation {targets['hero']['reference']} ({targets['hero']['state']}, "
         f"{targets['hero']['stages']} stages, {targets['hero']['children']} children) in "
         f"{targets['hero']['partnership_name']}, as {', '.join(f'{k} `{v}`' for k, v in targets['people'].items())}.",
