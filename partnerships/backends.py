@@ -7,7 +7,9 @@ reads their roles (navigation, what they may see). Read on their own, those were
 queries on every page besides the user's row. Here the user's active memberships are read with
 the user joined (select_related from the membership side), with the authenticator's id as a
 column (so the second step's middleware need not read the device either); someone with no
-active membership costs a second query, for the user alone.
+active membership costs a second query, for the user alone. Usually the session store has
+already read all of this with the session row in this request (partnerships/sessions.py) and
+the backend takes it from there, with no query of its own.
 All of it is read afresh on every request, as the user row always was, so a role granted or
 ended, or an app removed, counts from the next page on. A deactivated user is still refused
 (ModelBackend.user_can_authenticate), which signs them out at once.
