@@ -6,7 +6,8 @@ from django.contrib.auth import get_user_model
 from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet
 
 from escalation.models import Action, Escalation, Notification, NotificationKind, PartnershipReview
-from partnerships.choices import OVERSIGHT_ROLES, PARTNERSHIP_ACTORS, Role
+from escalation.states import OPEN_STATES
+from partnerships.choices import OVERSIGHT_ROLES, PARTNERSHIP_ACTORS, ROLE_TIER, Role
 from partnerships.models import Membership
 from partnerships.selectors import memberships_of, tier_rank
 
@@ -117,8 +118,20 @@ def escalations_visible_to(user) -> QuerySet[Escalation]:
     return Escalation.objects.filter(visibility_filter(user))
 
 
-def can_view(escalation, user) -> bool:
-    return may_see(escalation, user)
+can_view = may_see  # the name the rule's older callers use
+
+
+def inbox_for(user) -> QuerySet[Escalation]:
+    """What a person's inbox lists: open escalations they may see, raised by someone else, that
+    have reached the tier of one of their roles on that agency's side."""
+    reached = Q(pk__in=[])
+    for m in memberships_of(user):
+        if m.agency_id is None:
+            continue
+        rank = tier_rank(ROLE_TIER[Role(m.role)])
+        reached |= Q(raising_agency_id=m.agency_id, raising_tier_reached=rank)
+        reached |= Q(receiving_agency_id=m.agency_id, receiving_tier_reached=rank)
+    return escalations_visible_to(user).filter(reached, state__in=OPEN_STATES).exclude(raised_by=user)
 
 
 def action_owner_candidates(escalation) -> QuerySet:

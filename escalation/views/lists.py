@@ -1,16 +1,15 @@
 """Lists: my escalations, a manager's inbox, the partnership stage list."""
 
 from django.core.exceptions import PermissionDenied
-from django.db.models import Q
 from django.shortcuts import render
 from django.utils import timezone
 
 from escalation import keyset
 from escalation.keyset import Key, newest_first
-from escalation.selectors import escalations_visible_to
+from escalation.selectors import escalations_visible_to, inbox_for
 from escalation.states import OPEN_STATES, State
 from escalation.views.remembered import is_remembered, remembered
-from partnerships.choices import ROLE_TIER, TIER_ORDER, Role, Tier
+from partnerships.choices import TIER_ORDER, Role, Tier
 from partnerships.selectors import memberships_of, tier_rank, working_calendars
 
 SORTS = {
@@ -22,8 +21,11 @@ SORTS = {
 BY_DEADLINE = SORTS["deadline"][0]
 
 
+LIST_RELATED = ("raising_agency", "receiving_agency", "partnership")
+
+
 def _base(user):
-    return escalations_visible_to(user).select_related("raising_agency", "receiving_agency", "partnership")
+    return escalations_visible_to(user).select_related(*LIST_RELATED)
 
 
 def _page(request, queryset, keys=BY_DEADLINE):
@@ -95,14 +97,7 @@ def inbox(request):
         return back
     sort = request.GET.get("sort", "deadline")
     keys, _ = SORTS.get(sort, SORTS["deadline"])
-    q = Q(pk__in=[])
-    for m in memberships_of(request.user):
-        if m.agency_id is None:
-            continue
-        rank = tier_rank(ROLE_TIER[Role(m.role)])
-        q |= Q(raising_agency_id=m.agency_id, raising_tier_reached=rank)
-        q |= Q(receiving_agency_id=m.agency_id, receiving_tier_reached=rank)
-    queryset = _base(request.user).filter(q, state__in=OPEN_STATES).exclude(raised_by=request.user)
+    queryset = inbox_for(request.user).select_related(*LIST_RELATED)
     return render(
         request,
         "escalation/inbox.html",

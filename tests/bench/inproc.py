@@ -36,13 +36,13 @@ django.setup()
 from django.conf import settings  # noqa: E402
 from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY, get_user_model  # noqa: E402
 from django.db import connection  # noqa: E402
-from django.db.models import Count, Q  # noqa: E402
+from django.db.models import Count  # noqa: E402
 from django.test import Client  # noqa: E402
 from django.test.utils import CaptureQueriesContext, override_settings  # noqa: E402
 from django.urls import Resolver404, resolve  # noqa: E402
 
 from escalation.models import Escalation  # noqa: E402
-from escalation.selectors import escalations_visible_to  # noqa: E402
+from escalation.selectors import inbox_for  # noqa: E402
 from escalation.states import OPEN_STATES  # noqa: E402
 from partnerships.choices import Role  # noqa: E402
 from partnerships.models import Membership, Partnership  # noqa: E402
@@ -74,9 +74,6 @@ def pick_targets(prefix: int) -> dict:
     # and agency if one there has, otherwise in another partnership.
     managers = Membership.objects.filter(role=Role.LINE_MANAGER, agency__isnull=False).select_related("user", "agency")
 
-    def in_inbox(user):  # what the inbox lists (escalation.views.lists.inbox), among the first `prefix`
-        return escalations_visible_to(user).filter(pk__lte=prefix, state__in=OPEN_STATES)
-
     manager = next(
         (
             m.user
@@ -88,13 +85,7 @@ def pick_targets(prefix: int) -> dict:
                     m.user.username,
                 ),
             )
-            if in_inbox(m.user)
-            .filter(
-                Q(raising_agency=m.agency, raising_tier_reached=1)
-                | Q(receiving_agency=m.agency, receiving_tier_reached=1)
-            )
-            .exclude(raised_by=m.user)
-            .exists()
+            if inbox_for(m.user).filter(pk__lte=prefix).exists()
         ),
         managers.filter(agency=hero.raising_agency).first().user,
     )
