@@ -210,7 +210,7 @@ def tell(
         ]
     # Sorted: concurrent inserts take the unique-index locks in one order.
     rows.sort(key=lambda row: row.recipient_id)
-    Notification.objects.bulk_create(rows, ignore_conflicts=True)
+    Notification.objects.bulk_create(rows, ignore_conflicts=True, batch_size=Notification.WRITE_BATCH)
     return recipients
 
 

@@ -200,7 +200,7 @@ def write_notices(
         # Sorted: concurrent inserts take the unique-index locks in one order.
         for user_id in sorted(set(recipient_ids))
     ]
-    Notification.objects.bulk_create(rows, ignore_conflicts=True)
+    Notification.objects.bulk_create(rows, ignore_conflicts=True, batch_size=Notification.WRITE_BATCH)
     return len(rows)
 
 

@@ -36,16 +36,15 @@ with a queryset UPDATE on the primary key, so the protected `state` field is nev
 from __future__ import annotations
 
 import logging
-from contextlib import nullcontext
 from dataclasses import dataclass
 from datetime import date, datetime
 
-import pgtrigger
-from django.db import connection, transaction
+from django.db import transaction
 from django.db.models import Max, QuerySet
 from django.utils import timezone
 
 from cases.models import Child, RecordEntry, RecordEntryKind
+from config import triggers
 from escalation.attachments import attachments_dispose
 from escalation.models import (
     Action,
@@ -342,8 +341,7 @@ def retention_purge(*, escalation: Escalation, acting_user, reason: str, confirm
     if current.legal_hold:
         raise RetentionError(f"{current.reference} is on legal hold.")
 
-    lifted = pgtrigger.ignore(*PROTECTED_TEXT) if connection.vendor == "postgresql" else nullcontext()
-    with lifted:
+    with triggers.lifted(*PROTECTED_TEXT):
         # RecordEntry's own manager refuses every UPDATE; the base manager is plain Django.
         RecordEntry._base_manager.filter(escalation=current).update(summary=PURGED)
         StageOccurrence.objects.filter(escalation=current).update(

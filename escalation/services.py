@@ -347,6 +347,7 @@ def notify(recipients, *, escalation, kind, message, occurrence=None, action=Non
             for user in {u.pk: u for u in recipients if u is not None}.values()
         ],
         ignore_conflicts=True,
+        batch_size=Notification.WRITE_BATCH,
     )
 
 

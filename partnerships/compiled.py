@@ -8,7 +8,9 @@ The query itself stays written once, with the ORM, next to the rules it uses (wh
 memberships are active, which authenticators count); only its compiled form is kept.
 
 Each placeholder is a sentinel value passed to the builder where the real value will go; it
-must appear exactly once among the compiled parameters. Rows come back as the model instances
+must appear among the compiled parameters (as often as the query uses it). A UUID is found in
+whichever form the database backend sends it (itself, or its hex on SQLite), and each real value
+is sent in that same form. Rows come back as the model instances
 the queryset would give (what Django's ModelIterable does, with the column converters and
 select_related populators worked out once): select_related objects and annotations included;
 not prefetch_related.
@@ -16,6 +18,7 @@ not prefetch_related.
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -28,7 +31,7 @@ from django.db.models.query import get_related_populators
 class _Compiled:
     sql: str
     params: tuple
-    slots: dict  # placeholder name -> index in params
+    slots: dict  # placeholder name -> (indexes in params, how a value is sent)
     # What Django's ModelIterable works out for every chunk of rows, worked out once.
     model: type
     init_list: list
@@ -37,6 +40,18 @@ class _Compiled:
     connection: object  # passed to converters (they read its settings, never query)
     populators: list  # select_related objects
     annotations: dict  # attribute -> position
+
+
+def _same(value):
+    return value
+
+
+def _forms(sentinel) -> list[tuple[object, Callable]]:
+    """The forms a placeholder may take among compiled parameters, and how to send a value in it."""
+    forms = [(sentinel, _same)]
+    if isinstance(sentinel, uuid.UUID):
+        forms.append((sentinel.hex, lambda value: uuid.UUID(str(value)).hex))
+    return forms
 
 
 class CompiledQuery:
@@ -57,10 +72,13 @@ class CompiledQuery:
         sql, params = compiler.as_sql()
         slots = {}
         for name, sentinel in self.sentinels.items():
-            found = [i for i, p in enumerate(params) if p == sentinel]
-            if len(found) != 1:
-                raise ValueError(f"placeholder {name!r} appears {len(found)} times in the compiled query")
-            slots[name] = found[0]
+            for form, send in _forms(sentinel):
+                found = tuple(i for i, p in enumerate(params) if p == form)
+                if found:
+                    slots[name] = (found, send)
+                    break
+            else:
+                raise ValueError(f"placeholder {name!r} appears 0 times in the compiled query")
         select, klass_info = compiler.select, compiler.klass_info
         first, last = klass_info["select_fields"][0], klass_info["select_fields"][-1] + 1
         fields = [s[0] for s in select[0 : compiler.col_count]]
@@ -82,8 +100,10 @@ class CompiledQuery:
     def __call__(self, using: str = "default", **values) -> list:
         c = self._compiled(using)
         params = list(c.params)
-        for name, index in c.slots.items():
-            params[index] = values[name]
+        for name, (indexes, send) in c.slots.items():
+            value = send(values[name])
+            for index in indexes:
+                params[index] = value
         with connections[using].cursor() as cursor:
             cursor.execute(c.sql, params)
             rows = cursor.fetchall()

@@ -3,15 +3,15 @@ dashboard counts one partnership's stages without scanning every partnership's.
 
 The backfill copies it from the escalation. A closed stage is frozen by a PostgreSQL trigger
 (closed_stage_occurrence_frozen); the backfill sets only this new column, so it lifts that
-trigger for its own statement alone (pgtrigger.ignore, for this connection and this
+trigger for its own statement alone (config.triggers.lifted, for this connection and this
 transaction), and the trigger guards every other change as before.
 """
-
-from contextlib import nullcontext
 
 import django.db.models.deletion
 from django.db import migrations, models
 from django.db.models import OuterRef, Subquery
+
+from config import triggers
 
 FROZEN = "escalation.StageOccurrence:closed_stage_occurrence_frozen"
 
@@ -19,13 +19,7 @@ FROZEN = "escalation.StageOccurrence:closed_stage_occurrence_frozen"
 def copy_partnership(apps, schema_editor):
     StageOccurrence = apps.get_model("escalation", "StageOccurrence")
     Escalation = apps.get_model("escalation", "Escalation")
-    if schema_editor.connection.vendor == "postgresql":
-        import pgtrigger
-
-        lifted = pgtrigger.ignore(FROZEN)
-    else:
-        lifted = nullcontext()
-    with lifted:
+    with triggers.lifted(FROZEN, using=schema_editor.connection.alias):
         StageOccurrence.objects.filter(partnership__isnull=True).update(
             partnership_id=Subquery(Escalation.objects.filter(pk=OuterRef("escalation_id")).values("partnership_id"))
         )

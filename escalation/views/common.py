@@ -7,6 +7,7 @@ from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect
 from django.urls import reverse
 
+from escalation.case_reads import CASE_RELATED, case_with_unread
 from escalation.models import Escalation
 from escalation.selectors import may_see
 from escalation.services import STALE_MESSAGE
@@ -15,11 +16,18 @@ from escalation.services import STALE_MESSAGE
 def visible_escalation_or_404(request, public_id, **annotations) -> Escalation:
     """Anything a user may not see is simply not found (no hint that it exists). The row is
     read by its public id and the visibility rule asked of it (selectors.may_see)."""
-    queryset = Escalation.objects.select_related(
-        "partnership", "policy", "raising_agency", "receiving_agency", "raised_by"
-    ).annotate(**annotations)
-    escalation = get_object_or_404(queryset, public_id=public_id)
-    if not may_see(escalation, request.user):
+    queryset = Escalation.objects.select_related(*CASE_RELATED).annotate(**annotations)
+    return _visible_or_404(get_object_or_404(queryset, public_id=public_id), request.user)
+
+
+def visible_case_page_or_404(request, public_id) -> Escalation:
+    """The same for the escalation page itself, read by its compiled query with the child count
+    and the person's unread notices (escalation/case_reads.py)."""
+    return _visible_or_404(case_with_unread(public_id, request.user), request.user)
+
+
+def _visible_or_404(escalation, user) -> Escalation:
+    if escalation is None or not may_see(escalation, user):
         raise Http404
     return escalation
 

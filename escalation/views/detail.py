@@ -3,8 +3,6 @@
 from functools import partial
 
 from django.contrib import messages
-from django.db.models import Count, OuterRef, Subquery
-from django.db.models.functions import Coalesce
 from django.shortcuts import get_object_or_404, render
 from django.utils import timezone
 from django.views.decorators.http import require_POST
@@ -13,15 +11,23 @@ from django_fsm import has_transition_perm
 from cases.audit import log_access
 from cases.models import AccessAction
 from escalation import drafts, partnership_stage, routes, services
+from escalation.case_reads import actions_of, attachments_of, discussions_of, entries_of
 from escalation.context_processors import UNREAD
 from escalation.forms import DiscussionForm, EscalateForm, ReasonForm, ResolveForm, UrgencyForm
-from escalation.models import Action, Discussion, Escalation
-from escalation.notifications import read_on_opening, unread_annotations
+from escalation.models import Action
+from escalation.notifications import read_on_opening
 from escalation.partnership_forms import DecisionForm, ReviewForm, RouteForm
 from escalation.permissions import can_attach_file, can_escalate, can_record_discussion, may_decide
 from escalation.selectors import action_owner_candidates
 from escalation.submissions import once, once_per_submission
-from escalation.views.common import back_to, detail_url, page_is_stale, require, visible_escalation_or_404
+from escalation.views.common import (
+    back_to,
+    detail_url,
+    page_is_stale,
+    require,
+    visible_case_page_or_404,
+    visible_escalation_or_404,
+)
 from escalation.wording import stage_title
 from partnerships.choices import Route
 from partnerships.models import Membership
@@ -39,13 +45,9 @@ def timeline_and_children(escalation) -> tuple[list, list]:
     """The escalation's entries once each (every child's file holds its own copy), and the
     children, read from the same entries: each child named has the "raised" entry on their
     file. Read on their own only if the entries name fewer children than the escalation has
-    (the count comes with the escalation: annotate it with CHILD_COUNT)."""
+    (the count comes with the escalation: case_reads.CHILD_COUNT)."""
     seen, entries, children = set(), [], {}
-    for entry in (
-        escalation.record_entries.select_related("child")
-        .only("escalation_id", "kind", "summary", "at", "child")
-        .order_by("at", "id")
-    ):
+    for entry in entries_of(escalation):
         children.setdefault(entry.child_id, entry.child)
         key = (entry.kind, entry.summary, entry.at.replace(microsecond=0))
         if key not in seen:
@@ -58,10 +60,6 @@ def timeline_and_children(escalation) -> tuple[list, list]:
     return entries, named
 
 
-_named = Escalation.children.through.objects.filter(escalation=OuterRef("pk")).order_by().values("escalation")
-CHILD_COUNT = {"child_count": Coalesce(Subquery(_named.annotate(n=Count("pk")).values("n")), 0)}
-
-
 def available_actions(escalation, user) -> list[tuple[str, str]]:
     """The buttons the state machine allows this user now, and only those."""
     names = [t.name for t in escalation.get_available_user_state_transitions(user)]
@@ -69,7 +67,7 @@ def available_actions(escalation, user) -> list[tuple[str, str]]:
 
 
 def detail(request, public_id):
-    escalation = visible_escalation_or_404(request, public_id, **CHILD_COUNT, **unread_annotations(request.user))
+    escalation = visible_case_page_or_404(request, public_id)
     log_access(request, AccessAction.VIEW_ESCALATION, escalation, escalation.reference)
     # Opening the case reads its notices; the header shows what is left unread.
     setattr(request, UNREAD, read_on_opening(request.user, escalation))
@@ -86,10 +84,8 @@ def detail(request, public_id):
         "occurrences": occurrences,
         "children": children,
         "timeline": entries,
-        "discussions": Discussion.objects.filter(occurrence__escalation=escalation)
-        .select_related("recorded_by")
-        .order_by("occurrence__number", "held_at"),
-        "actions": escalation.actions.all(),
+        "discussions": discussions_of(escalation),
+        "actions": actions_of(escalation),
         "buttons": available_actions(escalation, request.user),
         "can_discuss": can_record_discussion(escalation, request.user),
         "can_decide": bool(stage and may_decide(escalation, request.user)),
@@ -105,7 +101,7 @@ def detail(request, public_id):
         "resolution": escalation.resolution_or_none(),
         "routes": routes.routes_open_to(escalation, request.user),
         "partnership_waits": _partnership_waits(escalation),
-        "attachments": escalation.attachments.select_related("uploaded_by", "discussion", "occurrence"),
+        "attachments": attachments_of(escalation),
         "can_attach": can_attach_file(escalation, request.user),
     }
     return render(request, "escalation/detail.html", context)

@@ -716,7 +716,8 @@ def main() -> None:
     (WORK / "results.json").write_text(json.dumps(data, indent=2, default=str))
     RESULTS.parent.mkdir(parents=True, exist_ok=True)
     RESULTS.write_text(write_markdown(data))
-    log(f"done: {RESULTS.relative_to(ROOT)} and build/bench/results.json")
+    shown = RESULTS.relative_to(ROOT) if RESULTS.is_relative_to(ROOT) else RESULTS
+    log(f"done: {shown} and build/bench/results.json")
     print(RESULTS.read_text())
 
 

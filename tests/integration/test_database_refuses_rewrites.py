@@ -51,3 +51,16 @@ def test_the_access_log_cannot_be_rewritten(cast):
     entry = AccessLog.objects.create(user=cast.auditor, action="export", object_type="escalation", object_id="x")
     refused("UPDATE cases_accesslog SET object_id = 'y' WHERE id = %s", [entry.pk])
     refused("DELETE FROM cases_accesslog WHERE id = %s", [entry.pk])
+
+
+def test_a_trigger_lifted_for_a_block_lets_only_that_block_through_and_guards_again_after_it(cast):
+    from config import triggers
+
+    raise_one(cast)
+    entry = RecordEntry.objects.first()
+    with transaction.atomic():
+        with triggers.lifted("cases.RecordEntry:record_entry_append_only"):
+            RecordEntry._base_manager.filter(pk=entry.pk).update(summary="purged")
+        # Later statements of the same transaction are refused again.
+        refused("UPDATE cases_recordentry SET summary = 'rewritten' WHERE id = %s", [entry.pk])
+    assert RecordEntry.objects.get(pk=entry.pk).summary == "purged"

@@ -78,3 +78,23 @@ def test_each_reason_that_lives_on_other_rows_lets_exactly_that_person_see_that_
         assert may_see(Escalation.objects.get(pk=case.pk), person), person.username
         assert not may_see(Escalation.objects.get(pk=raised.pk), person), person.username
     assert not may_see(Escalation.objects.get(pk=told.pk), cast.outsider)
+
+
+def test_someone_who_oversees_one_partnership_still_sees_what_they_raised_in_another(cast):
+    raised = raise_one(cast)  # by the practitioner, in the partnership's school
+    Membership.objects.filter(user=cast.practitioner).update(ended=date(2027, 1, 1))
+    Membership.objects.create(user=cast.practitioner, partnership=cast.outsider_partnership, role=Role.BUSINESS_MANAGER)
+    person = get_user_model().objects.get(pk=cast.practitioner.pk)
+    assert list(escalations_visible_to(person)) == [raised]
+    assert may_see(Escalation.objects.get(pk=raised.pk), person)
+
+
+def test_a_business_manager_who_raised_nothing_lists_their_partnership_from_its_own_rows(cast):
+    """Leaving out "raised by me" where it adds nothing lets the list walk the partnership's own
+    index (an OR with it walked every partnership's cases to find a page of this one's)."""
+    cases = cases_of_every_kind(cast)
+    person = get_user_model().objects.get(pk=cast.business_manager.pk)
+    listed = escalations_visible_to(person)
+    where = str(listed.query).split(" WHERE ", 1)[1]
+    assert "raised_by_id" not in where
+    assert set(listed) == set(cases)
