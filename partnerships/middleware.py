@@ -15,7 +15,7 @@ from urllib.parse import urlencode
 from django.conf import settings
 from django.http import HttpResponseRedirect
 from django.urls import Resolver404, resolve, reverse
-from django.utils.functional import SimpleLazyObject
+from django.utils.functional import SimpleLazyObject, empty
 from django_otp import DEVICE_ID_SESSION_KEY
 from django_otp.middleware import OTPMiddleware as DjangoOTPMiddleware
 from django_otp.plugins.otp_totp.models import TOTPDevice
@@ -30,6 +30,14 @@ OPEN_BEFORE_SECOND_STEP = {
     "two_factor:set-up",
     "two_factor:enrol",
 }
+
+
+def _loaded(user):
+    if isinstance(user, SimpleLazyObject):
+        if user._wrapped is empty:
+            user._setup()
+        return user._wrapped
+    return user
 
 
 def _url_name(path: str) -> str | None:
@@ -51,12 +59,14 @@ class TwoFactorMiddleware:
         user = getattr(request, "user", None)
         if user is None or not user.is_authenticated:
             return None
+        # Asked first: for nearly every request there is no step to take, and the path need not
+        # be resolved.
+        step = next_step(user)
+        if step is None:
+            return None
         if settings.STATIC_URL and request.path_info.startswith(settings.STATIC_URL):
             return None
         if _url_name(request.path_info) in OPEN_BEFORE_SECOND_STEP:
-            return None
-        step = next_step(user)
-        if step is None:
             return None
         query = urlencode({"next": request.get_full_path()}) if request.method == "GET" else ""
         return HttpResponseRedirect(reverse(f"two_factor:{step}") + (f"?{query}" if query else ""))
@@ -74,6 +84,9 @@ class OTPMiddleware(DjangoOTPMiddleware):
     """
 
     def _verify_user_sync(self, request, user):
+        # The user behind AuthenticationMiddleware's lazy object: request.user is then one lazy
+        # object, not two, for the many times a request reads it.
+        user = _loaded(user)
         self._init_user_fields(user)
         if not user.is_authenticated:
             return user
