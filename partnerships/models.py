@@ -26,6 +26,7 @@ from partnerships.choices import (
     Tier,
     TimescaleUnit,
 )
+from partnerships.compiled import CompiledQuery
 
 
 class Partnership(models.Model):
@@ -288,7 +289,10 @@ class Policy(models.Model):
         about the current and next stage a dozen times (permissions, conditions, template)."""
         memo = self.__dict__.get("_stages_by_number")
         if memo is None:
-            memo = {stage.number: stage for stage in self.stages.order_by("number")}
+            memo = {}
+            for stage in STAGES_OF_POLICY(policy_id=self.pk):
+                stage.policy = self
+                memo[stage.number] = stage
             self.__dict__["_stages_by_number"] = memo
         return memo
 
@@ -495,3 +499,8 @@ class EnrolmentLink(models.Model):
 
 
 from partnerships.session_model import SignedInSession  # noqa: E402, F401  (registers the model)
+
+# A policy's stages, asked on every page about a case: compiled once (partnerships/compiled.py).
+STAGES_OF_POLICY = CompiledQuery(
+    lambda policy_id: PolicyStage.objects.filter(policy_id=policy_id).order_by("number"), policy_id=-2_147_480_201
+)
