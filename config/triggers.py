@@ -3,9 +3,9 @@
 pgtrigger.ignore does this by putting `SELECT set_config('pgtrigger.ignore', …);` in front of
 every statement sent while it is active. PostgreSQL refuses two commands in one prepared
 statement, and the application's connections prepare their statements (DB_PREPARED_STATEMENTS in
-config/settings.py), so here the setting is made by a statement of its own, local to a
-transaction that holds the lifted statements and nothing else, and cleared again before the
-transaction goes on. The triggers read the setting exactly as they read pgtrigger's.
+config/settings.py), so here the setting is made by a statement of its own at the start of the
+block (local to its transaction) and cleared at its end: statements after the block, in the same
+transaction or not, are guarded again. The triggers read the setting as they read pgtrigger's.
 """
 
 from __future__ import annotations
