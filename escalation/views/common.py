@@ -13,10 +13,10 @@ from escalation.selectors import may_see
 from escalation.services import STALE_MESSAGE
 
 
-def visible_escalation_or_404(request, public_id, **annotations) -> Escalation:
+def visible_escalation_or_404(request, public_id) -> Escalation:
     """Anything a user may not see is simply not found (no hint that it exists). The row is
     read by its public id and the visibility rule asked of it (selectors.may_see)."""
-    queryset = Escalation.objects.select_related(*CASE_RELATED).annotate(**annotations)
+    queryset = Escalation.objects.select_related(*CASE_RELATED)
     return _visible_or_404(get_object_or_404(queryset, public_id=public_id), request.user)
 
 
