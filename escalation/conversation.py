@@ -21,7 +21,7 @@ from datetime import datetime
 from escalation.holders import People, active
 from escalation.models import Notification
 from escalation.wording import day_text, email_not_before, escalation_link, stage_label, when
-from partnerships.choices import APPOINTED_BY_THE_CHAIR, Audience, Event, PanelRule, StepEvent, Urgency
+from partnerships.choices import APPOINTED_BY_THE_CHAIR, Audience, Event, PanelRule, StepEvent, Tier, Urgency
 from partnerships.selectors import memberships_of
 
 URGENT = frozenset({Urgency.CHILD_PROTECTION.value, Urgency.IMMEDIATE_RISK.value})
@@ -82,10 +82,9 @@ def audience_members(
             following = escalation.policy.stages_by_number().get(occurrence.number + 1)
             return people.stage_holders(escalation, following) if following else set()
         case Audience.PARTIES:
-            found: set[int] = set()
-            for earlier in escalation.occurrences.select_related("policy_stage"):
-                found |= people.stage_holders(escalation, earlier.policy_stage)
-            return found
+            return _holders_so_far(people, escalation)
+        case Audience.MANAGERS_INVOLVED:
+            return _holders_so_far(people, escalation, managers_only=True)
         case Audience.RAISER:
             return {escalation.raised_by_id}
         case Audience.BUSINESS_MANAGER:
@@ -97,6 +96,20 @@ def audience_members(
         case Audience.SEATED:
             return people.seated(escalation, occurrence)
     raise ValueError(f"unknown audience {audience!r}")  # pragma: no cover
+
+
+def _holders_so_far(people: People, escalation, *, managers_only: bool = False) -> set[int]:
+    """Everyone who has held a stage the disagreement reached, this one included; with
+    `managers_only`, of the stages held above the practitioners ("agreed actions fed back
+    immediately to managers", Cumberland Level Three; Plymouth's "second tier management staff
+    involved", at any stage)."""
+    found: set[int] = set()
+    for reached in escalation.occurrences.select_related("policy_stage"):
+        stage = reached.policy_stage
+        if managers_only and {stage.raiser_tier, stage.receiver_tier or Tier.PRACTITIONER} == {Tier.PRACTITIONER}:
+            continue
+        found |= people.stage_holders(escalation, stage)
+    return found
 
 
 # --- the words ---------------------------------------------------------------------------------

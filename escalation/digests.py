@@ -2,7 +2,8 @@
 08:30 on working days.
 
 Delivery (escalation.notifications) sets a notice aside for the digest instead of sending it,
-when its case is not urgent and its recipient chose the digest. `collect_daily_digests` runs
+when its case is not urgent, its recipient chose the digest, and it does not ask them to act on a
+stage due before the next digest would reach them. `collect_daily_digests` runs
 on every watcher tick (Celery beat's and the in-process loop's) and on its own beat entry at
 08:30: from 08:30 on a working day it writes each person's digest row for the day, and the
 delivery sends it like any outbox row. The unique constraint (person, day) keeps it to one a
@@ -26,6 +27,16 @@ from partnerships.models import Partnership
 from partnerships.selectors import working_calendars
 
 DIGEST_TIME = time(8, 30)
+# Notices that ask their reader to act by the stage's deadline.
+CALLS_FOR_ACTION = frozenset(
+    {
+        NotificationKind.RAISED,
+        NotificationKind.ESCALATED,
+        NotificationKind.ARRANGED,
+        NotificationKind.WARNING,
+        NotificationKind.BREACH,
+    }
+)
 
 
 def frequency_of(user) -> str:
@@ -52,9 +63,30 @@ def digest_readers(user_ids) -> set[int]:
     )
 
 
-def waits_for_digest(notice: Notification, readers: set[int]) -> bool:
-    """Urgent cases (child protection, immediate risk) are always e-mailed at once."""
-    return notice.recipient_id in readers and notice.escalation.urgency == Urgency.STANDARD
+def next_digest_at(calendar, now: datetime) -> datetime:
+    """When the next digest goes: 08:30 today if today is a working day and it is not yet
+    08:30, otherwise 08:30 on the next working day (today's digest, once written, is closed)."""
+    local = now.astimezone(LONDON)
+    day = local.date()
+    if not (calendar.is_working_day(day) and local.time() < DIGEST_TIME):
+        day = calendar.next_working_day(day)
+    return datetime.combine(day, DIGEST_TIME, tzinfo=LONDON)
+
+
+def waits_for_digest(notice: Notification, readers: set[int], now: datetime) -> bool:
+    """Urgent cases (child protection, immediate risk) are always e-mailed at once, and so is a
+    notice that calls for something before the next digest would arrive: a stage due the same
+    working day (St Helens' first stage), a warning, a missed deadline."""
+    if notice.recipient_id not in readers or notice.escalation.urgency != Urgency.STANDARD:
+        return False
+    return not _due_before_next_digest(notice, now)
+
+
+def _due_before_next_digest(notice: Notification, now: datetime) -> bool:
+    stage = notice.occurrence
+    if notice.kind not in CALLS_FOR_ACTION or stage is None or stage.closed_at or stage.due_at is None:
+        return False
+    return stage.due_at <= next_digest_at(notice.escalation.partnership.working_calendar(), now)
 
 
 def _waiting():

@@ -446,7 +446,10 @@ class UrgencyForm(forms.Form):
 class EmailFrequencyForm(forms.Form):
     frequency = forms.ChoiceField(
         label="When should we e-mail you about notifications that are not urgent?",
-        help_text="Notifications about child protection or immediate risk are always e-mailed straight away.",
+        help_text=(
+            "Notifications about child protection or immediate risk, and about anything due before the "
+            "next digest would reach you, are always e-mailed straight away."
+        ),
         widget=forms.RadioSelect,
         error_messages=required("Select when we should e-mail you"),
     )

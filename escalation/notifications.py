@@ -133,7 +133,7 @@ def _prepare_notice(notice: Notification, now: datetime, readers: set[int]) -> b
             email_last_error=f"Not sent: stage {notice.occurrence.number} closed before the warning went out.",
         )
         return False
-    if digests.waits_for_digest(notice, readers):
+    if digests.waits_for_digest(notice, readers, now):
         _mine(notice, now).update(email_status=EmailStatus.DIGEST, email_claimed_at=None)
         return False
     return True
@@ -240,7 +240,7 @@ def _deliver(model, prepare, now: datetime, batch: int) -> tuple[int, bool]:
     if not due:
         return 0, True
     readers = digests.digest_readers(recipient for _, recipient in due) if model is Notification else set()
-    related = ("recipient", "escalation", "occurrence") if model is Notification else ("recipient",)
+    related = ("recipient", "escalation__partnership", "occurrence") if model is Notification else ("recipient",)
     sent = 0
     smtp = mail.get_connection(fail_silently=False)
     try:

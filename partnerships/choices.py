@@ -156,6 +156,7 @@ class Audience(models.TextChoices):
     PREVIOUS_HOLDERS = "previous_holders", "The people who held the stage it left"
     NEXT_TIER = "next_tier", "The managers at the next tier in both agencies"
     PARTIES = "parties", "Everyone who has held a stage of the disagreement"
+    MANAGERS_INVOLVED = "managers_involved", "The managers who have held a stage of the disagreement"
     RAISER = "raiser", "The practitioner who raised it"
     BUSINESS_MANAGER = "business_manager", "The partnership business manager"
     CHAIR = "chair", "The partnership chair"

@@ -89,6 +89,9 @@ PRESET = PolicyPreset(
             # "Head of Service, Director, or equivalent senior safeguarding lead"
             raiser_roles=(Role.SENIOR_MANAGER, Role.EXECUTIVE_LEAD, Role.SAFEGUARDING_LEAD),
             receiver_roles=(Role.SENIOR_MANAGER, Role.EXECUTIVE_LEAD, Role.SAFEGUARDING_LEAD),
+            # "Outcome should be communicated back to all relevant parties, including the
+            # practitioner who raised the concern."
+            notify=((Event.RECORDED, (Audience.PARTIES,)),),
         ),
         StagePreset(
             name="Stage 4: Bromley Safeguarding Children Partnership (BSCP) / Chair",

@@ -68,8 +68,9 @@ PRESET = PolicyPreset(
             raiser_tier=Tier.SENIOR_MANAGER,
             receiver_tier=Tier.SENIOR_MANAGER,
             timescale=None,
-            # "Agreed actions fed back immediately to managers."
-            notify=((Event.RECORDED, (Audience.NEXT_TIER,)),),
+            # "Agreed actions fed back immediately to managers": the line managers and service
+            # leads who have held it.
+            notify=((Event.RECORDED, (Audience.MANAGERS_INVOLVED,)),),
             # "Service Lead / Designated Practitioner ... Designated/Named Safeguarding Practitioner
             # may be directly involved."
             raiser_roles=(Role.SENIOR_MANAGER, Role.SAFEGUARDING_LEAD),
@@ -89,6 +90,8 @@ PRESET = PolicyPreset(
             receiver_tier=Tier.EXECUTIVE,
             timescale=None,
             evidence_of_previous_stage_required=True,
+            # "Record and communicate the decision and required actions."
+            notify=((Event.RECORDED, (Audience.PARTIES,)),),
         ),
         StagePreset(
             name="Stage Three: Cumberland Safeguarding Children Partnership (CSCP)",

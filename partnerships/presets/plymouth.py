@@ -27,9 +27,12 @@ _IMMEDIATE_RISK = (
     "the tracker uses the same working day."
 )
 _SAME_WORKING_DAY = Timescale(0, TimescaleUnit.SAME_WORKING_DAY)
-# "At any stage of the process, any action agreed should be fed back immediately to the second
-# tier management staff involved": the managers at the next tier hear of every recorded discussion.
-_FED_BACK = (Event.RECORDED, (Audience.NEXT_TIER,))
+# "Any action agreed should be fed back immediately to the relevant managers involved" (Stage
+# One) and, "at any stage of the process, ... to the second tier management staff involved":
+# every recorded discussion goes to the managers who have held the disagreement and, until
+# second-tier management holds it, to the managers at the next tier.
+_FED_BACK = (Event.RECORDED, (Audience.MANAGERS_INVOLVED,))
+_FED_BACK_UP = (Event.RECORDED, (Audience.MANAGERS_INVOLVED, Audience.NEXT_TIER))
 _24_HOURS = Timescale(24, TimescaleUnit.CALENDAR_HOURS)
 
 PRESET = PolicyPreset(
@@ -61,7 +64,7 @@ PRESET = PolicyPreset(
             receiver_tier=Tier.PRACTITIONER,
             timescale=Timescale(1, TimescaleUnit.WORKING_DAYS),
             immediate_risk=_SAME_WORKING_DAY,
-            notify=(_FED_BACK,),
+            notify=(_FED_BACK_UP,),
             # "attempt to resolve differences through discussion within one working day"
             met_by=StepEvent.DISCUSSION,
         ),
@@ -79,7 +82,7 @@ PRESET = PolicyPreset(
             receiver_tier=Tier.LINE_MANAGER,
             timescale=_24_HOURS,
             immediate_risk=_SAME_WORKING_DAY,
-            notify=(_FED_BACK,),
+            notify=(_FED_BACK_UP,),
             # "This contact should take place within twenty-four hours"
             met_by=StepEvent.DISCUSSION,
             # "consider the involvement of the designated or named professional ... in preference

@@ -218,17 +218,59 @@ def test_at_plymouth_agreed_actions_are_fed_back_immediately_to_the_managers():
     assert {"manager", "team-manager", "practitioner"} <= recipients
 
 
-def test_at_cumberland_level_three_agreed_actions_are_fed_back_to_managers_but_not_at_level_one():
+def recorded_to(discussion) -> set[str]:
+    rows = Notification.objects.filter(discussion=discussion, kind=NotificationKind.RECORDED)
+    return set(rows.values_list("recipient__username", flat=True))
+
+
+def test_at_cumberland_level_three_agreed_actions_are_fed_back_to_the_managers_who_held_it():
     cast = build_cast("cumberland")
     escalation = raise_one(cast)
     services.escalation_acknowledge(escalation=fresh(escalation), acting_user=cast.other_practitioner)
     level_one = record(cast, escalation, cast.other_practitioner)
-    assert not Notification.objects.filter(discussion=level_one, recipient=cast.other_director).exists()
+    assert recorded_to(level_one) == {"practitioner"}
     escalation = climb(cast, escalation, 3)
     services.escalation_acknowledge(escalation=fresh(escalation), acting_user=cast.other_senior_manager)
     level_three = record(cast, escalation, cast.other_senior_manager)
-    recipients = set(Notification.objects.filter(discussion=level_three).values_list("recipient__username", flat=True))
-    assert {"director", "dcs"} <= recipients
+    # "Agreed actions fed back immediately to managers": both sides' line managers (Level Two,
+    # with the designated lead) and service leads, and the raiser; the executive leads hear
+    # only when it reaches them.
+    assert {"manager", "team-manager", "dsl", "senior", "practitioner"} <= recorded_to(level_three)
+    assert not {"director", "dcs", "social-worker"} & recorded_to(level_three)
+
+
+def test_at_cumberland_stage_two_the_decision_and_actions_are_communicated_to_everyone_involved():
+    cast = build_cast("cumberland")
+    escalation = climb(cast, raise_one(cast), 4)
+    services.escalation_acknowledge(escalation=fresh(escalation), acting_user=cast.other_director)
+    discussion = record(cast, escalation, cast.other_director)
+    # "Record and communicate the decision and required actions."
+    assert {"practitioner", "social-worker", "manager", "team-manager", "senior", "director"} <= recorded_to(
+        discussion
+    )
+
+
+def test_at_plymouth_actions_agreed_at_any_later_stage_go_back_to_the_second_tier_managers_involved():
+    cast = build_cast("plymouth")
+    escalation = climb(cast, raise_one(cast), 4)
+    services.escalation_acknowledge(escalation=fresh(escalation), acting_user=cast.other_senior_manager)
+    head_of_service = record(cast, escalation, cast.other_senior_manager)
+    # Second-tier management (the designated leads and senior managers who held Stage Two) and
+    # the line managers before them are told; so is the raiser.
+    assert {"dsl", "senior", "manager", "team-manager", "practitioner"} <= recorded_to(head_of_service)
+    escalation = climb(cast, escalation, 5)
+    head_of_safeguarding = record(cast, escalation, cast.business_manager)
+    assert {"dsl", "senior", "head-of-service", "team-manager"} <= recorded_to(head_of_safeguarding)
+
+
+def test_at_bromley_the_stage_3_outcome_goes_back_to_everyone_involved_and_the_raiser():
+    cast = build_cast("bromley")
+    escalation = climb(cast, raise_one(cast), 3)
+    services.escalation_acknowledge(escalation=fresh(escalation), acting_user=cast.other_senior_manager)
+    plan = record(cast, escalation, cast.other_senior_manager)
+    # "Outcome should be communicated back to all relevant parties, including the practitioner
+    # who raised the concern."
+    assert {"practitioner", "social-worker", "manager", "team-manager"} <= recorded_to(plan)
 
 
 # --- partnership stage copies ------------------------------------------------------------------

@@ -8,13 +8,14 @@ from django.core import mail
 from django.core.management import call_command
 from django.db import IntegrityError
 
+from escalation.deadlines import run_watcher
 from escalation.digest_models import EmailDigest, EmailFrequency
-from escalation.digests import collect_daily_digests, set_email_frequency
-from escalation.models import Notification
+from escalation.digests import collect_daily_digests, next_digest_at, set_email_frequency
+from escalation.models import Notification, NotificationKind
 from escalation.notifications import deliver_pending
 from escalation.states import EmailStatus
 from partnerships.choices import Urgency
-from tests.conftest import london
+from tests.conftest import build_cast, london
 from tests.integration.test_escalation_lifecycle import raise_one
 
 pytestmark = pytest.mark.django_db
@@ -122,3 +123,36 @@ def test_beat_sends_the_digest_at_half_past_eight_on_weekdays(settings):
     assert entry["task"] == "escalation.tasks.send_daily_digests"
     assert (entry["schedule"].hour, entry["schedule"].minute) == ({8}, {30})
     assert entry["schedule"].day_of_week == {1, 2, 3, 4, 5}
+
+
+def test_a_stage_due_before_the_next_digest_is_e_mailed_at_once_to_a_digest_reader():
+    cast = build_cast("st-helens")
+    set_email_frequency(user=cast.manager, frequency=EmailFrequency.DAILY)
+    # St Helens' first stage (consult your line manager) is due the same working day.
+    escalation = raised_at(cast, london(2026, 12, 1, 10, 0))
+    assert escalation.current_occurrence().due_at == london(2026, 12, 1, 17, 0)
+    deliver_pending(now=london(2026, 12, 1, 10, 1))
+    [sent] = to(cast.manager)
+    assert escalation.reference in sent.subject
+    assert Notification.objects.get(recipient=cast.manager).email_status == EmailStatus.SENT
+
+
+def test_a_warning_goes_at_once_to_a_digest_reader_while_news_of_a_later_deadline_waits(cast):
+    set_email_frequency(user=cast.other_practitioner, frequency=EmailFrequency.DAILY)
+    escalation = raised_at(cast, london(2026, 12, 1, 10, 0))  # stage 1 is due Thursday at 17:00
+    deliver_pending(now=london(2026, 12, 1, 10, 1))
+    assert to(cast.other_practitioner) == []
+    run_watcher(now=london(2026, 12, 3, 9, 0))
+    deliver_pending(now=london(2026, 12, 3, 9, 1))
+    [warning] = to(cast.other_practitioner)
+    assert escalation.reference in warning.subject
+    kinds = dict(Notification.objects.filter(recipient=cast.other_practitioner).values_list("kind", "email_status"))
+    assert kinds == {NotificationKind.RAISED: EmailStatus.DIGEST, NotificationKind.WARNING: EmailStatus.SENT}
+
+
+def test_the_next_digest_is_half_past_eight_on_the_next_working_morning():
+    calendar = build_cast().partnership.working_calendar()
+    assert next_digest_at(calendar, london(2026, 12, 1, 8, 0)) == london(2026, 12, 1, 8, 30)
+    assert next_digest_at(calendar, london(2026, 12, 1, 8, 30)) == london(2026, 12, 2, 8, 30)
+    assert next_digest_at(calendar, london(2026, 12, 4, 12, 0)) == london(2026, 12, 7, 8, 30)  # Friday
+    assert next_digest_at(calendar, london(2026, 12, 24, 9, 0)) == london(2026, 12, 29, 8, 30)  # Christmas
