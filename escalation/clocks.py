@@ -60,11 +60,11 @@ def escalation_change_urgency(
     *, escalation: Escalation, acting_user, urgency: str, reason: str, at: datetime | None = None
 ) -> Escalation:
     """A change of urgency recomputes the open stage's deadline from when its clock started."""
-    from escalation.permissions import can_escalate
+    from escalation.permissions import can_change_urgency
 
     if not reason.strip():
         raise EscalationError("Enter why the urgency has changed.")
-    if not escalation.is_open or not can_escalate(escalation, acting_user):
+    if not can_change_urgency(escalation, acting_user):
         raise NotPermitted("You cannot change the urgency of this escalation.")
     old = escalation.get_urgency_display()
     updated = Escalation.objects.filter(

@@ -79,6 +79,23 @@ def can_escalate(escalation, user) -> bool:
     return is_raiser(escalation, user) or holds_current_stage(escalation, user)
 
 
+def referred_to_partnership(escalation, user) -> bool:
+    """At the partnership stage, someone who held the stage that referred it there (Cumberland:
+    the executive lead who e-mails the chair, and who "determines the urgency")."""
+    stage = _stage(escalation)
+    if not stage.is_partnership_stage or not getattr(user, "is_authenticated", False):
+        return False
+    history = escalation._stage_history_read()
+    reached = history if history is not None else list(escalation.occurrences.select_related("policy_stage"))
+    before = [o for o in reached if o.number < stage.number]
+    return bool(before) and user.pk in people(escalation).stage_holders(escalation, before[-1].policy_stage)
+
+
+def can_change_urgency(escalation, user) -> bool:
+    """Whoever may move it on, and at the partnership stage the managers who referred it."""
+    return escalation.is_open and (can_escalate(escalation, user) or referred_to_partnership(escalation, user))
+
+
 def can_resolve(escalation, user) -> bool:
     return is_raiser(escalation, user) or holds_current_stage(escalation, user)
 

@@ -17,7 +17,12 @@ from escalation.forms import DiscussionForm, EscalateForm, ReasonForm, ResolveFo
 from escalation.models import Action
 from escalation.notifications import read_on_opening
 from escalation.partnership_forms import DecisionForm, ReviewForm, RouteForm
-from escalation.permissions import can_attach_file, can_escalate, can_record_discussion, may_decide
+from escalation.permissions import (
+    can_attach_file,
+    can_change_urgency,
+    can_record_discussion,
+    may_decide,
+)
 from escalation.selectors import action_owner_candidates
 from escalation.submissions import once, once_per_submission
 from escalation.views.common import (
@@ -88,6 +93,7 @@ def detail(request, public_id):
         "actions": actions_of(escalation),
         "buttons": available_actions(escalation, request.user),
         "can_discuss": can_record_discussion(escalation, request.user),
+        "can_change_urgency": can_change_urgency(escalation, request.user),
         "can_decide": bool(stage and may_decide(escalation, request.user)),
         "can_arrange": bool(
             stage
@@ -273,7 +279,7 @@ def withdraw(request, public_id):
 
 def change_urgency(request, public_id):
     escalation = visible_escalation_or_404(request, public_id)
-    require(escalation.is_open and can_escalate(escalation, request.user))
+    require(can_change_urgency(escalation, request.user))
     form = UrgencyForm(request.POST or None, initial={"urgency": escalation.urgency})
     if request.method == "POST" and page_is_stale(request, escalation):
         return back_to(escalation)

@@ -4,6 +4,8 @@
 deadline: the five-stage managers' discussion, the offer of mediation, Cumberland's decision.
 """
 
+from datetime import timedelta
+
 import pytest
 
 from cases.models import RecordEntry, RecordEntryKind
@@ -207,3 +209,35 @@ def test_at_st_helens_with_another_agency_the_professionals_have_one_working_wee
         escalation=fresh(escalation), acting_user=cast.manager, evidence="Consulted.", at=TUESDAY
     )
     assert current(escalation).due_at == london(2026, 11, 10, 17, 0)  # 5 working days
+
+
+def test_at_cumberland_the_executive_lead_who_referred_it_sets_the_partnership_stages_urgency(client):
+    from django.urls import reverse
+
+    from escalation.errors import NotPermitted
+
+    cast = build_cast("cumberland")
+    escalation = climb(cast, raise_one(cast), 5)
+    stage_3 = fresh(escalation).current_occurrence()
+    assert stage_3.due_at == london(2026, 11, 12, 17, 0)  # 7 working days
+    # "The urgency should be determined by the Executive Manager/Lead ... If the issue relates to
+    # child protection, this should be determined within 24 hours."
+    client.force_login(cast.other_director)
+    page = client.get(reverse("escalation:detail", args=[escalation.public_id])).content.decode()
+    assert "Change urgency" in page
+    services.escalation_change_urgency(
+        escalation=fresh(escalation),
+        acting_user=cast.other_director,
+        urgency=Urgency.CHILD_PROTECTION,
+        reason="The dispute is about a child protection enquiry.",
+    )
+    assert fresh(escalation).current_occurrence().due_at == stage_3.clock_started_at + timedelta(hours=24)
+    # A line manager who held an earlier level did not refer it to the partnership.
+    client.force_login(cast.other_manager)
+    page = client.get(reverse("escalation:detail", args=[escalation.public_id])).content.decode()
+    assert "Change urgency" not in page
+    assert client.get(reverse("escalation:urgency", args=[escalation.public_id])).status_code == 403
+    with pytest.raises(NotPermitted):
+        services.escalation_change_urgency(
+            escalation=fresh(escalation), acting_user=cast.other_manager, urgency=Urgency.STANDARD, reason="No."
+        )
