@@ -19,7 +19,7 @@ from collections.abc import Iterable
 from datetime import datetime
 
 from escalation.holders import People, active
-from escalation.models import Notification
+from escalation.models import Notification, NotificationKind
 from escalation.wording import day_text, email_not_before, escalation_link, stage_label, when
 from partnerships.choices import APPOINTED_BY_THE_CHAIR, Audience, Event, PanelRule, StepEvent, Tier, Urgency
 from partnerships.selectors import memberships_of
@@ -168,6 +168,13 @@ def message(event: Event, *, escalation, occurrence, acting_user=None, previous=
     return f"{text} Open it: {escalation_link(escalation)}"
 
 
+def _email_not_before(escalation, at: datetime, *, urgent: bool) -> datetime:
+    partnership = escalation.partnership
+    return email_not_before(
+        partnership.working_calendar(), at, urgent=urgent, hold_out_of_hours=partnership.hold_out_of_hours_email
+    )
+
+
 # --- telling -----------------------------------------------------------------------------------
 
 
@@ -196,12 +203,7 @@ def tell(
         acting = people.seated(escalation, occurrence)
     else:
         acting = people.stage_holders(escalation, stage) if event in CALLS_TO_ACT else set()
-    not_before = email_not_before(
-        escalation.partnership.working_calendar(),
-        at,
-        urgent=escalation.urgency in URGENT,
-        hold_out_of_hours=escalation.partnership.hold_out_of_hours_email,
-    )
+    not_before = _email_not_before(escalation, at, urgent=escalation.urgency in URGENT)
     rows = []
     for acts in (True, False):
         group = [pk for pk in recipients if (pk in acting) == acts]
@@ -240,3 +242,33 @@ def tell_action_owners(*, escalation, occurrence, actions: Iterable, acting_user
                 action=action,
                 people=people,
             )
+
+
+def tell_chair_of_policy_gaps(*, escalation, occurrence, acting_user, at: datetime, people=None) -> list[int]:
+    """A resolution that names gaps or weaknesses in the partnership's policies or procedures is
+    brought to the attention of its chair (St Helens: "this must be brought to the attention of
+    the chair of the Board"), whatever the policy: the chair answers for every policy."""
+    people = people or People()
+    recipients = active(people.chairs(escalation) - {getattr(acting_user, "pk", None)})
+    text = (
+        f"{escalation.reference}: the resolution recorded at {stage_label(occurrence)} by {_name(acting_user)} "
+        "names gaps or weaknesses in the partnership's policies or procedures, for the chair's attention. "
+        f"Read them on the resolution record. Open it: {escalation_link(escalation)}"
+    )
+    not_before = _email_not_before(escalation, at, urgent=False)
+    Notification.objects.bulk_create(
+        [
+            Notification(
+                recipient_id=pk,
+                escalation=escalation,
+                occurrence=occurrence,
+                kind=NotificationKind.POLICY_GAPS,
+                message=text,
+                email_not_before=not_before,
+            )
+            for pk in sorted(recipients)
+        ],
+        ignore_conflicts=True,
+        batch_size=Notification.WRITE_BATCH,
+    )
+    return sorted(recipients)

@@ -361,6 +361,13 @@ class ResolveForm(forms.Form):
     lessons_learnt = forms.CharField(
         label="Lessons learnt (optional)", widget=forms.Textarea(attrs={"rows": 3}), required=False, max_length=5000
     )
+    policy_gaps = forms.CharField(
+        label="Gaps or weaknesses in the partnership's policies or procedures (optional)",
+        help_text="If this disagreement showed any, describe them: the partnership's chair will be told",
+        widget=forms.Textarea(attrs={"rows": 3}),
+        required=False,
+        max_length=5000,
+    )
     main_reason = forms.ChoiceField(
         label="Main reason for the escalation",
         choices=Category.choices,

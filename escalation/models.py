@@ -408,6 +408,9 @@ class Resolution(models.Model):
     agreed_outcome = models.TextField()
     issues_raised = models.TextField(blank=True)
     lessons_learnt = models.TextField(blank=True)
+    # "If this process discloses gaps or weaknesses in the policies and procedures of [the
+    # Board] this must be brought to the attention of the chair" (St Helens): the chair is told.
+    policy_gaps = models.TextField(blank=True)
     main_reason = models.CharField(max_length=40, choices=Category.choices)
     practitioners_informed = models.TextField(blank=True)
     family_informed = models.BooleanField(null=True)
@@ -460,6 +463,8 @@ class NotificationKind(models.TextChoices):
     WARNING = "warning", "Deadline approaching"
     BREACH = "breach", "Deadline missed"
     ACTION_OVERDUE = "action_overdue", "Agreed action overdue"
+    # A resolution that names gaps or weaknesses in the partnership's policies, for its chair.
+    POLICY_GAPS = "policy_gaps", "Gaps in policies or procedures"
     # The conversation's: one per event (partnerships.choices.Event), same values.
     RAISED = "raised", "New disagreement"
     ACKNOWLEDGED = "acknowledged", "Acknowledged"

@@ -351,6 +351,7 @@ def retention_purge(*, escalation: Escalation, acting_user, reason: str, confirm
             agreed_outcome=PURGED,
             issues_raised="",
             lessons_learnt="",
+            policy_gaps="",
             practitioners_informed="",
             family_not_informed_reason="",
         )

@@ -21,7 +21,7 @@ from escalation.clocks import (  # noqa: F401  (callers import the clock changes
     stage_deadline,
     step_met,
 )
-from escalation.conversation import tell, tell_action_owners
+from escalation.conversation import tell, tell_action_owners, tell_chair_of_policy_gaps
 from escalation.errors import STALE_MESSAGE, EscalationError, NotPermitted, StaleEscalation  # noqa: F401
 from escalation.holders import RAISER, RECEIVER, People
 from escalation.models import (
@@ -288,6 +288,7 @@ def escalation_resolve(
     main_reason: str = "",
     issues_raised: str = "",
     lessons_learnt: str = "",
+    policy_gaps: str = "",
     practitioners_informed: str = "",
     family_informed: bool | None = None,
     family_not_informed_reason: str = "",
@@ -309,6 +310,7 @@ def escalation_resolve(
         agreed_outcome=outcome.strip(),
         issues_raised=issues_raised.strip(),
         lessons_learnt=lessons_learnt.strip(),
+        policy_gaps=policy_gaps.strip(),
         main_reason=main_reason or escalation.category,
         practitioners_informed=practitioners_informed.strip(),
         family_informed=family_informed,
@@ -325,6 +327,8 @@ def escalation_resolve(
         author=acting_user,
     )
     tell(Event.RESOLVED, escalation=escalation, occurrence=closed, acting_user=acting_user, at=at)
+    if policy_gaps.strip():
+        tell_chair_of_policy_gaps(escalation=escalation, occurrence=closed, acting_user=acting_user, at=at)
     return escalation
 
 

@@ -323,6 +323,31 @@ def test_at_st_helens_the_resolution_goes_to_the_business_manager():
     assert "business-manager" in told(escalation, NotificationKind.RESOLVED)
 
 
+def test_at_st_helens_gaps_in_the_boards_policies_are_brought_to_the_chairs_attention(client):
+    cast = build_cast("st-helens")
+    quiet = climb(cast, raise_one(cast), 2)
+    services.escalation_acknowledge(escalation=fresh(quiet), acting_user=cast.other_practitioner)
+    services.escalation_resolve(escalation=fresh(quiet), acting_user=cast.other_practitioner, outcome="Agreed.")
+    assert told(quiet, NotificationKind.POLICY_GAPS) == []
+    escalation = climb(cast, raise_one(cast), 2)
+    services.escalation_acknowledge(escalation=fresh(escalation), acting_user=cast.other_practitioner)
+    services.escalation_resolve(
+        escalation=fresh(escalation),
+        acting_user=cast.other_practitioner,
+        outcome="Agreed.",
+        policy_gaps="The threshold document does not say who decides on a re-referral.",
+    )
+    # "If this process discloses gaps or weaknesses in the policies and procedures of St Helens
+    # Safeguarding Children Board this must be brought to the attention of the chair of the Board."
+    assert told(escalation, NotificationKind.POLICY_GAPS) == ["chair"]
+    gaps = notice(escalation, NotificationKind.POLICY_GAPS, cast.chair)
+    assert "gaps or weaknesses in the partnership's policies or procedures" in gaps.message
+    assert "re-referral" not in gaps.message  # free text stays on the record, not in notices
+    client.force_login(cast.chair)
+    record = client.get(reverse("escalation:resolution-record", args=[escalation.public_id])).content.decode()
+    assert "who decides on a re-referral" in record and "brought to the chair's attention" in record
+
+
 def test_a_withdrawal_tells_the_people_holding_the_stage(cast):
     escalation = raise_one(cast)
     services.escalation_withdraw(
