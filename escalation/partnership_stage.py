@@ -121,7 +121,15 @@ def review_arrange(*, escalation, acting_user, arrangement, chair, members=(), m
     PanelMember.objects.bulk_create([PanelMember(review=review, user=m.user, agency=m.agency) for m in members])
     # Five-stage: "offer mediation within 5 working days": arranging it is the step the clock times.
     step_met(occurrence, StepEvent.ARRANGEMENT, review.formal_use_recorded_at)
-    tell(Event.ARRANGED, escalation=escalation, occurrence=occurrence, acting_user=acting_user, at=timezone.now())
+    referred_by = escalation.occurrences.filter(number__lt=occurrence.number).select_related("policy_stage")
+    tell(
+        Event.ARRANGED,
+        escalation=escalation,
+        occurrence=occurrence,
+        acting_user=acting_user,
+        at=timezone.now(),
+        previous=referred_by.order_by("-number").first(),
+    )
     names = ", ".join(f"{_person(m.user)} ({m.agency})" for m in members)
     record_on_files(
         escalation,

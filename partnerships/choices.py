@@ -153,7 +153,7 @@ class Audience(models.TextChoices):
 
     HOLDERS = "holders", "The people holding the stage in both agencies"
     OTHER_SIDE = "other_side", "The people holding the stage on the other side from whoever acted"
-    PREVIOUS_HOLDERS = "previous_holders", "The people who held the stage it left"
+    PREVIOUS_HOLDERS = "previous_holders", "The people who held the stage before this one"
     NEXT_TIER = "next_tier", "The managers at the next tier in both agencies"
     PARTIES = "parties", "Everyone who has held a stage of the disagreement"
     MANAGERS_INVOLVED = "managers_involved", "The managers who have held a stage of the disagreement"

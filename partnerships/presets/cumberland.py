@@ -117,6 +117,9 @@ PRESET = PolicyPreset(
             # Manager"; the Business Manager records formal use and reports it to the Partnership.
             notify=(
                 (Event.ESCALATED, (Audience.CHAIR, Audience.BUSINESS_MANAGER)),
+                # The impartial member "consults with the other Executive Leads before making a
+                # final decision": the executive leads who referred it hear who was appointed.
+                (Event.ARRANGED, (Audience.PREVIOUS_HOLDERS,)),
                 (Event.DECIDED, (Audience.CHAIR, Audience.BUSINESS_MANAGER)),
                 (Event.RESOLVED, (Audience.BUSINESS_MANAGER,)),
             ),

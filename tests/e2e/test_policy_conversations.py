@@ -351,7 +351,8 @@ def test_cumberland_tells_the_chair_and_business_manager_and_the_chair_appoints_
     acknowledge(team_manager, escalation)
     escalate(team_manager, escalation, 3, stages[2])
 
-    # Level Three: "Agreed actions fed back immediately to managers": the executive leads hear of it.
+    # Level Three: "Agreed actions fed back immediately to managers": the line managers who held
+    # Level Two hear of it.
     head_of_service = sign_in_as(cast.other_senior_manager)
     expect_newest_notice(
         head_of_service, escalation, "Escalated", f"to {stage(3, CUMBERLAND)} by Team Manager.", ACKNOWLEDGE_AND_PLAN
@@ -368,13 +369,14 @@ def test_cumberland_tells_the_chair_and_business_manager_and_the_chair_appoints_
         "Agreed action for you",
         f"an action agreed at {stage(3, CUMBERLAND)} is yours, to be done by {day_text(A_WEEK)}",
     )
-    director = sign_in_as(cast.other_director)
+    school_manager = sign_in_as(cast.manager)
     expect_newest_notice(
-        director,
+        school_manager,
         escalation,
         "Discussion recorded",
         f"Head Of Service recorded a discussion at {stage(3, CUMBERLAND)}. Read the outcome and any agreed actions",
     )
+    director = sign_in_as(cast.other_director)
     escalate(head_of_service, escalation, 4, stages[3], evidence="Service leads met; no agreement on the threshold.")
 
     expect_newest_notice(

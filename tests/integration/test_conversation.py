@@ -148,6 +148,25 @@ def test_arranging_the_partnership_stage_tells_the_people_seated_to_decide(cast)
     assert "You are seated on it: hear the disagreement and record the partnership's decision by" in seated
 
 
+def test_at_cumberland_the_executive_leads_hear_who_the_chair_appointed_to_decide():
+    from escalation.partnership_stage import review_arrange
+    from partnerships.choices import PanelRule
+    from partnerships.models import Membership
+
+    cast = build_cast("cumberland")
+    escalation = climb(cast, raise_one(cast), 5)
+    review_arrange(
+        escalation=fresh(escalation),
+        acting_user=cast.chair,
+        arrangement=PanelRule.IMPARTIAL_MEMBER,
+        chair=Membership.objects.get(user=cast.health_senior_manager),
+    )
+    # "An impartial CSCP member, appointed by the CSCP Chair, reviews the case and consults with
+    # the other Executive Leads before making a final decision."
+    assert {"director", "dcs", "health-senior", "practitioner"} <= set(told(escalation, NotificationKind.ARRANGED))
+    assert "for your information" in notice(escalation, NotificationKind.ARRANGED, cast.other_director).message
+
+
 def test_each_stage_of_a_climb_is_told_once(cast):
     escalation = climb(cast, raise_one(cast), 3)
     stage_3 = fresh(escalation).current_occurrence()
