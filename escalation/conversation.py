@@ -18,10 +18,10 @@ from __future__ import annotations
 from collections.abc import Iterable
 from datetime import datetime
 
-from escalation.holders import People, active
+from escalation.holders import RAISER, RECEIVER, People, active
 from escalation.models import Notification, NotificationKind
 from escalation.wording import day_text, email_not_before, escalation_link, stage_label, when
-from partnerships.choices import APPOINTED_BY_THE_CHAIR, Audience, Event, PanelRule, StepEvent, Tier, Urgency
+from partnerships.choices import APPOINTED_BY_THE_CHAIR, Audience, Event, PanelRule, Role, StepEvent, Urgency
 from partnerships.selectors import memberships_of
 
 URGENT = frozenset({Urgency.CHILD_PROTECTION.value, Urgency.IMMEDIATE_RISK.value})
@@ -106,7 +106,7 @@ def _holders_so_far(people: People, escalation, *, managers_only: bool = False) 
     found: set[int] = set()
     for reached in escalation.occurrences.select_related("policy_stage"):
         stage = reached.policy_stage
-        if managers_only and {stage.raiser_tier, stage.receiver_tier or Tier.PRACTITIONER} == {Tier.PRACTITIONER}:
+        if managers_only and stage.holder_roles(RAISER) | stage.holder_roles(RECEIVER) <= {Role.PRACTITIONER}:
             continue
         found |= people.stage_holders(escalation, stage)
     return found
