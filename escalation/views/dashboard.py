@@ -30,10 +30,10 @@ from cases.audit import client_ip
 from escalation import audit_sample, dashboard, exports, figures, figures_cache, learning_report
 from escalation.forms import date_filter_field
 from escalation.models import AuditCheck, AuditResult, AuditSample
+from escalation.rows import holders
 from escalation.services import EscalationError
 from escalation.states import Category
 from escalation.views.exports import limit_reached
-from escalation.views.lists import holders
 from escalation.views.remembered import remembered
 from partnerships.choices import Urgency
 

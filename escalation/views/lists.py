@@ -2,15 +2,15 @@
 
 from django.core.exceptions import PermissionDenied
 from django.shortcuts import render
-from django.utils import timezone
 
 from escalation import keyset
 from escalation.keyset import Key, newest_first
+from escalation.rows import table_rows
 from escalation.selectors import escalations_visible_to, inbox_for
 from escalation.states import OPEN_STATES, State
 from escalation.views.remembered import is_remembered, remembered
-from partnerships.choices import TIER_ORDER, Role, Tier
-from partnerships.selectors import memberships_of, tier_rank, working_calendars
+from partnerships.choices import Role
+from partnerships.selectors import memberships_of, tier_rank
 
 SORTS = {
     "deadline": (newest_first(Key("current_due_at", nullable=True)), "Deadline"),
@@ -28,8 +28,10 @@ def _base(user):
     return escalations_visible_to(user).select_related(*LIST_RELATED)
 
 
-def _page(request, queryset, keys=BY_DEADLINE):
-    return keyset.paginate(queryset, keys, after=request.GET.get("after", ""), before=request.GET.get("before", ""))
+def _page(request, queryset, keys=BY_DEADLINE) -> dict:
+    """The page and its rows as escalation/_table.html shows them (escalation.rows)."""
+    page = keyset.paginate(queryset, keys, after=request.GET.get("after", ""), before=request.GET.get("before", ""))
+    return {"page": page, "rows": table_rows(page.object_list)}
 
 
 def page_query(request) -> str:
@@ -38,31 +40,6 @@ def page_query(request) -> str:
     for name in ("after", "before", "page"):
         query.pop(name, None)
     return query.urlencode()
-
-
-def holders(escalation) -> str:
-    """Who holds the current stage, from the tiers each side has reached (no extra query)."""
-    sides = [rank for rank in (escalation.raising_tier_reached, escalation.receiving_tier_reached) if rank >= 0]
-    labels = []
-    for rank in sides:
-        label = Tier(TIER_ORDER[rank]).label
-        if label not in labels:
-            labels.append(label)
-    return " and ".join(labels)
-
-
-def _with_days_left(page):
-    """Working days left (negative: overdue) on each row's own partnership calendar."""
-    today = timezone.localdate()
-    # One closure-days query for every partnership on the page, whether or not a row is timed.
-    calendars = working_calendars(e.partnership for e in page.object_list)
-    for e in page.object_list:
-        e.holders = holders(e)
-        if e.current_due_at:
-            calendar = calendars[e.partnership_id]
-            e.days_left = calendar.working_days_between(today, timezone.localtime(e.current_due_at).date())
-            e.overdue = e.current_due_at < timezone.now()
-    return page
 
 
 def escalation_list(request):
@@ -80,7 +57,7 @@ def escalation_list(request):
         request,
         "escalation/list.html",
         {
-            "page": _with_days_left(_page(request, queryset, keys)),
+            **_page(request, queryset, keys),
             "page_query": page_query(request),
             "sort": sort,
             "sorts": SORTS,
@@ -102,7 +79,7 @@ def inbox(request):
         request,
         "escalation/inbox.html",
         {
-            "page": _with_days_left(_page(request, queryset, keys)),
+            **_page(request, queryset, keys),
             "page_query": page_query(request),
             "awaiting": State.RAISED,
             "sort": sort,
@@ -129,5 +106,5 @@ def partnership_stage_list(request):
     return render(
         request,
         "escalation/partnership_list.html",
-        {"page": _with_days_left(_page(request, queryset)), "page_query": page_query(request)},
+        {**_page(request, queryset), "page_query": page_query(request)},
     )
