@@ -122,15 +122,22 @@ def paginate(
     if position is not None:
         page = page.filter(_start_bound(keys[0], position[0], forward), _seek(keys, position, forward))
     rows = list(page[: per_page + 1])
+    return page_of(rows, queryset.count(), keys, forward=forward, moved=position is not None, per_page=per_page)
+
+
+def page_of(
+    rows: list, count: int, keys: tuple[Key, ...], *, forward: bool = True, moved: bool = False, per_page: int = 25
+) -> KeysetPage:
+    """The page from the rows read for it (up to one more than fit, to know whether more follow,
+    in the order of travel) and the count of them all; `moved`: read from a cursor."""
     more = len(rows) > per_page
     rows = rows[:per_page]
     if not forward:
         rows.reverse()
-    moved = position is not None
     has_next, has_previous = (more, moved) if forward else (moved, more)
     return KeysetPage(
         object_list=rows,
-        count=queryset.count(),
+        count=count,
         has_next=has_next and bool(rows),
         has_previous=has_previous and bool(rows),
         next_cursor=cursor_for(rows[-1], keys) if rows and has_next else "",

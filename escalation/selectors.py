@@ -9,7 +9,7 @@ from escalation.models import Action, Escalation, Notification, NotificationKind
 from escalation.states import OPEN_STATES
 from partnerships.choices import OVERSIGHT_ROLES, PARTNERSHIP_ACTORS, ROLE_TIER, Role
 from partnerships.models import Membership
-from partnerships.selectors import memberships_of, tier_rank
+from partnerships.selectors import MEMBERSHIPS, memberships_of, tier_rank
 
 
 def _oversight_partnerships(memberships) -> set[int]:
@@ -125,6 +125,68 @@ def may_see(escalation, user) -> bool:
     if not any(m.partnership_id == escalation.partnership_id for m in memberships):
         return False
     return Escalation.objects.filter(pk=escalation.pk).filter(_told_or_seated(user)).exists()
+
+
+# --- the rule's shape, for compiling it once per shape (escalation/visible_reads.py) ------------
+#
+# What visibility_filter and inbox_for read of a person: their id, each active membership's
+# partnership, agency and role, and (for someone who oversees a partnership) whether they raised
+# a case beyond the partnerships they oversee. Two people alike in all but the ids get the same
+# SQL with other values; a change to what the rules read must be made here too
+# (tests/integration/test_visible_reads.py holds the compiled reads to the rules).
+
+_PERSON = -2_147_480_401
+_PARTNERSHIP = -2_147_480_500  # the i-th partnership's placeholder is _PARTNERSHIP - i
+_AGENCY = -2_147_480_700
+
+
+def visibility_shape(user) -> tuple[tuple, dict]:
+    """(shape, {placeholder name: this person's id}): the roles, each with the index of its
+    partnership and agency among the person's, and whether they raised beyond what they oversee."""
+    memberships = memberships_of(user)
+    whole = sorted(_oversight_partnerships(memberships))
+    beyond = bool(whole) and _raised_beyond(user, whole)
+    partnerships: dict[int, int] = {}
+    agencies: dict[int, int] = {}
+    roles = []
+    for m in memberships:
+        p = partnerships.setdefault(m.partnership_id, len(partnerships))
+        a = None if m.agency_id is None else agencies.setdefault(m.agency_id, len(agencies))
+        roles.append((p, a, m.role))
+    ids = {"person": user.pk}
+    ids.update((f"p{i}", pk) for pk, i in partnerships.items())
+    ids.update((f"a{i}", pk) for pk, i in agencies.items())
+    return (tuple(roles), beyond), ids
+
+
+def shape_placeholders(shape) -> dict:
+    """The placeholder for each id a person of this shape has (names as visibility_shape's)."""
+    roles, _ = shape
+    found = {"person": _PERSON}
+    for p, a, _role in roles:
+        found[f"p{p}"] = _PARTNERSHIP - p
+        if a is not None:
+            found[f"a{a}"] = _AGENCY - a
+    return found
+
+
+def stand_in(shape, **placeholders):
+    """A person of this shape whose ids are the placeholders: the rules build their queries for
+    them as for anyone (memberships and "raised beyond" are read from the object, never asked)."""
+    roles, beyond = shape
+    person = get_user_model()(pk=placeholders["person"])
+    memberships = [
+        Membership(
+            user_id=person.pk,
+            partnership_id=placeholders[f"p{p}"],
+            agency_id=None if a is None else placeholders[f"a{a}"],
+            role=role,
+        )
+        for p, a, role in roles
+    ]
+    setattr(person, MEMBERSHIPS, memberships)
+    setattr(person, RAISED_BEYOND, beyond)
+    return person
 
 
 def escalations_visible_to(user) -> QuerySet[Escalation]:

@@ -13,7 +13,11 @@ whichever form the database backend sends it (itself, or its hex on SQLite), and
 is sent in that same form. Rows come back as the model instances
 the queryset would give (what Django's ModelIterable does, with the column converters and
 select_related populators worked out once): select_related objects and annotations included;
-not prefetch_related.
+not prefetch_related. CompiledCount does the same for the queryset's count().
+
+A query whose SQL depends on more than its values (the visibility rule's ORs, one per role a
+person holds) is compiled once per shape instead, each with placeholders for the ids its shape
+holds; some of those may then not appear in the SQL (`allow_unused`).
 """
 
 from __future__ import annotations
@@ -22,6 +26,7 @@ import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from django.core.exceptions import EmptyResultSet
 from django.db import connections
 from django.db.models import QuerySet
 from django.db.models.query import get_related_populators
@@ -54,10 +59,35 @@ def _forms(sentinel) -> list[tuple[object, Callable]]:
     return forms
 
 
+def _slots(params, sentinels: dict, allow_unused: bool) -> dict:
+    """Where each placeholder sits among the compiled parameters, and how a value is sent there."""
+    slots = {}
+    for name, sentinel in sentinels.items():
+        for form, send in _forms(sentinel):
+            found = tuple(i for i, p in enumerate(params) if p == form)
+            if found:
+                slots[name] = (found, send)
+                break
+        else:
+            if not allow_unused:
+                raise ValueError(f"placeholder {name!r} appears 0 times in the compiled query")
+    return slots
+
+
+def _params(params: tuple, slots: dict, values: dict) -> list:
+    params = list(params)
+    for name, (indexes, send) in slots.items():
+        value = send(values[name])
+        for index in indexes:
+            params[index] = value
+    return params
+
+
 class CompiledQuery:
-    def __init__(self, build: Callable[..., QuerySet], **sentinels):
+    def __init__(self, build: Callable[..., QuerySet], *, allow_unused: bool = False, **sentinels):
         self.build = build
         self.sentinels = sentinels
+        self.allow_unused = allow_unused
         self._by_alias: dict[str, _Compiled] = {}
 
     def _compiled(self, alias: str) -> _Compiled:
@@ -70,15 +100,7 @@ class CompiledQuery:
         queryset = self.build(**self.sentinels)
         compiler = queryset.query.get_compiler(using=alias)
         sql, params = compiler.as_sql()
-        slots = {}
-        for name, sentinel in self.sentinels.items():
-            for form, send in _forms(sentinel):
-                found = tuple(i for i, p in enumerate(params) if p == form)
-                if found:
-                    slots[name] = (found, send)
-                    break
-            else:
-                raise ValueError(f"placeholder {name!r} appears 0 times in the compiled query")
+        slots = _slots(params, self.sentinels, self.allow_unused)
         select, klass_info = compiler.select, compiler.klass_info
         first, last = klass_info["select_fields"][0], klass_info["select_fields"][-1] + 1
         fields = [s[0] for s in select[0 : compiler.col_count]]
@@ -99,13 +121,8 @@ class CompiledQuery:
 
     def __call__(self, using: str = "default", **values) -> list:
         c = self._compiled(using)
-        params = list(c.params)
-        for name, (indexes, send) in c.slots.items():
-            value = send(values[name])
-            for index in indexes:
-                params[index] = value
         with connections[using].cursor() as cursor:
-            cursor.execute(c.sql, params)
+            cursor.execute(c.sql, _params(c.params, c.slots, values))
             rows = cursor.fetchall()
         found = []
         for row in rows:
@@ -121,3 +138,43 @@ class CompiledQuery:
                 setattr(obj, attr, row[position])
             found.append(obj)
         return found
+
+
+class CompiledCount:
+    """`build(**sentinels).count()`, compiled once per process and database.
+
+    Django writes a count's SQL only on its way to the database, so the SQL is taken from one
+    run of the count with the placeholders (which match nothing), then sent with real values.
+    EmptyResultSet if Django knows the count is 0 without asking (as the compiler would for rows)."""
+
+    def __init__(self, build: Callable[..., QuerySet], *, allow_unused: bool = False, **sentinels):
+        self.build = build
+        self.sentinels = sentinels
+        self.allow_unused = allow_unused
+        self._by_alias: dict[str, tuple[str, tuple, dict]] = {}
+
+    def _compiled(self, alias: str) -> tuple[str, tuple, dict]:
+        compiled = self._by_alias.get(alias)
+        if compiled is None:
+            seen = []
+
+            def capture(execute, sql, params, many, context):
+                seen.append((sql, tuple(params or ())))
+                return execute(sql, params, many, context)
+
+            queryset = self.build(**self.sentinels).using(alias)
+            with connections[alias].execute_wrapper(capture):
+                queryset.count()
+            if not seen:  # Django found the count empty without asking: no SQL to keep
+                raise EmptyResultSet
+            if len(seen) != 1:
+                raise ValueError(f"a count ran {len(seen)} queries, not one")
+            sql, params = seen[0]
+            compiled = self._by_alias[alias] = (sql, params, _slots(params, self.sentinels, self.allow_unused))
+        return compiled
+
+    def __call__(self, using: str = "default", **values) -> int:
+        sql, params, slots = self._compiled(using)
+        with connections[using].cursor() as cursor:
+            cursor.execute(sql, _params(params, slots, values))
+            return cursor.fetchone()[0]

@@ -3,12 +3,12 @@
 from django.core.exceptions import PermissionDenied
 from django.shortcuts import render
 
-from escalation import keyset
 from escalation.keyset import Key, newest_first
 from escalation.rows import table_rows
 from escalation.selectors import escalations_visible_to, inbox_for
 from escalation.states import OPEN_STATES, State
 from escalation.views.remembered import is_remembered, remembered
+from escalation.visible_reads import CompiledList
 from partnerships.choices import Role
 from partnerships.selectors import memberships_of, tier_rank
 
@@ -28,9 +28,32 @@ def _base(user):
     return escalations_visible_to(user).select_related(*LIST_RELATED)
 
 
-def _page(request, queryset, keys=BY_DEADLINE) -> dict:
+def _partnership_stage_partnerships(user) -> list[int]:
+    return [
+        m.partnership_id
+        for m in memberships_of(user)
+        if m.agency_id is None and Role(m.role) in {Role.BUSINESS_MANAGER, Role.CHAIR, Role.PANEL_MEMBER}
+    ]
+
+
+# Each list's escalations for a person, its pages read with queries compiled per shape of person
+# (escalation/visible_reads.py).
+BY_STATUS = {
+    "open": CompiledList(lambda user: _base(user).filter(state__in=OPEN_STATES)),
+    "mine": CompiledList(lambda user: _base(user).filter(raised_by=user)),
+}
+ALL = CompiledList(_base)
+INBOX = CompiledList(lambda user: inbox_for(user).select_related(*LIST_RELATED))
+AT_PARTNERSHIP_STAGE = CompiledList(
+    lambda user: _base(user)
+    .filter(partnership_id__in=_partnership_stage_partnerships(user), raising_tier_reached=tier_rank("partnership"))
+    .filter(state__in=OPEN_STATES)
+)
+
+
+def _page(request, listing: CompiledList, keys=BY_DEADLINE) -> dict:
     """The page and its rows as escalation/_table.html shows them (escalation.rows)."""
-    page = keyset.paginate(queryset, keys, after=request.GET.get("after", ""), before=request.GET.get("before", ""))
+    page = listing.page(request.user, keys, after=request.GET.get("after", ""), before=request.GET.get("before", ""))
     return {"page": page, "rows": table_rows(page.object_list)}
 
 
@@ -48,16 +71,11 @@ def escalation_list(request):
     sort = request.GET.get("sort", "deadline")
     keys, _ = SORTS.get(sort, SORTS["deadline"])
     status = request.GET.get("status", "open")
-    queryset = _base(request.user)
-    if status == "open":
-        queryset = queryset.filter(state__in=OPEN_STATES)
-    elif status == "mine":
-        queryset = queryset.filter(raised_by=request.user)
     return render(
         request,
         "escalation/list.html",
         {
-            **_page(request, queryset, keys),
+            **_page(request, BY_STATUS.get(status, ALL), keys),
             "page_query": page_query(request),
             "sort": sort,
             "sorts": SORTS,
@@ -74,12 +92,11 @@ def inbox(request):
         return back
     sort = request.GET.get("sort", "deadline")
     keys, _ = SORTS.get(sort, SORTS["deadline"])
-    queryset = inbox_for(request.user).select_related(*LIST_RELATED)
     return render(
         request,
         "escalation/inbox.html",
         {
-            **_page(request, queryset, keys),
+            **_page(request, INBOX, keys),
             "page_query": page_query(request),
             "awaiting": State.RAISED,
             "sort": sort,
@@ -91,20 +108,10 @@ def inbox(request):
 
 def partnership_stage_list(request):
     """Final-stage referrals for the business manager, chair and panel members."""
-    partnership_ids = [
-        m.partnership_id
-        for m in memberships_of(request.user)
-        if m.agency_id is None and Role(m.role) in {Role.BUSINESS_MANAGER, Role.CHAIR, Role.PANEL_MEMBER}
-    ]
-    if not partnership_ids:
+    if not _partnership_stage_partnerships(request.user):
         raise PermissionDenied
-    queryset = (
-        _base(request.user)
-        .filter(partnership_id__in=partnership_ids, raising_tier_reached=tier_rank("partnership"))
-        .filter(state__in=OPEN_STATES)
-    )
     return render(
         request,
         "escalation/partnership_list.html",
-        {**_page(request, queryset), "page_query": page_query(request)},
+        {**_page(request, AT_PARTNERSHIP_STAGE), "page_query": page_query(request)},
     )

@@ -120,3 +120,23 @@ def test_a_session_written_before_the_user_column_is_still_read(cast):
     data = SessionStore(key).load()
     assert data and Session.objects.get(session_key=key).get_decoded() == data
     assert UserWithTwoFactorFactsBackend().get_user(cast.manager.pk).username == "manager"
+
+
+def test_a_compiled_count_counts_what_the_orm_counts_and_reads_afresh(cast):
+    from partnerships.compiled import CompiledCount
+
+    count = CompiledCount(lambda user_id: Membership.objects.active().filter(user_id=user_id), user_id=-2_147_480_000)
+    assert count(user_id=cast.manager.pk) == Membership.objects.active().filter(user=cast.manager).count() == 1
+    assert count(user_id=cast.outsider.pk) == 1
+    Membership.objects.filter(user=cast.manager).update(ended=timezone.localdate())
+    assert count(user_id=cast.manager.pk) == 0
+
+
+def test_a_count_django_knows_is_empty_is_not_compiled(cast):
+    from django.core.exceptions import EmptyResultSet
+
+    from partnerships.compiled import CompiledCount
+
+    count = CompiledCount(lambda user_id: Membership.objects.filter(pk__in=[], user_id=user_id), user_id=-2_147_480_000)
+    with pytest.raises(EmptyResultSet):
+        count(user_id=cast.manager.pk)
