@@ -6,6 +6,7 @@ from collections import defaultdict
 from collections.abc import Iterable
 
 from partnerships.choices import ROLE_TIER, TIER_ORDER, Role, Tier
+from partnerships.compiled import CompiledQuery
 from partnerships.models import ClosureDay, Membership
 
 MEMBERSHIPS = "_memberships_cache"  # on the user object, for the length of a request
@@ -69,6 +70,22 @@ def may_edit_policy(user, partnership) -> bool:
     return Role.BUSINESS_MANAGER in partnership_roles(user, partnership.pk)
 
 
+# The closure days of n partnerships, compiled once per n (partnerships/compiled.py): a list
+# asks on every page, and building the query cost more than running it.
+_CLOSURES: dict[int, CompiledQuery] = {}
+_PARTNERSHIP = -2_147_480_900  # the i-th partnership's placeholder is _PARTNERSHIP - i
+
+
+def _closures_of(n: int) -> CompiledQuery:
+    query = _CLOSURES.get(n)
+    if query is None:
+        query = _CLOSURES[n] = CompiledQuery(
+            lambda **ids: ClosureDay.objects.filter(partnership_id__in=list(ids.values())),
+            **{f"p{i}": _PARTNERSHIP - i for i in range(n)},
+        )
+    return query
+
+
 def working_calendars(partnerships: Iterable) -> dict:
     """Each partnership's working calendar by id, their closure days read in one query (none
     for no partnerships): a list of cases from several partnerships costs the same as one."""
@@ -76,7 +93,6 @@ def working_calendars(partnerships: Iterable) -> dict:
     if not by_id:
         return {}
     days = defaultdict(set)
-    closures = ClosureDay.objects.filter(partnership_id__in=by_id).values_list("partnership_id", "date")
-    for partnership_id, day in closures:
-        days[partnership_id].add(day)
+    for closure in _closures_of(len(by_id))(**{f"p{i}": pk for i, pk in enumerate(by_id)}):
+        days[closure.partnership_id].add(closure.date)
     return {pk: p.working_calendar(closure_days=days[pk]) for pk, p in by_id.items()}
