@@ -1,18 +1,17 @@
-from django.shortcuts import get_object_or_404, render
+from django.shortcuts import render
 
 from cases.audit import log_access
+from cases.child_file import entry_rows, escalation_rows, file_entries, visible_child_or_404
 from cases.models import AccessAction
-from cases.selectors import children_visible_to
-from escalation.selectors import escalations_visible_to
 
 
 def child_file(request, public_id):
     """The whole chronology for one child across the escalations this user may see."""
-    child = get_object_or_404(children_visible_to(request.user), public_id=public_id)
+    child, escalations = visible_child_or_404(request.user, public_id)
     log_access(request, AccessAction.VIEW_CHILD, child)
-    visible = escalations_visible_to(request.user)
-    entries = (
-        child.record_entries.filter(escalation__in=visible).select_related("author", "escalation").order_by("at", "id")
+    entries = file_entries(child, request.user, escalations)
+    return render(
+        request,
+        "cases/child_file.html",
+        {"child": child, "entries": entry_rows(entries), "escalations": escalation_rows(escalations)},
     )
-    escalations = visible.filter(children=child).select_related("raising_agency", "receiving_agency")
-    return render(request, "cases/child_file.html", {"child": child, "entries": entries, "escalations": escalations})
