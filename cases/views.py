@@ -1,8 +1,8 @@
 from django.shortcuts import render
 
 from cases.audit import log_access
-from cases.child_file import entry_rows, escalation_rows, file_entries, visible_child_or_404
 from cases.models import AccessAction
+from escalation.child_file import entry_rows, escalation_rows, file_entries, visible_child_or_404
 
 
 def child_file(request, public_id):

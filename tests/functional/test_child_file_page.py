@@ -1,4 +1,4 @@
-"""The child's file asks the visibility rule once (cases/child_file.py): who may open it is
+"""The child's file asks the visibility rule once (escalation/child_file.py): who may open it is
 still exactly who children_visible_to lets find the child, and it shows the entries about the
 escalations they may see and no others, each as the template wrote it with the date filter."""
 
@@ -9,9 +9,9 @@ from django.template.defaultfilters import date as date_filter
 from django.urls import reverse
 from django.utils import timezone
 
-from cases.child_file import file_entries, visible_child_or_404
 from cases.models import Child, RecordEntry, RecordEntryKind
 from cases.selectors import children_visible_to, may_see_child
+from escalation.child_file import file_entries, visible_child_or_404
 from escalation.models import Escalation
 from escalation.selectors import escalations_visible_to
 from partnerships.choices import Role

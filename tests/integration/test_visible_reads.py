@@ -12,9 +12,9 @@ from django.core import signing
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from cases.child_file import NAMING
 from cases.models import Child
 from escalation import keyset
+from escalation.child_file import NAMING
 from escalation.models import Escalation
 from escalation.selectors import escalations_visible_to, visibility_shape
 from escalation.views import lists
