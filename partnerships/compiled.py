@@ -26,7 +26,6 @@ import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from django.core.exceptions import EmptyResultSet
 from django.db import connections
 from django.db.models import QuerySet
 from django.db.models.query import get_related_populators
@@ -143,9 +142,10 @@ class CompiledQuery:
 class CompiledCount:
     """`build(**sentinels).count()`, compiled once per process and database.
 
-    Django writes a count's SQL only on its way to the database, so the SQL is taken from one
-    run of the count with the placeholders (which match nothing), then sent with real values.
-    EmptyResultSet if Django knows the count is 0 without asking (as the compiler would for rows)."""
+    The count is written as Django writes a count of a sliced or distinct queryset, around the
+    rows' own SQL (SELECT COUNT(*) FROM (the query's ids)), so compiling it asks the database
+    nothing: a first request counts its queries like every other. EmptyResultSet if Django
+    knows the count is 0 without asking (as the compiler would for rows)."""
 
     def __init__(self, build: Callable[..., QuerySet], *, allow_unused: bool = False, **sentinels):
         self.build = build
@@ -156,21 +156,10 @@ class CompiledCount:
     def _compiled(self, alias: str) -> tuple[str, tuple, dict]:
         compiled = self._by_alias.get(alias)
         if compiled is None:
-            seen = []
-
-            def capture(execute, sql, params, many, context):
-                seen.append((sql, tuple(params or ())))
-                return execute(sql, params, many, context)
-
-            queryset = self.build(**self.sentinels).using(alias)
-            with connections[alias].execute_wrapper(capture):
-                queryset.count()
-            if not seen:  # Django found the count empty without asking: no SQL to keep
-                raise EmptyResultSet
-            if len(seen) != 1:
-                raise ValueError(f"a count ran {len(seen)} queries, not one")
-            sql, params = seen[0]
-            compiled = self._by_alias[alias] = (sql, params, _slots(params, self.sentinels, self.allow_unused))
+            ids = self.build(**self.sentinels).order_by().values("pk")
+            sql, params = ids.query.get_compiler(using=alias).as_sql()
+            sql = f"SELECT COUNT(*) FROM ({sql}) counted"
+            compiled = self._by_alias[alias] = (sql, tuple(params), _slots(params, self.sentinels, self.allow_unused))
         return compiled
 
     def __call__(self, using: str = "default", **values) -> int:

@@ -140,3 +140,20 @@ def test_a_count_django_knows_is_empty_is_not_compiled(cast):
     count = CompiledCount(lambda user_id: Membership.objects.filter(pk__in=[], user_id=user_id), user_id=-2_147_480_000)
     with pytest.raises(EmptyResultSet):
         count(user_id=cast.manager.pk)
+
+
+def test_the_first_count_asks_the_database_once_like_every_later_one(cast):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from partnerships.compiled import CompiledCount
+
+    count = CompiledCount(
+        lambda user_id: Membership.objects.active().filter(user_id=user_id).select_related("agency").distinct(),
+        user_id=-2_147_480_000,
+    )
+    with CaptureQueriesContext(connection) as first:
+        assert count(user_id=cast.manager.pk) == 1
+    with CaptureQueriesContext(connection) as second:
+        assert count(user_id=cast.manager.pk) == 1
+    assert len(first) == len(second) == 1
