@@ -36,6 +36,7 @@ from django.utils import timezone
 
 from escalation import digests
 from escalation.models import EmailDigest, EmailStatus, Notification, NotificationKind
+from partnerships.compiled import CompiledCount
 
 logger = logging.getLogger(__name__)
 
@@ -263,11 +264,18 @@ def _deliver(model, prepare, now: datetime, batch: int) -> tuple[int, bool]:
 # --- in-app ------------------------------------------------------------------------------------
 
 
+# Every signed-in page asks it (the header's count): compiled once (partnerships/compiled.py).
+UNREAD = CompiledCount(
+    lambda recipient_id: Notification.objects.filter(recipient_id=recipient_id, read_at__isnull=True),
+    recipient_id=-2_147_480_901,
+)
+
+
 def unread_count(user) -> int:
     """For the header: the in-app list shows notices at once, whenever their e-mail goes."""
     if not getattr(user, "is_authenticated", False):
         return 0
-    return Notification.objects.filter(recipient=user, read_at__isnull=True).count()
+    return UNREAD(recipient_id=user.pk)
 
 
 def unread_annotations(user) -> dict:
