@@ -61,10 +61,11 @@ def escalation_change_urgency(
 ) -> Escalation:
     """A change of urgency recomputes the open stage's deadline from when its clock started."""
     from escalation.permissions import can_change_urgency
+    from escalation.selectors import may_see
 
     if not reason.strip():
         raise EscalationError("Enter why the urgency has changed.")
-    if not can_change_urgency(escalation, acting_user):
+    if not (may_see(escalation, acting_user) and can_change_urgency(escalation, acting_user)):
         raise NotPermitted("You cannot change the urgency of this escalation.")
     old = escalation.get_urgency_display()
     updated = Escalation.objects.filter(

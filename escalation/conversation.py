@@ -20,6 +20,7 @@ from datetime import datetime
 
 from escalation.holders import RAISER, RECEIVER, People, active
 from escalation.models import Notification, NotificationKind
+from escalation.states import StageOutcome
 from escalation.wording import day_text, email_not_before, escalation_link, stage_label, when
 from partnerships.choices import APPOINTED_BY_THE_CHAIR, Audience, Event, PanelRule, Role, StepEvent, Urgency
 from partnerships.selectors import memberships_of
@@ -104,7 +105,8 @@ def _holders_so_far(people: People, escalation, *, managers_only: bool = False) 
     immediately to managers", Cumberland Level Three; Plymouth's "second tier management staff
     involved", at any stage)."""
     found: set[int] = set()
-    for reached in escalation.occurrences.select_related("policy_stage"):
+    # A stage a route passed (Bromley: raised outside the raiser's own agency) was held by nobody.
+    for reached in escalation.occurrences.exclude(outcome=StageOutcome.PASSED).select_related("policy_stage"):
         stage = reached.policy_stage
         if managers_only and stage.holder_roles(RAISER) | stage.holder_roles(RECEIVER) <= {Role.PRACTITIONER}:
             continue

@@ -74,9 +74,9 @@ def next_digest_at(calendar, now: datetime) -> datetime:
 
 
 def waits_for_digest(notice: Notification, readers: set[int], now: datetime) -> bool:
-    """Urgent cases (child protection, immediate risk) are always e-mailed at once, and so is a
-    notice that calls for something before the next digest would arrive: a stage due the same
-    working day (St Helens' first stage), a warning, a missed deadline."""
+    """Urgent cases (child protection, immediate risk) are always e-mailed at once, and so is news
+    of a stage starting, arranged, warned of or missed when that stage is due before the next
+    digest would arrive (St Helens' same-working-day first stage; a warning on the day itself)."""
     if notice.recipient_id not in readers or notice.escalation.urgency != Urgency.STANDARD:
         return False
     return not _due_before_next_digest(notice, now)

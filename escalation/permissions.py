@@ -10,6 +10,7 @@ on it hold it with the business manager.
 
 from __future__ import annotations
 
+from escalation.states import StageOutcome
 from partnerships.choices import ORGANISERS, Role, StepEvent
 from partnerships.selectors import partnership_roles
 
@@ -87,7 +88,7 @@ def referred_to_partnership(escalation, user) -> bool:
         return False
     history = escalation._stage_history_read()
     reached = history if history is not None else list(escalation.occurrences.select_related("policy_stage"))
-    before = [o for o in reached if o.number < stage.number]
+    before = [o for o in reached if o.number < stage.number and o.outcome != StageOutcome.PASSED]
     return bool(before) and user.pk in people(escalation).stage_holders(escalation, before[-1].policy_stage)
 
 

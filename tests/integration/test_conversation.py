@@ -364,7 +364,7 @@ def test_at_st_helens_gaps_in_the_boards_policies_are_brought_to_the_chairs_atte
     assert "re-referral" not in gaps.message  # free text stays on the record, not in notices
     client.force_login(cast.chair)
     record = client.get(reverse("escalation:resolution-record", args=[escalation.public_id])).content.decode()
-    assert "who decides on a re-referral" in record and "brought to the chair's attention" in record
+    assert "who decides on a re-referral" in record and "(for the partnership's chair)" in record
 
 
 def test_a_withdrawal_tells_the_people_holding_the_stage(cast):

@@ -207,3 +207,44 @@ def test_bromleys_route_at_raise_tells_and_shows_nothing_to_the_raisers_own_agen
         assert not Notification.objects.filter(escalation=escalation, recipient=colleague).exists()
         assert not can_view(fresh(escalation), colleague)
     assert not Notification.objects.filter(escalation=escalation, kind=NotificationKind.RAISED).exists()
+
+
+def test_after_bromleys_route_the_raisers_own_managers_are_not_told_of_the_decision_nor_may_set_urgency():
+    from escalation.errors import NotPermitted
+    from escalation.partnership_stage import review_arrange
+    from escalation.permissions import can_change_urgency
+    from escalation.selectors import can_view
+    from partnerships.choices import PanelRule
+    from partnerships.models import Membership
+
+    cast = build_cast("bromley")
+    escalation = routes.escalation_raise_to_partnership(
+        reason="My DSL made the decision I am challenging.",
+        raised_by=cast.practitioner,
+        raising_agency=cast.school,
+        receiving_agency=cast.csc,
+        children=[cast.child],
+        category=Category.THRESHOLD,
+        concern="Refused.",
+        why_unsafe="Risk.",
+        outcome_sought="Assessment.",
+        at=TUESDAY,
+    )
+    for colleague in (cast.safeguarding_lead, cast.senior_manager, cast.director):
+        assert not can_change_urgency(fresh(escalation), colleague)
+        with pytest.raises(NotPermitted):
+            services.escalation_change_urgency(
+                escalation=fresh(escalation), acting_user=colleague, urgency=Urgency.CHILD_PROTECTION, reason="x"
+            )
+    review_arrange(
+        escalation=fresh(escalation),
+        acting_user=cast.business_manager,
+        arrangement=PanelRule.DIRECT_LIAISON,
+        chair=Membership.objects.get(user=cast.police_senior_manager),
+    )
+    services.stage_record_decision(
+        escalation=fresh(escalation), acting_user=cast.business_manager, decision="An assessment starts."
+    )
+    for colleague in (cast.safeguarding_lead, cast.manager, cast.senior_manager, cast.director):
+        assert not Notification.objects.filter(escalation=escalation, recipient=colleague).exists()
+        assert not can_view(fresh(escalation), colleague)
