@@ -187,11 +187,9 @@ def test_after_plymouths_route_the_stage_it_reaches_goes_on_to_the_partnership_o
     assert fresh(escalation).policy_stage().is_partnership_stage
 
 
-def test_bromleys_route_at_raise_tells_and_shows_nothing_to_the_raisers_own_agency():
-    from escalation.selectors import can_view
-
-    cast = build_cast("bromley")
-    escalation = routes.escalation_raise_to_partnership(
+def raised_outside_own_agency(cast):
+    """Bromley's route at raise: straight to the partnership, the raiser's own agency kept out."""
+    return routes.escalation_raise_to_partnership(
         reason="My DSL made the decision I am challenging.",
         raised_by=cast.practitioner,
         raising_agency=cast.school,
@@ -203,6 +201,13 @@ def test_bromleys_route_at_raise_tells_and_shows_nothing_to_the_raisers_own_agen
         outcome_sought="Assessment.",
         at=TUESDAY,
     )
+
+
+def test_bromleys_route_at_raise_tells_and_shows_nothing_to_the_raisers_own_agency():
+    from escalation.selectors import can_view
+
+    cast = build_cast("bromley")
+    escalation = raised_outside_own_agency(cast)
     for colleague in (cast.safeguarding_lead, cast.manager, cast.senior_manager):
         assert not Notification.objects.filter(escalation=escalation, recipient=colleague).exists()
         assert not can_view(fresh(escalation), colleague)
@@ -218,18 +223,7 @@ def test_after_bromleys_route_the_raisers_own_managers_are_not_told_of_the_decis
     from partnerships.models import Membership
 
     cast = build_cast("bromley")
-    escalation = routes.escalation_raise_to_partnership(
-        reason="My DSL made the decision I am challenging.",
-        raised_by=cast.practitioner,
-        raising_agency=cast.school,
-        receiving_agency=cast.csc,
-        children=[cast.child],
-        category=Category.THRESHOLD,
-        concern="Refused.",
-        why_unsafe="Risk.",
-        outcome_sought="Assessment.",
-        at=TUESDAY,
-    )
+    escalation = raised_outside_own_agency(cast)
     for colleague in (cast.safeguarding_lead, cast.senior_manager, cast.director):
         assert not can_change_urgency(fresh(escalation), colleague)
         with pytest.raises(NotPermitted):
