@@ -37,7 +37,7 @@ urlpatterns = [
     path("partnership/", include("partnerships.urls")),
     path("policy/", include("escalation.policy_urls")),
     path("escalations/", include("escalation.urls")),
-    path("children/", include("cases.urls")),
+    path("children/", include("escalation.child_urls")),
     path("dashboard/", include("escalation.dashboard_urls")),
     path("exports/", include("escalation.export_urls")),
     path("retention/", include("escalation.retention_urls")),
