@@ -72,10 +72,11 @@ def audience_members(
             return people.stage_holders(escalation, stage)
         case Audience.OTHER_SIDE:
             acted_for = _actor_agency_ids(acting_user)
+            # An agency that joins the stage hears from both sides.
             if escalation.receiving_agency_id in acted_for and escalation.raising_agency_id not in acted_for:
-                return people.raising_side(escalation, stage)
+                return people.raising_side(escalation, stage) | people.joiners(escalation, stage)
             if escalation.raising_agency_id in acted_for and escalation.receiving_agency_id not in acted_for:
-                return people.receiving_side(escalation, stage)
+                return people.receiving_side(escalation, stage) | people.joiners(escalation, stage)
             return people.stage_holders(escalation, stage)
         case Audience.PREVIOUS_HOLDERS:
             return people.stage_holders(escalation, previous.policy_stage) if previous else set()

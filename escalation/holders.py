@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from django.contrib.auth import get_user_model
+from django.db.models import Q
 
 from partnerships.choices import ROLE_TIER, TIER_ORDER, TIER_ROLE, Role, Tier
 from partnerships.models import Membership
@@ -59,19 +60,32 @@ class People:
             return None
         return self._seats[escalation.pk] is not None
 
-    def load_agencies(self, *agency_ids: int) -> None:
+    def load_agencies(self, *agency_ids: int, of_type: tuple[int, str] | None = None) -> None:
         """Read the people of these agencies by tier, in one query for all not read yet (a case's
-        two agencies are always asked about together)."""
+        two agencies are always asked about together), and with them those of a partnership's
+        agencies of a type (partnership id, type) when a stage is joined by one."""
         missing = [a for a in agency_ids if a is not None and a not in self._agency_ranks]
-        if not missing:
+        of_type = of_type if of_type is not None and of_type not in self._agencies_of_type else None
+        if not missing and of_type is None:
             return
         for agency_id in missing:
             self._agency_ranks[agency_id] = {}
-        rows = Membership.objects.active().filter(agency_id__in=missing).values_list("agency_id", "user_id", "role")
-        for agency_id, user_id, role in rows:
+        wanted = Q(agency_id__in=missing)
+        if of_type is not None:
+            wanted |= Q(agency__partnership_id=of_type[0], agency__type=of_type[1])
+            self._agencies_of_type[of_type] = []
+        rows = Membership.objects.active().filter(wanted)
+        if of_type is None:
+            rows = rows.values_list("agency_id", "user_id", "role")
+        else:  # the type tells the joining agency's people from the parties'
+            rows = rows.values_list("agency_id", "user_id", "role", "agency__type")
+        for agency_id, user_id, role, *agency_type in rows:
+            ranks = self._agency_ranks.setdefault(agency_id, {})
+            if agency_type and agency_type[0] == of_type[1] and agency_id not in self._agencies_of_type[of_type]:
+                self._agencies_of_type[of_type].append(agency_id)
             agency_tier = ROLE_TIER.get(Role(role))
             if agency_tier is not None:
-                self._agency_ranks[agency_id].setdefault(tier_rank(agency_tier), set()).add(user_id)
+                ranks.setdefault(tier_rank(agency_tier), set()).add(user_id)
 
     def agency_tier(self, agency_id: int, tier: str) -> set[int]:
         """People at exactly this tier in the agency. If the agency has nobody at that tier
@@ -120,7 +134,9 @@ class People:
         the one who raised it, not every practitioner of the agency. If the agency has nobody
         in those roles (a small nursery has no head of service; the raiser has left), the
         nearest tier above holds it, so that a stage is never held by nobody."""
-        self.load_agencies(escalation.raising_agency_id, escalation.receiving_agency_id)
+        self.load_agencies(
+            escalation.raising_agency_id, escalation.receiving_agency_id, of_type=_joined(escalation, stage)
+        )
         if stage.is_partnership_stage:
             return self.partnership_stage_holders(escalation)
         roles = stage.holder_roles(side)
@@ -161,9 +177,7 @@ class People:
             named |= {TIER_ROLE[Tier(TIER_ORDER[rank])] for rank, people in ranks.items() if people & held}
         return named
 
-    def of_agency_type(self, escalation, agency_type: str, roles) -> set[int]:
-        """People in these roles in the partnership's agencies of a type (St Helens: the Director
-        of Children's Services), whether or not that agency is a party."""
+    def agencies_of_type(self, escalation, agency_type: str) -> list[int]:
         from partnerships.models import Agency
 
         key = (escalation.partnership_id, agency_type)
@@ -175,7 +189,32 @@ class People:
                 )
             )
             self._agencies_of_type[key] = agencies
+        return agencies
+
+    def of_agency_type(self, escalation, agency_type: str, roles) -> set[int]:
+        """People in these roles in the partnership's agencies of a type (St Helens: the Director
+        of Children's Services), whether or not that agency is a party."""
+        agencies = self.agencies_of_type(escalation, agency_type)
         return set().union(set(), *(self.agency_roles(agency_id, roles) for agency_id in agencies))
+
+    def joiners(self, escalation, stage) -> set[int]:
+        """The people of the agency a stage is joined by, when that agency is not one of the two
+        (Plymouth Stage Three: a Head of Service in Specialist Children's Services considers it
+        with the agency in dispute, whichever agencies disagree). They hold it in the stage's
+        roles, or, if their agency has nobody in them, the nearest tier above; a party's own
+        people hold it on their side already."""
+        joined = _joined(escalation, stage)
+        if joined is None:
+            return set()
+        self.load_agencies(escalation.raising_agency_id, escalation.receiving_agency_id, of_type=joined)
+        roles = (stage.holder_roles(RAISER) | stage.holder_roles(RECEIVER)) - {Role.PRACTITIONER}
+        lowest = min(roles, key=lambda r: tier_rank(ROLE_TIER[Role(r)])) if roles else Role.LINE_MANAGER
+        found: set[int] = set()
+        parties = {escalation.raising_agency_id, escalation.receiving_agency_id}
+        for agency_id in self._agencies_of_type[joined]:
+            if agency_id not in parties:
+                found |= self.agency_roles(agency_id, roles) or self.agency_tier(agency_id, ROLE_TIER[Role(lowest)])
+        return found
 
     def partnership_stage_holders(self, escalation) -> set[int]:
         """The business manager and chair, and once it is arranged, the people seated on it."""
@@ -208,9 +247,21 @@ class People:
         return self.holders_on(escalation, stage, RECEIVER)
 
     def stage_holders(self, escalation, stage) -> set[int]:
-        """The people holding a stage on both sides; at the partnership stage, its business
-        manager(s) and chair."""
-        return self.raising_side(escalation, stage) | self.receiving_side(escalation, stage)
+        """The people holding a stage on both sides and any agency that joins them; at the
+        partnership stage, its business manager(s) and chair."""
+        return (
+            self.raising_side(escalation, stage)
+            | self.receiving_side(escalation, stage)
+            | self.joiners(escalation, stage)
+        )
+
+
+def _joined(escalation, stage) -> tuple[int, str] | None:
+    """(partnership id, agency type) of the agency that joins this stage, if one does."""
+    kind = getattr(stage, "joined_by_agency_type", "")
+    if not kind or stage.is_partnership_stage or stage.holder_agency_type:
+        return None
+    return (escalation.partnership_id, kind)
 
 
 def active(user_ids: Iterable[int]) -> list[int]:

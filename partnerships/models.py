@@ -348,6 +348,13 @@ class PolicyStage(models.Model):
         help_text="Held in the partnership's agency of this type, whichever agencies disagree "
         "(e.g. the Director of Children's Services' decision). Empty: the two agencies in the disagreement.",
     )
+    joined_by_agency_type = models.CharField(
+        max_length=32,
+        choices=AgencyType.choices,
+        blank=True,
+        help_text="The partnership's agency of this type also holds the stage, by the stage's roles, when it "
+        "is not one of the two agencies (e.g. a Head of Service in children's social care). Empty: nobody joins.",
+    )
     receiving_agency_timescales = models.JSONField(
         default=dict,
         blank=True,
@@ -380,6 +387,13 @@ class PolicyStage(models.Model):
         if not isinstance(self.panel_alternatives, list) or not set(self.panel_alternatives) <= arrangements:
             raise ValidationError(
                 {"panel_alternatives": f"Use a list of arrangements: {', '.join(sorted(arrangements))}."}
+            )
+        if self.joined_by_agency_type and (self.holder_agency_type or self.is_partnership_stage):
+            raise ValidationError(
+                {
+                    "joined_by_agency_type": "Only a stage held by the two agencies can be joined by another: "
+                    "leave this empty, or the agency that holds it"
+                }
             )
         if not _valid_agency_timescales(self.receiving_agency_timescales):
             raise ValidationError(
@@ -432,6 +446,7 @@ class PolicyStage(models.Model):
             panel_min_agencies=self.panel_min_agencies,
             panel_alternatives=tuple(PanelRule(r) for r in self.panel_alternatives or ()),
             holder_agency_type=AgencyType(self.holder_agency_type) if self.holder_agency_type else None,
+            joined_by_agency_type=AgencyType(self.joined_by_agency_type) if self.joined_by_agency_type else None,
             receiving_agency_timescales=tuple(
                 (AgencyType(kind), Timescale(amount, TimescaleUnit(unit)))
                 for kind, (amount, unit) in sorted((self.receiving_agency_timescales or {}).items())

@@ -67,6 +67,7 @@ def stage_document(stage) -> dict:
         "raiser_roles": list(stage.raiser_roles or []),
         "receiver_roles": list(stage.receiver_roles or []),
         "holder_agency_type": stage.holder_agency_type or None,
+        "joined_by_agency_type": stage.joined_by_agency_type or None,
         "receiving_agency_timescales": {
             kind: {"amount": amount, "unit": unit}
             for kind, (amount, unit) in sorted((stage.receiving_agency_timescales or {}).items())
@@ -275,6 +276,7 @@ STAGE_FIELDS = (
     "raiser_roles",
     "receiver_roles",
     "holder_agency_type",
+    "joined_by_agency_type",
     "receiving_agency_timescales",
     "breach_targets",
     "notify",
@@ -338,6 +340,9 @@ def _stage_row(reader: _Reader, value, path) -> dict | None:
     row["receiver_roles"] = reader.choices(value.get("receiver_roles"), (*path, "receiver_roles"), _AgencyRole())
     row["holder_agency_type"] = reader.choice(
         value.get("holder_agency_type"), (*path, "holder_agency_type"), AgencyType, optional=True
+    )
+    row["joined_by_agency_type"] = reader.choice(
+        value.get("joined_by_agency_type"), (*path, "joined_by_agency_type"), AgencyType, optional=True
     )
     row["receiving_agency_timescales"] = {}
     by_type = value.get("receiving_agency_timescales") or {}

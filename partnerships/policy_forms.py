@@ -168,6 +168,7 @@ class StageForm(forms.ModelForm):
             "raiser_roles",
             "receiver_roles",
             "holder_agency_type",
+            "joined_by_agency_type",
             "breach_targets",
             "is_partnership_stage",
             "panel_rule",
@@ -183,6 +184,7 @@ class StageForm(forms.ModelForm):
             "acknowledgement_required": "The stage must be acknowledged",
             "evidence_of_previous_stage_required": "Evidence of the previous stage is required to escalate to it",
             "holder_agency_type": "Held in the partnership's agency of this type",
+            "joined_by_agency_type": "Also held by the partnership's agency of this type",
             "is_partnership_stage": "This is the partnership stage (it must be the last)",
             "panel_rule": "How the partnership stage is arranged",
             "panel_min_agencies": "Fewest agencies on the panel",
@@ -204,6 +206,12 @@ class StageForm(forms.ModelForm):
         self.fields["holder_agency_type"].choices = [("", "The two agencies in the disagreement")] + list(
             self.fields["holder_agency_type"].choices
         )[1:]
+        self.fields["joined_by_agency_type"].choices = [("", "No other agency")] + list(
+            self.fields["joined_by_agency_type"].choices
+        )[1:]
+        self.fields[
+            "joined_by_agency_type"
+        ].help_text = "When it is not one of the two agencies, its people in this stage's roles hold the stage too"
         notify = self.instance.notify or {}
         notify_fields = []
         for event in Event:
@@ -242,6 +250,7 @@ class StageForm(forms.ModelForm):
                 Field.select("receiver_tier"),
                 Field.checkboxes("receiver_roles", small=True),
                 Field.select("holder_agency_type"),
+                Field.select("joined_by_agency_type"),
                 legend="Who holds the stage",
                 legend_size=Size.MEDIUM,
             ),

@@ -22,6 +22,7 @@ class StageInWords:
     guidance: str
     raising_holders: str
     receiving_holders: str
+    joined_by: str  # "" unless another agency joins the two
     timescales: list[tuple[str, str]]  # (urgency, timescale)
     by_other_agency: list[tuple[str, str]]  # (agency type, timescale)
     clock_starts: str
@@ -49,6 +50,14 @@ def _holders(stage, side: str) -> str:
     return roles
 
 
+def _joined_by(stage) -> str:
+    preset = stage.as_preset()
+    if not preset.joined_by_agency_type:
+        return ""
+    roles = _roles(preset.holder_roles("raiser") | preset.holder_roles("receiver")) or "Its leaders"
+    return f"{roles} in the partnership's {preset.joined_by_agency_type.label.lower()}, when it is not one of the two"
+
+
 def _timescales(policy, stage) -> list[tuple[str, str]]:
     default = policy.default_timescale()
     preset = stage.as_preset()
@@ -73,6 +82,7 @@ def stage_in_words(policy, stage) -> StageInWords:
         guidance=stage.guidance,
         raising_holders=_holders(stage, "raiser"),
         receiving_holders=_holders(stage, "receiver"),
+        joined_by=_joined_by(stage),
         timescales=_timescales(policy, stage),
         by_other_agency=[(kind.label, t.describe()) for kind, t in preset.receiving_agency_timescales],
         clock_starts=stage.get_clock_starts_display(),

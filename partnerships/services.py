@@ -43,6 +43,7 @@ def _stage_fields(stage: StagePreset) -> dict:
         "raiser_roles": [r.value for r in stage.raiser_roles],
         "receiver_roles": [r.value for r in stage.receiver_roles],
         "holder_agency_type": stage.holder_agency_type.value if stage.holder_agency_type else "",
+        "joined_by_agency_type": stage.joined_by_agency_type.value if stage.joined_by_agency_type else "",
         "receiving_agency_timescales": {
             kind.value: [t.amount, t.unit.value] for kind, t in stage.receiving_agency_timescales
         },

@@ -73,6 +73,11 @@ class StagePreset:
     # Held in the partnership's agency of this type, whichever agencies disagree (St Helens: the
     # Director of Children's Services' final binding decision), by the roles named above.
     holder_agency_type: AgencyType | None = None
+    # The partnership's agency of this type takes part too, by the roles named above, when it is
+    # not one of the two agencies (Plymouth Stage Three: "referred to an appropriate Head of
+    # Service within Specialist Children's Services, who will consider the matter with their
+    # equivalent level of management within the concerned agency").
+    joined_by_agency_type: AgencyType | None = None
     # A tighter timescale where the other agency is of a type (St Helens stage two: "For cases
     # involving Social Care ... the Team Manager should be alerted ... within one working day").
     receiving_agency_timescales: tuple[tuple[AgencyType, Timescale], ...] = ()

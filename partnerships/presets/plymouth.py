@@ -6,7 +6,18 @@ hours. Stage Two is second-tier management (informal), Stage Three a Head of Ser
 Stage Four the Head of Safeguarding, who may report to the Safeguarding Children Board Chair.
 """
 
-from partnerships.choices import Audience, BreachTarget, Event, PanelRule, Role, Route, StepEvent, Tier, TimescaleUnit
+from partnerships.choices import (
+    AgencyType,
+    Audience,
+    BreachTarget,
+    Event,
+    PanelRule,
+    Role,
+    Route,
+    StepEvent,
+    Tier,
+    TimescaleUnit,
+)
 from partnerships.presets.base import PolicyPreset, StagePreset, Timescale
 
 # The policy asks only that disputes be "resolved in a timely way" and referred "without
@@ -126,6 +137,10 @@ PRESET = PolicyPreset(
             timescale=None,
             child_protection=_24_HOURS,
             immediate_risk=_SAME_WORKING_DAY,
+            # "referred to an appropriate Head of Service within Specialist Children's Services,
+            # who will consider the matter with their equivalent level of management within the
+            # concerned agency": children's social care takes part even when it is not a party.
+            joined_by_agency_type=AgencyType.CHILDRENS_SOCIAL_CARE,
             notify=(_FED_BACK,),
         ),
         StagePreset(

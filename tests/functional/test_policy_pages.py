@@ -158,3 +158,21 @@ def test_an_administrators_copy_of_a_partnerships_version_is_nobodys_version(cas
     copy = policy_copy(draft, slug="riverside-copy", name="Riverside (copy)")
     assert (copy.partnership, copy.version, copy.status) == (None, 1, PolicyStatus.PUBLISHED)
     assert copy.stages.count() == draft.stages.count()
+
+
+def test_the_editor_sets_an_agency_that_joins_a_stage_and_refuses_it_on_a_stage_one_agency_holds(client, cast):
+    draft = start_draft(cast.partnership, cast.partnership.policy)
+    client.force_login(cast.business_manager)
+    url = reverse("policy:stage", args=[cast.partnership.slug, 3])
+    form = client.get(url).context["form"]
+    data = {k: v for k, v in form.initial.items() if v not in (None, "", [], {}) and not isinstance(v, dict)}
+    refused = client.post(
+        url, {**data, "joined_by_agency_type": "childrens_social_care", "holder_agency_type": "health"}
+    )
+    assert refused.status_code == 200
+    assert "Only a stage held by the two agencies can be joined by another" in refused.content.decode()
+    assert draft.stages.get(number=3).joined_by_agency_type == ""
+    assert client.post(url, {**data, "joined_by_agency_type": "childrens_social_care"}).status_code == 302
+    assert draft.stages.get(number=3).joined_by_agency_type == "childrens_social_care"
+    page = client.get(reverse("policy:draft", args=[cast.partnership.slug])).content.decode()
+    assert "with senior manager or head of service in the partnership&#x27;s children&#x27;s social care" in page
