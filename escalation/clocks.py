@@ -12,7 +12,7 @@ from cases.models import RecordEntryKind
 from escalation.errors import STALE_MESSAGE, EscalationError, NotPermitted, StaleEscalation
 from escalation.models import Escalation, StageOccurrence
 from escalation.record import _due_text, _person, _stage_label, _when, record_on_files
-from partnerships.choices import StepEvent
+from partnerships.choices import StepEvent, Urgency
 
 
 def stage_deadline(escalation: Escalation, policy_stage, clock_start: datetime):
@@ -60,13 +60,19 @@ def escalation_change_urgency(
     *, escalation: Escalation, acting_user, urgency: str, reason: str, at: datetime | None = None
 ) -> Escalation:
     """A change of urgency recomputes the open stage's deadline from when its clock started."""
-    from escalation.permissions import can_change_urgency
+    from escalation.permissions import can_change_urgency, may_make_less_urgent
     from escalation.selectors import may_see
+    from partnerships.presets.base import URGENCY_ORDER
 
     if not reason.strip():
         raise EscalationError("Enter why the urgency has changed.")
     if not (may_see(escalation, acting_user) and can_change_urgency(escalation, acting_user)):
         raise NotPermitted("You cannot change the urgency of this escalation.")
+    less_urgent = URGENCY_ORDER.index(Urgency(urgency)) < URGENCY_ORDER.index(Urgency(escalation.urgency))
+    if less_urgent and not may_make_less_urgent(escalation, acting_user):
+        raise NotPermitted(
+            "At the partnership stage only the managers who referred it or the partnership can make it less urgent."
+        )
     old = escalation.get_urgency_display()
     updated = Escalation.objects.filter(
         pk=escalation.pk, state=escalation.state, stage_number=escalation.stage_number

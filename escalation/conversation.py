@@ -76,7 +76,10 @@ def audience_members(
             if escalation.receiving_agency_id in acted_for and escalation.raising_agency_id not in acted_for:
                 return people.raising_side(escalation, stage) | people.joiners(escalation, stage)
             if escalation.raising_agency_id in acted_for and escalation.receiving_agency_id not in acted_for:
-                return people.receiving_side(escalation, stage) | people.joiners(escalation, stage)
+                other = people.receiving_side(escalation, stage) | people.joiners(escalation, stage)
+                # Where the other agency takes no part yet (St Helens: consulting the line
+                # manager), what the raiser records goes to the managers consulted.
+                return other or people.raising_side(escalation, stage)
             return people.stage_holders(escalation, stage)
         case Audience.PREVIOUS_HOLDERS:
             return people.stage_holders(escalation, previous.policy_stage) if previous else set()

@@ -97,6 +97,15 @@ def can_change_urgency(escalation, user) -> bool:
     return escalation.is_open and (can_escalate(escalation, user) or referred_to_partnership(escalation, user))
 
 
+def may_make_less_urgent(escalation, user) -> bool:
+    """At the partnership stage the urgency is the referring managers' and the partnership's to
+    determine (Cumberland: "the urgency should be determined by the Executive Manager/Lead"): the
+    raiser may still make it more urgent, never less. Before it, whoever may change it."""
+    if not _stage(escalation).is_partnership_stage or not is_raiser(escalation, user):
+        return can_change_urgency(escalation, user)
+    return holds_current_stage(escalation, user) or referred_to_partnership(escalation, user)
+
+
 def can_resolve(escalation, user) -> bool:
     return is_raiser(escalation, user) or holds_current_stage(escalation, user)
 
@@ -117,6 +126,20 @@ def can_withdraw(escalation, user) -> bool:
     return is_raiser(escalation, user) or best_tier_rank_in_agency(user, escalation.raising_agency_id) >= tier_rank(
         Tier.LINE_MANAGER
     )
+
+
+def meets_the_step_by_discussion(escalation, user) -> bool:
+    """Whether a discussion this person records is the one the stage's clock times. The policies
+    name a discussion between the people holding the stage ("the discussion between managers
+    must occur within 5 working days", five-stage stage 2): the raiser's own note of a managers'
+    stage is kept on the record but meets nothing. The raiser holds a practitioners' stage, and
+    is one of the two people at a stage held inside their own agency (St Helens: consulting
+    their manager)."""
+    stage = _stage(escalation)
+    if holds_current_stage(escalation, user):
+        return True
+    own_agency_only = not stage.is_partnership_stage and not stage.holder_roles("receiver")
+    return own_agency_only and is_raiser(escalation, user)
 
 
 def can_record_discussion(escalation, user) -> bool:

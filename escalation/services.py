@@ -369,10 +369,11 @@ def discussion_record(
     actions: list[dict] = (),
 ) -> Discussion:
     """A discussion at the current stage, with the actions agreed in it."""
-    from escalation.permissions import can_record_discussion
+    from escalation.permissions import can_record_discussion, meets_the_step_by_discussion
 
     if not can_record_discussion(escalation, acting_user):
         raise NotPermitted("Only the people holding this stage can record a discussion.")
+    meets_the_step = meets_the_step_by_discussion(escalation, acting_user)
     occurrence = escalation.occurrences.select_related("policy_stage").get(closed_at__isnull=True)
     discussion = Discussion.objects.create(
         occurrence=occurrence,
@@ -408,7 +409,8 @@ def discussion_record(
     at = _now(None)
     # Held when it was held (a call made before it was written up), but only a discussion held
     # during this stage meets its step; one dated before the stage began counts from now.
-    step_met(occurrence, StepEvent.DISCUSSION, held_at if occurrence.started_at <= held_at <= at else at)
+    if meets_the_step:
+        step_met(occurrence, StepEvent.DISCUSSION, held_at if occurrence.started_at <= held_at <= at else at)
     context = {"escalation": escalation, "occurrence": occurrence, "acting_user": acting_user, "at": at}
     tell(Event.RECORDED, discussion=discussion, **context)
     tell_action_owners(actions=agreed, **context)

@@ -22,6 +22,7 @@ from escalation.permissions import (
     can_change_urgency,
     can_record_discussion,
     may_decide,
+    meets_the_step_by_discussion,
 )
 from escalation.selectors import action_owner_candidates
 from escalation.submissions import once, once_per_submission
@@ -34,7 +35,7 @@ from escalation.views.common import (
     visible_escalation_or_404,
 )
 from escalation.wording import stage_title
-from partnerships.choices import Route
+from partnerships.choices import Route, StepEvent
 from partnerships.models import Membership
 
 TRANSITION_BUTTONS = {
@@ -331,7 +332,28 @@ def record_discussion(request, public_id):
             drafts.discard(draft)
             return response
     # The policy's advice on e-mail is the method's hint, where the method is chosen (said once).
-    return _form_page(request, escalation, form, "Record a discussion", **drafts.form_context(request, draft))
+    return _form_page(
+        request,
+        escalation,
+        form,
+        "Record a discussion",
+        intro=_not_the_timed_discussion(escalation, request.user),
+        **drafts.form_context(request, draft),
+    )
+
+
+def _not_the_timed_discussion(escalation, user) -> str:
+    """Said before the raiser writes up a managers' discussion: it goes on the record, but the
+    stage's clock waits for the people holding it to record theirs."""
+    occurrence = escalation.current_occurrence()
+    stage = occurrence.policy_stage
+    if stage.met_by != StepEvent.DISCUSSION or occurrence.step_met_at or meets_the_step_by_discussion(escalation, user):
+        return ""
+    return (
+        f"The policy times {stage_title(occurrence.number, stage.name)} by a discussion between the people "
+        "holding it. What you record here goes on the record and is shared with them, but only a discussion "
+        "they record meets the stage's deadline."
+    )
 
 
 @require_POST

@@ -7,6 +7,7 @@ deadline: the five-stage managers' discussion, the offer of mediation, Cumberlan
 from datetime import timedelta
 
 import pytest
+from django.urls import reverse
 
 from cases.models import RecordEntry, RecordEntryKind
 from escalation import services
@@ -102,6 +103,59 @@ def test_five_stage_stage_2_without_a_managers_discussion_is_recorded_as_missed(
         at=london(2026, 11, 12, 10, 0),
     )
     assert StageOccurrence.objects.get(escalation=escalation, number=2).timescale_met is False
+
+
+def test_five_stage_stage_2_the_raisers_own_note_is_not_the_discussion_between_managers(cast, client):
+    # "The discussion between managers must occur within 5 working days of stage 1": a note the
+    # raising practitioner writes up on their own goes on the record and to the managers, but the
+    # clock waits for the managers' discussion.
+    escalation = climb(cast, raise_one(cast), 2)
+    client.force_login(cast.practitioner)
+    page = client.get(reverse("escalation:discussion", args=[escalation.public_id])).content.decode()
+    assert "only a discussion they record meets the stage&#x27;s deadline" in page
+    note = discuss(escalation, cast.practitioner, held_at=london(2026, 11, 4, 9, 30))
+    assert current(escalation).step_met_at is None
+    told = set(
+        Notification.objects.filter(discussion=note, kind=NotificationKind.RECORDED).values_list(
+            "recipient__username", flat=True
+        )
+    )
+    assert "team-manager" in told
+    assert run_watcher(now=london(2026, 11, 11, 10, 0)).breached == 1
+    assert missed_entries(escalation) == 1
+
+
+def test_five_stage_stage_2_either_agencys_manager_records_the_managers_discussion(cast, client):
+    escalation = climb(cast, raise_one(cast), 2)
+    client.force_login(cast.manager)
+    page = client.get(reverse("escalation:discussion", args=[escalation.public_id])).content.decode()
+    assert "only a discussion they record" not in page
+    discuss(escalation, cast.manager, held_at=london(2026, 11, 4, 9, 30))
+    assert current(escalation).step_met_at == london(2026, 11, 4, 9, 30)
+
+
+def test_five_stage_stage_1_the_raisers_record_of_talking_to_the_other_professional_meets_it(cast):
+    escalation = raise_one(cast)
+    discuss(escalation, cast.practitioner, held_at=london(2026, 11, 3, 15, 0))
+    assert current(escalation).step_met_at == london(2026, 11, 3, 15, 0)
+
+
+def test_at_st_helens_the_raiser_records_consulting_their_manager_and_the_managers_consulted_are_told():
+    # "Consult their manager/supervisor ... on the same working day"; "all decisions must be
+    # recorded in writing and shared with relevant personnel". Stage one is held inside the
+    # raiser's own agency: the raiser is one of the two people at it.
+    cast = build_cast("st-helens")
+    escalation = raise_one(cast)
+    note = discuss(escalation, cast.practitioner, held_at=london(2026, 11, 3, 11, 0))
+    assert current(escalation).step_met_at == london(2026, 11, 3, 11, 0)
+    told = set(
+        Notification.objects.filter(discussion=note, kind=NotificationKind.RECORDED).values_list(
+            "recipient__username", flat=True
+        )
+    )
+    assert {"manager", "dsl"} <= told
+    assert not {"social-worker", "team-manager"} & told
+    assert run_watcher(now=london(2026, 11, 3, 17, 30)).breached == 0
 
 
 def test_a_discussion_in_time_stops_the_warning_too(cast):
@@ -241,3 +295,36 @@ def test_at_cumberland_the_executive_lead_who_referred_it_sets_the_partnership_s
         services.escalation_change_urgency(
             escalation=fresh(escalation), acting_user=cast.other_manager, urgency=Urgency.STANDARD, reason="No."
         )
+
+
+def test_at_the_partnership_stage_the_raiser_may_make_it_more_urgent_but_not_less(client):
+    from escalation.errors import NotPermitted
+
+    cast = build_cast("cumberland")
+    escalation = climb(cast, raise_one(cast), 5)
+    # The child's situation worsened: the practitioner who raised it may still say so.
+    services.escalation_change_urgency(
+        escalation=fresh(escalation),
+        acting_user=cast.practitioner,
+        urgency=Urgency.CHILD_PROTECTION,
+        reason="A new disclosure at school today.",
+    )
+    assert fresh(escalation).urgency == Urgency.CHILD_PROTECTION
+    # Making it less urgent is the referring executive leads' or the partnership's to determine.
+    client.force_login(cast.practitioner)
+    seen = {"seen_state": fresh(escalation).state, "seen_stage": "5"}
+    response = client.post(
+        reverse("escalation:urgency", args=[escalation.public_id]),
+        {"urgency": Urgency.STANDARD, "reason": "I think it can wait.", **seen},
+        follow=True,
+    )
+    assert "only the managers who referred it or the partnership can make it less urgent" in response.content.decode()
+    assert fresh(escalation).urgency == Urgency.CHILD_PROTECTION
+    with pytest.raises(NotPermitted):
+        services.escalation_change_urgency(
+            escalation=fresh(escalation), acting_user=cast.practitioner, urgency=Urgency.STANDARD, reason="Wait."
+        )
+    services.escalation_change_urgency(
+        escalation=fresh(escalation), acting_user=cast.business_manager, urgency=Urgency.STANDARD, reason="Agreed."
+    )
+    assert fresh(escalation).urgency == Urgency.STANDARD
