@@ -1,5 +1,6 @@
 """Forms for the escalation pages. Validation messages follow the GOV.UK style."""
 
+import re
 from datetime import date
 
 from crispy_forms_gds.helper import FormHelper
@@ -54,6 +55,33 @@ def required(message: str) -> dict:
     return {"required": message}
 
 
+class LengthLimitsInWords:
+    """GOV.UK's way with a length limit: a message naming the field, and a textarea the browser
+    does not cut short (no maxlength), so a long paste comes back whole with the message, to be
+    edited down rather than lost. Fields a form adds in its own __init__ get the message when it
+    is validated."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self._limits_in_words()
+
+    def full_clean(self):
+        self._limits_in_words()
+        super().full_clean()
+
+    def _limits_in_words(self):
+        for field in self.fields.values():
+            limit = getattr(field, "max_length", None)
+            if not isinstance(field, forms.CharField) or not limit:
+                continue
+            label = re.sub(r"\s*\(optional\)$", "", str(field.label or "This answer")).replace("%", "%%")
+            named = f"Your answer to ‘{label}’" if label.endswith("?") else label
+            too_long = f"{named} must be {limit:,} characters or fewer (it has %(show_value)d)"
+            field.error_messages["max_length"] = too_long
+            if isinstance(field.widget, forms.Textarea):
+                field.widget.attrs.pop("maxlength", None)
+
+
 class ChildSearchForm(forms.Form):
     q = forms.CharField(
         label="Child's name, date of birth or local reference",
@@ -70,7 +98,7 @@ class ChildSearchForm(forms.Form):
         self.helper.add_input(Submit("search", "Search"))
 
 
-class ChildForm(forms.ModelForm):
+class ChildForm(LengthLimitsInWords, forms.ModelForm):
     date_of_birth = forms.DateField(
         widget=forms.TextInput,  # crispy-forms-gds styles text inputs, not date inputs
         label="Date of birth",
@@ -127,7 +155,7 @@ class ChildForm(forms.ModelForm):
         return dob
 
 
-class RaiseForm(forms.Form):
+class RaiseForm(LengthLimitsInWords, forms.Form):
     children = forms.ModelMultipleChoiceField(
         queryset=Child.objects.none(),
         widget=forms.CheckboxSelectMultiple,
@@ -215,7 +243,7 @@ class RaiseForm(forms.Form):
         return data
 
 
-class DiscussionForm(forms.Form):
+class DiscussionForm(LengthLimitsInWords, forms.Form):
     held_at = forms.DateTimeField(
         widget=forms.TextInput,  # crispy-forms-gds styles text inputs, not date inputs
         label="When did the discussion take place?",
@@ -320,7 +348,7 @@ class ActionStatusForm(forms.Form):
     status = forms.ChoiceField(choices=ActionStatus.choices, widget=forms.RadioSelect, label="Status")
 
 
-class EscalateForm(forms.Form):
+class EscalateForm(LengthLimitsInWords, forms.Form):
     evidence = forms.CharField(
         label="What was done to resolve it at this stage?",
         help_text="Who spoke to whom, when, and why it did not resolve the disagreement",
@@ -347,7 +375,7 @@ class EscalateForm(forms.Form):
         self.helper = helper("Escalate to the next stage")
 
 
-class ResolveForm(forms.Form):
+class ResolveForm(LengthLimitsInWords, forms.Form):
     agreed_outcome = forms.CharField(
         label="Agreed written outcome",
         help_text="Include any action that follows from it",
@@ -423,7 +451,7 @@ class ResolveForm(forms.Form):
         return data
 
 
-class ReasonForm(forms.Form):
+class ReasonForm(LengthLimitsInWords, forms.Form):
     reason = forms.CharField(
         label="Why is the disagreement being withdrawn?",
         widget=forms.Textarea(attrs={"rows": 3}),
@@ -436,7 +464,7 @@ class ReasonForm(forms.Form):
         self.helper = helper("Withdraw disagreement", warning=True)
 
 
-class UrgencyForm(forms.Form):
+class UrgencyForm(LengthLimitsInWords, forms.Form):
     urgency = forms.ChoiceField(label="New urgency", choices=Urgency.choices, widget=forms.RadioSelect)
     reason = forms.CharField(
         label="Why has the urgency changed?",

@@ -2,11 +2,11 @@
 
 from django import forms
 
-from escalation.forms import DATETIME_FORMATS, helper, required
+from escalation.forms import DATETIME_FORMATS, LengthLimitsInWords, helper, required
 from partnerships.choices import PanelRule
 
 
-class DecisionForm(forms.Form):
+class DecisionForm(LengthLimitsInWords, forms.Form):
     decision = forms.CharField(
         label="The partnership's binding decision",
         help_text="Include the actions it sets, who does them and by when",
@@ -52,7 +52,7 @@ class MembershipMultipleChoiceField(forms.ModelMultipleChoiceField):
         return super()._check_values(value)
 
 
-class ReviewForm(forms.Form):
+class ReviewForm(LengthLimitsInWords, forms.Form):
     """Arranging the partnership stage: who chairs or decides, and who sits on the panel."""
 
     arrangement = forms.ChoiceField(
@@ -98,7 +98,7 @@ class ReviewForm(forms.Form):
         self.helper = helper("Record formal use and arrangements")
 
 
-class RouteForm(forms.Form):
+class RouteForm(LengthLimitsInWords, forms.Form):
     """A route the policy allows past its stages: how far, and why (recorded on each stage)."""
 
     to_stage = forms.TypedChoiceField(

@@ -249,6 +249,12 @@ def escalation_escalate(
     return escalation
 
 
+DECISION_STANDS = (
+    "The decision has already been recorded and everyone involved has been told. It is binding and is not "
+    "changed: record anything further as a discussion."
+)
+
+
 @transaction.atomic
 def stage_record_decision(*, escalation: Escalation, acting_user, decision: str) -> StageOccurrence:
     """The binding decision at the partnership stage; resolving the final stage needs it."""
@@ -265,6 +271,9 @@ def stage_record_decision(*, escalation: Escalation, acting_user, decision: str)
     stage = occurrence.policy_stage
     if not (stage.is_partnership_stage or stage.met_by == StepEvent.DECISION):
         raise EscalationError("A binding decision is recorded only where the policy says one is made.")
+    if occurrence.decision.strip():
+        # Everyone was told of it and it is on the children's files: it is not rewritten.
+        raise EscalationError(DECISION_STANDS)
     occurrence.decision = decision.strip()
     occurrence.save(update_fields=["decision"])
     step_met(occurrence, StepEvent.DECISION, _now(None))

@@ -95,7 +95,7 @@ def detail(request, public_id):
         "buttons": available_actions(escalation, request.user),
         "can_discuss": can_record_discussion(escalation, request.user),
         "can_change_urgency": can_change_urgency(escalation, request.user),
-        "can_decide": bool(stage and may_decide(escalation, request.user)),
+        "can_decide": bool(stage and not occurrence.decision.strip() and may_decide(escalation, request.user)),
         "can_arrange": bool(
             stage
             and stage.is_partnership_stage
@@ -377,8 +377,11 @@ def record_decision(request, public_id):
     escalation = visible_escalation_or_404(request, public_id)
     occurrence = escalation.current_occurrence()
     require(occurrence is not None and may_decide(escalation, request.user))
+    if occurrence.decision.strip():
+        messages.info(request, services.DECISION_STANDS)
+        return back_to(escalation)
     partnership = occurrence.policy_stage.is_partnership_stage
-    form = DecisionForm(request.POST or None, partnership=partnership, initial={"decision": occurrence.decision})
+    form = DecisionForm(request.POST or None, partnership=partnership)
     if request.method == "POST" and form.is_valid():
         if _run(
             request,

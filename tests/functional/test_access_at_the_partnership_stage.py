@@ -115,3 +115,22 @@ def test_after_the_seated_persons_decision_the_unseated_may_not_resolve(arranged
     client.force_login(getattr(cast, role))
     got = {name: client.get(reverse(name, args=[escalation.public_id])).status_code for name in AFTER_THE_DECISION}
     assert got == {name: AFTER_THE_DECISION[name][role] for name in AFTER_THE_DECISION}
+
+
+def test_the_partnerships_binding_decision_once_recorded_and_told_is_not_rewritten(arranged, client):
+    cast, escalation = arranged
+    client.force_login(cast.business_manager)
+    url = reverse("escalation:decision", args=[escalation.public_id])
+    first = "Children's social care to convene a strategy discussion within 24 hours."
+    assert client.post(url, {"decision": first}).status_code == 302
+    page = client.get(reverse("escalation:detail", args=[escalation.public_id])).content.decode()
+    assert "Record the decision" not in page
+    # The form is not offered again, and a second decision posted anyway is refused.
+    again = client.get(url, follow=True).content.decode()
+    assert "It is binding and is not changed" in again
+    client.post(url, {"decision": "No visit is needed."})
+    with pytest.raises(services.EscalationError, match="already been recorded"):
+        services.stage_record_decision(
+            escalation=climbing.fresh(escalation), acting_user=cast.police_senior_manager, decision="No visit."
+        )
+    assert climbing.fresh(escalation).current_occurrence().decision == first

@@ -334,3 +334,28 @@ def test_a_made_up_position_in_a_list_shows_the_first_page(client, cast):
     response = client.get(reverse("escalation:list"), {"after": "not-a-cursor", "before": "x"})
     assert response.status_code == 200
     assert "Showing 1 of 1 escalation" in response.content.decode()
+
+
+def test_a_concern_longer_than_the_limit_comes_back_whole_with_a_message_naming_the_question(client, cast):
+    client.force_login(cast.practitioner)
+    url = reverse("escalation:raise") + f"?child={cast.child.public_id}"
+    form = client.get(url).content.decode()
+    assert 'maxlength="5000"' not in form  # the browser does not cut a long paste short
+    pasted = "The referral was refused. " * 250  # 6,500 characters, 6,499 without the last space
+    response = client.post(
+        url,
+        {
+            "children": [str(cast.child.public_id)],
+            "receiving_agency": cast.csc.pk,
+            "category": "threshold",
+            "concern": pasted,
+            "why_unsafe": "Bruising seen twice.",
+            "outcome_sought": "A strategy discussion.",
+            "urgency": "standard",
+        },
+    )
+    page = response.content.decode()
+    assert response.status_code == 200 and "There is a problem" in page
+    assert "Your answer to ‘What is the concern?’ must be 5,000 characters or fewer (it has 6499)" in page
+    assert pasted.strip() in page  # all of it, to be edited down
+    assert not Escalation.objects.exists()

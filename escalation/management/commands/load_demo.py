@@ -18,5 +18,6 @@ class Command(BaseCommand):
             self.stdout.write(f"  {person.username:<40} {person.role:<40} {person.where}")
         self.stdout.write(
             "Partnership roles (business manager, chair, panel member, auditor) and admin must set up "
-            "two-factor sign-in with a one-time link: manage.py enrolment_link USERNAME prints one."
+            "two-factor sign-in with a one-time link, which this prints: "
+            "DEBUG=1 .venv/bin/python manage.py enrolment_link USERNAME"
         )
