@@ -89,7 +89,9 @@ def may_arrange(escalation, user) -> bool:
 
 
 @transaction.atomic
-def review_arrange(*, escalation, acting_user, arrangement, chair, members=(), meeting_at=None) -> PartnershipReview:
+def review_arrange(
+    *, escalation, acting_user, arrangement, chair, members=(), meeting_at=None, at=None
+) -> PartnershipReview:
     roles = partnership_roles(acting_user, escalation.partnership_id)
     if not roles & ORGANISERS:
         raise NotPermitted("Only the partnership's business manager or chair can arrange the partnership stage.")
@@ -111,7 +113,7 @@ def review_arrange(*, escalation, acting_user, arrangement, chair, members=(), m
         raise EscalationError(" ".join(problems))
     review = PartnershipReview.objects.create(
         occurrence=occurrence,
-        formal_use_recorded_at=timezone.now(),
+        formal_use_recorded_at=at or timezone.now(),
         recorded_by=acting_user,
         arrangement=arrangement,
         chair=chair.user,
@@ -127,7 +129,7 @@ def review_arrange(*, escalation, acting_user, arrangement, chair, members=(), m
         escalation=escalation,
         occurrence=occurrence,
         acting_user=acting_user,
-        at=timezone.now(),
+        at=review.formal_use_recorded_at,
         previous=referred_by.order_by("-number").first(),
     )
     names = ", ".join(f"{_person(m.user)} ({m.agency})" for m in members)

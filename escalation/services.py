@@ -256,7 +256,9 @@ DECISION_STANDS = (
 
 
 @transaction.atomic
-def stage_record_decision(*, escalation: Escalation, acting_user, decision: str) -> StageOccurrence:
+def stage_record_decision(
+    *, escalation: Escalation, acting_user, decision: str, at: datetime | None = None
+) -> StageOccurrence:
     """The binding decision at the partnership stage; resolving the final stage needs it."""
     from escalation.permissions import may_decide
 
@@ -276,7 +278,8 @@ def stage_record_decision(*, escalation: Escalation, acting_user, decision: str)
         raise EscalationError(DECISION_STANDS)
     occurrence.decision = decision.strip()
     occurrence.save(update_fields=["decision"])
-    step_met(occurrence, StepEvent.DECISION, _now(None))
+    at = _now(at)
+    step_met(occurrence, StepEvent.DECISION, at)
     record_on_files(
         escalation,
         RecordEntryKind.DECISION,
@@ -284,7 +287,7 @@ def stage_record_decision(*, escalation: Escalation, acting_user, decision: str)
         f"{escalation.reference}: {occurrence.decision}",
         author=acting_user,
     )
-    tell(Event.DECIDED, escalation=escalation, occurrence=occurrence, acting_user=acting_user, at=_now(None))
+    tell(Event.DECIDED, escalation=escalation, occurrence=occurrence, acting_user=acting_user, at=at)
     return occurrence
 
 
@@ -376,8 +379,9 @@ def discussion_record(
     areas_of_agreement: str = "",
     areas_of_disagreement: str = "",
     actions: list[dict] = (),
+    at: datetime | None = None,
 ) -> Discussion:
-    """A discussion at the current stage, with the actions agreed in it."""
+    """A discussion at the current stage, with the actions agreed in it, recorded `at` (now)."""
     from escalation.permissions import can_record_discussion, meets_the_step_by_discussion
 
     if not can_record_discussion(escalation, acting_user):
@@ -415,7 +419,7 @@ def discussion_record(
             f"{action.description} ({action.owner_name}, by {action.due_on:%d/%m/%Y})" for action in agreed
         )
     record_on_files(escalation, RecordEntryKind.DISCUSSION, summary, author=acting_user)
-    at = _now(None)
+    at = _now(at)
     # Held when it was held (a call made before it was written up), but only a discussion held
     # during this stage meets its step; one dated before the stage began counts from now.
     if meets_the_step:

@@ -35,7 +35,7 @@ from escalation.views.common import (
     visible_escalation_or_404,
 )
 from escalation.wording import stage_title
-from partnerships.choices import Route, StepEvent
+from partnerships.choices import Role, Route, StepEvent
 from partnerships.models import Membership
 
 TRANSITION_BUTTONS = {
@@ -407,9 +407,12 @@ def arrange_review(request, public_id):
         and partnership_stage.may_arrange(escalation, request.user)
     )
     stage = occurrence.policy_stage
+    # Only people who may sit: nobody who is a party to it or raised it, and no auditor.
     people = (
         Membership.objects.active()
         .filter(partnership=escalation.partnership)
+        .exclude(user_id__in=partnership_stage.dispute_parties(escalation))
+        .exclude(role=Role.AUDITOR)
         .select_related("user", "agency", "partnership")
     )
     form = ReviewForm(

@@ -260,3 +260,16 @@ def test_at_st_helens_a_missed_consultation_is_told_within_the_raisers_agency_no
     assert {"manager", "practitioner"} <= told
     assert "social-worker" not in told and "team-manager" not in told
     assert not can_view(fresh(escalation), cast.other_practitioner)
+
+
+def test_the_arrange_page_offers_only_people_who_may_sit_not_the_parties_the_raiser_or_an_auditor(client):
+    cast = build_cast("cumberland")
+    escalation = climb(cast, raise_one(cast), 5)
+    client.force_login(cast.chair)
+    form = client.get(reverse("escalation:arrange", args=[escalation.public_id])).context["form"]
+    offered = {m.user.username for m in form.fields["chair"].queryset} | {
+        m.user.username for m in form.fields["members"].queryset
+    }
+    assert {"police-senior", "health-senior", "panel-member"} <= offered
+    # The raiser and everyone who held a stage of it are parties; an auditor reads, not decides.
+    assert not {"practitioner", "manager", "director", "social-worker", "dcs", "auditor"} & offered

@@ -328,3 +328,24 @@ def test_at_the_partnership_stage_the_raiser_may_make_it_more_urgent_but_not_les
         escalation=fresh(escalation), acting_user=cast.business_manager, urgency=Urgency.STANDARD, reason="Agreed."
     )
     assert fresh(escalation).urgency == Urgency.STANDARD
+
+
+def test_a_decision_and_an_arrangement_are_timed_when_they_were_made():
+    # Written up later from the meeting's notes: `at` says when (as raise, escalate and resolve take it).
+    cast = build_cast("cumberland")
+    escalation = climb(cast, raise_one(cast), 5)
+    police = Membership.objects.get(user=cast.police_senior_manager)
+    arranged_at, decided_at = london(2026, 11, 5, 10, 0), london(2026, 11, 11, 15, 0)
+    review = review_arrange(
+        escalation=fresh(escalation),
+        acting_user=cast.chair,
+        arrangement=PanelRule.IMPARTIAL_MEMBER,
+        chair=police,
+        at=arranged_at,
+    )
+    assert review.formal_use_recorded_at == arranged_at
+    services.stage_record_decision(
+        escalation=fresh(escalation), acting_user=cast.police_senior_manager, decision="Assess.", at=decided_at
+    )
+    assert current(escalation).step_met_at == decided_at
+    assert Notification.objects.filter(escalation=escalation, kind=NotificationKind.DECIDED).exists()
