@@ -21,7 +21,7 @@ from datetime import date, datetime
 
 from django.core import signing
 from django.core.exceptions import ValidationError
-from django.db.models import F, Q, QuerySet
+from django.db.models import Case, F, Q, QuerySet, Value, When
 
 SALT = "escalation.keyset"
 
@@ -31,11 +31,20 @@ class Key:
     field: str
     descending: bool = False
     nullable: bool = False
+    # The field's values in the order people read them, where the stored text does not sort
+    # that way (urgency: immediate risk, then child protection, then standard).
+    rank: tuple[str, ...] = ()
 
     def order(self, forward: bool):
         """The ORDER BY term. Going back every direction flips; NULLs stay last going forward.
         (No NULLS clause on a column without NULLs, or PostgreSQL would not use its index.)"""
         descending = self.descending == forward
+        if self.rank:
+            ranked = Case(
+                *(When(**{self.field: value}, then=Value(i)) for i, value in enumerate(self.rank)),
+                default=Value(len(self.rank)),
+            )
+            return ranked.desc() if descending else ranked.asc()
         column = F(self.field)
         if not self.nullable:
             return column.desc() if descending else column.asc()
@@ -85,6 +94,10 @@ def _beyond(key: Key, value, forward: bool) -> Q | None:
     """Rows strictly past `value` on this key alone, in the direction of travel."""
     if value is None:  # NULLs are last: nothing follows them, everything else precedes them
         return None if forward else Q(**{f"{key.field}__isnull": False})
+    if key.rank:
+        at = key.rank.index(value) if value in key.rank else len(key.rank)
+        past = [v for i, v in enumerate(key.rank) if (i > at if forward != key.descending else i < at)]
+        return Q(**{f"{key.field}__in": past}) if past else Q(pk__in=[])
     later = "lt" if key.descending else "gt"
     earlier = "gt" if key.descending else "lt"
     q = Q(**{f"{key.field}__{later if forward else earlier}": value})
@@ -105,7 +118,7 @@ def _seek(keys: tuple[Key, ...], values: list, forward: bool) -> Q:
 
 def _start_bound(key: Key, value, forward: bool) -> Q:
     """A redundant range on the first key that lets an index start at the position."""
-    if value is None or key.nullable:
+    if value is None or key.nullable or key.rank:
         return Q()
     # Going forward on a descending key (or back on an ascending one) the rest are smaller.
     return Q(**{f"{key.field}__{'lte' if key.descending == forward else 'gte'}": value})

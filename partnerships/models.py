@@ -8,6 +8,8 @@ from datetime import time
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
+from django.db.models import Q
+from django.db.models.functions import Now
 
 from partnerships.choices import (
     AGENCY_ROLES,
@@ -120,7 +122,10 @@ class Agency(models.Model):
 
 class MembershipQuerySet(models.QuerySet):
     def active(self):
-        return self.filter(ended__isnull=True, user__is_active=True)
+        """Roles held today: not ended, or ending on a later day (an administrator may record a
+        leaver's last day ahead; the role stops at the start of `ended`). The database's own
+        clock is asked, so a query compiled once stays right the next day."""
+        return self.filter(Q(ended__isnull=True) | Q(ended__gt=Now()), user__is_active=True)
 
 
 class Membership(models.Model):
@@ -132,7 +137,9 @@ class Membership(models.Model):
     role = models.CharField(max_length=32, choices=Role.choices)
     job_title = models.CharField(max_length=200, blank=True)
     started = models.DateField(auto_now_add=True)
-    ended = models.DateField(null=True, blank=True)
+    ended = models.DateField(
+        null=True, blank=True, help_text="The first day the role is no longer held. Empty: held until changed."
+    )
 
     objects = MembershipQuerySet.as_manager()
 

@@ -14,6 +14,7 @@ from dataclasses import replace
 from datetime import date
 from urllib.parse import urlencode
 
+from crispy_forms.utils import render_crispy_form
 from crispy_forms_gds.helper import FormHelper
 from crispy_forms_gds.layout import HTML, Div, Field, Fieldset, Fixed, Layout, Size, Submit
 from django import forms
@@ -181,6 +182,28 @@ def _clear_query(partnership, partnerships) -> str:
 # --- the dashboard and its lists ----------------------------------------------------------------------
 
 
+# The unfiltered filter form is the same for everyone overseeing the same partnership(s): drawn
+# once per process for its choices (crispy-forms' templates cost as much as the rest of the page
+# with its figures cached). Keyed by everything it shows, so an agency added or renamed draws anew.
+_BLANK_FORMS: dict[tuple, str] = {}
+_BLANK_FORMS_KEPT = 256
+
+
+def _filter_form_html(form, clear_query: str) -> str:
+    if form.is_bound:
+        return render_crispy_form(form, helper=form.helper, context={"clear_query": clear_query})
+    key = (
+        clear_query,
+        *(tuple(map(tuple, field.choices)) for field in form.fields.values() if hasattr(field, "choices")),
+    )
+    html = _BLANK_FORMS.get(key)
+    if html is None:
+        if len(_BLANK_FORMS) >= _BLANK_FORMS_KEPT:
+            _BLANK_FORMS.clear()
+        html = _BLANK_FORMS[key] = render_crispy_form(form, helper=form.helper, context={"clear_query": clear_query})
+    return html
+
+
 def dashboard_page(request):
     partnership, partnerships = _partnership(request)
     if back := remembered(request, "dashboard", FILTER_NAMES):
@@ -204,7 +227,7 @@ def dashboard_page(request):
             "form": form,
             "figures_html": figures_cache.cached_figures(partnership.pk, scope.params(), figures_html),
             "filters": filters,
-            "clear_query": _clear_query(partnership, partnerships),
+            "form_html": _filter_form_html(form, _clear_query(partnership, partnerships)),
             "may_sample": audit_sample.may_sample(request.user, partnership),
         },
     )

@@ -10,13 +10,16 @@ from escalation.states import OPEN_STATES, State
 from escalation.views.remembered import is_remembered, remembered
 from escalation.visible_reads import CompiledList
 from partnerships.choices import Role
+from partnerships.presets.base import URGENCY_ORDER
 from partnerships.selectors import memberships_of, tier_rank
 
+# Most urgent first: the stored text would sort child protection before immediate risk.
+URGENCY_ORDER_MOST_FIRST = tuple(u.value for u in reversed(URGENCY_ORDER))
 SORTS = {
     "deadline": (newest_first(Key("current_due_at", nullable=True)), "Deadline"),
     "raised": (newest_first(), "Newest first"),
     "stage": (newest_first(Key("stage_number", descending=True)), "Stage"),
-    "urgency": (newest_first(Key("urgency")), "Urgency"),
+    "urgency": (newest_first(Key("urgency", rank=URGENCY_ORDER_MOST_FIRST)), "Urgency"),
 }
 BY_DEADLINE = SORTS["deadline"][0]
 

@@ -96,3 +96,12 @@ def test_a_signed_cursor_for_another_sort_starts_from_the_top(many):
     keys = SORTS["stage"][0]
     page = keyset.paginate(Escalation.objects.all(), keys, after=by_raised.next_cursor, per_page=PER_PAGE)
     assert [e.pk for e in page.object_list] == expected_order(keys)[:PER_PAGE]
+
+
+def test_sorted_by_urgency_the_most_urgent_come_first_on_every_page(many):
+    keys, _ = SORTS["urgency"]
+    shown = [pk for page in walk_forward(keys) for pk in page]
+    urgencies = dict(Escalation.objects.values_list("pk", "urgency"))
+    order = [urgencies[pk] for pk in shown]
+    assert order == sorted(order, key=["immediate-risk", "child-protection", "standard"].index)
+    assert order[0] == "immediate-risk" and order[-1] == "standard"
