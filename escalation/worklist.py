@@ -167,7 +167,11 @@ def _stage_items(escalation, user) -> list[WorkItem]:
         return []
     if not permissions.can_record_discussion(escalation, user):
         return []
-    if stage.met_by == StepEvent.DISCUSSION and occurrence.step_met_at is None:
+    if (
+        stage.met_by == StepEvent.DISCUSSION
+        and occurrence.step_met_at is None
+        and permissions.meets_the_step_by_discussion(escalation, user)
+    ):
         return [WorkItem(RECORD, "Record the discussion", url=url, **item)]
     if permissions.is_raiser(escalation, user) or escalation.state == State.RAISED:
         return []  # the raiser follows it under "What you raised"; an unacknowledged stage waits

@@ -56,6 +56,14 @@ def test_the_raiser_sees_what_they_raised_and_the_discussion_stage_1_times(clien
     assert [(i.todo, i.what) for i in work_for(cast.practitioner)] == [(RECORD, "Record the discussion")]
 
 
+def test_at_five_stage_stage_2_the_managers_not_the_raiser_are_asked_to_record_their_discussion(cast):
+    escalation = climb(raise_one(cast), 2, by=cast.practitioner)
+    services.escalation_acknowledge(escalation=fresh(escalation), acting_user=cast.other_manager)
+    # "The discussion between managers must occur within 5 working days": theirs to record.
+    assert (RECORD, "Record the discussion") in [(i.todo, i.what) for i in work_for(cast.manager)]
+    assert [(i.todo, i.what) for i in work_for(cast.practitioner) if i.escalation.pk == escalation.pk] == []
+
+
 def test_after_acknowledging_it_is_asked_to_record_the_discussion(cast):
     escalation = raise_one(cast)
     services.escalation_acknowledge(escalation=escalation, acting_user=cast.other_practitioner)
