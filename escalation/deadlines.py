@@ -87,10 +87,21 @@ def in_warning_window(calendar: WorkingCalendar, due_at: datetime, now: datetime
 
 
 def warning_message(escalation, occurrence) -> str:
+    event = StepEvent(getattr(occurrence.policy_stage, "met_by", StepEvent.STAGE_END) or StepEvent.STAGE_END)
     return (
         f"{escalation.reference}: {stage_label(occurrence)} is due by {when(occurrence.due_at)} (London time). "
-        f"Open it: {escalation_link(escalation)}"
+        f"Still to do by then: {TO_DO[event]}. Open it: {escalation_link(escalation)}"
     )
+
+
+# What the people holding a stage still have to do, by the event that meets its deadline.
+TO_DO = {
+    StepEvent.STAGE_END: "resolve it or move it on",
+    StepEvent.ACKNOWLEDGEMENT: "acknowledge it",
+    StepEvent.DISCUSSION: "hold the discussion the policy asks for and record it",
+    StepEvent.ARRANGEMENT: "arrange the panel, mediation or review",
+    StepEvent.DECISION: "record the decision",
+}
 
 
 # What had not happened when a step's deadline passed, by the event that meets it.

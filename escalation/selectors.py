@@ -240,27 +240,35 @@ def partnership_copies(escalation) -> list:
     # sent to the LSCB Business Manager"), not later news such as the resolution.
     notices = escalation.notifications.filter(
         recipient_id__in=partnership_people, kind=NotificationKind.ESCALATED
-    ).select_related("recipient")
+    ).select_related("recipient", "occurrence")
     for notice in notices.order_by("created_at", "pk"):
         first_each.setdefault(notice.recipient_id, notice)
     return list(first_each.values())
 
 
-def notice_signatory(escalation):
-    """(person, "role, agency") who issued the escalation notice: whoever last took it up a
-    stage (St Helens: the line managers send the notice to the service manager), else the
-    raiser. The role is theirs in one of the two agencies."""
+def notice_signatory(escalation, copies=None):
+    """(person, "role, agency", date) of the escalation notice: issued by the move that first
+    sent the partnership its copy (St Helens: the line managers forward the notice to the
+    service manager, copied to the business manager), and signed and dated then, whatever
+    happens after. Before any copy: whoever last took it up a stage, when they did; else the
+    raiser, when it was raised. The role is theirs in one of the two agencies."""
     from cases.models import RecordEntry, RecordEntryKind
 
-    entry = (
-        RecordEntry.objects.filter(escalation=escalation, kind=RecordEntryKind.ESCALATED, author__isnull=False)
-        .select_related("author")
-        .order_by("-at", "-pk")
-        .first()
-    )
-    person = entry.author if entry else escalation.raised_by
+    copies = partnership_copies(escalation) if copies is None else copies
+    moves = RecordEntry.objects.filter(escalation=escalation, kind=RecordEntryKind.ESCALATED, author__isnull=False)
+    first_copy = min(copies, key=lambda notice: (notice.created_at, notice.pk), default=None)
+    if first_copy is not None:
+        moves = moves.filter(at__lte=first_copy.created_at)
+    entry = moves.select_related("author").order_by("-at", "-pk").first()
+    if entry is None:
+        person, dated = escalation.raised_by, escalation.raised_at
+    else:
+        person = entry.author
+        issued = first_copy.occurrence if first_copy is not None and first_copy.occurrence_id else None
+        latest = issued or escalation.occurrences.order_by("-number").first()
+        dated = latest.started_at if latest else entry.at
     held = Membership.objects.filter(
         user=person, agency_id__in=[escalation.raising_agency_id, escalation.receiving_agency_id]
     ).select_related("agency")
     roles = ", ".join(f"{m.get_role_display()}, {m.agency}" for m in held)
-    return person, roles
+    return person, roles, dated

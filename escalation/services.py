@@ -410,9 +410,14 @@ def discussion_record(
         )
         for a in actions
     ]
+    # The child's file holds the conflict and what was agreed, not only the outcome (Plymouth:
+    # "the detail of the conflict and agreements reached should be recorded on the child's file").
     summary = (
         f"{_person(acting_user)} recorded a {discussion.get_method_display().lower()} discussion held "
-        f"{_when(held_at)} at {_stage_label(occurrence)}. Outcome: {discussion.outcome}"
+        f"{_when(held_at)} at {_stage_label(occurrence)}."
+        + (f" Not agreed: {discussion.areas_of_disagreement}" if discussion.areas_of_disagreement else "")
+        + (f" Agreed: {discussion.areas_of_agreement}" if discussion.areas_of_agreement else "")
+        + f" Outcome: {discussion.outcome}"
     )
     if actions:
         summary += " Agreed actions: " + "; ".join(

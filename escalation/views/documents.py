@@ -20,8 +20,8 @@ def escalation_notice(request, public_id):
             "escalation": escalation,
             "children": escalation.children.all(),
             "resolution": _resolution(escalation),
-            "copies": partnership_copies(escalation),
-            "signatory": notice_signatory(escalation),
+            "copies": (copies := partnership_copies(escalation)),
+            "signatory": notice_signatory(escalation, copies),
         },
     )
 
