@@ -464,7 +464,7 @@ def test_five_stage_lifecycle_up_to_partnership_mediation_and_closed(sign_in_as,
         stage=5,
         name=stages[4],
         state="In discussion",
-        buttons=[RESOLVE, DISCUSS, DECIDE],
+        buttons=[RESOLVE, DISCUSS],  # the decision is binding: recorded once, not rewritten
     )
     assert_accessible(business_manager)  # with the partnership stage and the decision on it
 
