@@ -78,8 +78,10 @@ PRESET = PolicyPreset(
                 "Senior managers from the agencies involved, such as a Head of Service, Director or "
                 "equivalent senior safeguarding lead, meet to review the disagreement and agree a "
                 "way forward. "
-                "Document the action plan, name a lead manager to carry it out and monitor it, and "
-                "tell everyone involved, including the practitioner who raised the concern. " + _NO_TIMESCALE
+                "Document the action plan, name a lead manager to carry it out and monitor it (record "
+                "them as the owner of an agreed action to do so: they are told, and reminded if it "
+                "becomes overdue), and tell everyone involved, including the practitioner who raised "
+                "the concern. " + _NO_TIMESCALE
             ),
             raiser_tier=Tier.SENIOR_MANAGER,
             receiver_tier=Tier.SENIOR_MANAGER,
