@@ -8,8 +8,6 @@ from datetime import time
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
-from django.db.models import Q
-from django.db.models.functions import Now
 
 from partnerships.choices import (
     AGENCY_ROLES,
@@ -122,10 +120,9 @@ class Agency(models.Model):
 
 class MembershipQuerySet(models.QuerySet):
     def active(self):
-        """Roles held today: not ended, or ending on a later day (an administrator may record a
-        leaver's last day ahead; the role stops at the start of `ended`). The database's own
-        clock is asked, so a query compiled once stays right the next day."""
-        return self.filter(Q(ended__isnull=True) | Q(ended__gt=Now()), user__is_active=True)
+        """Roles held now: any with an end date set has ended (an administrator sets it when the
+        person leaves the role, not ahead of time)."""
+        return self.filter(ended__isnull=True, user__is_active=True)
 
 
 class Membership(models.Model):
@@ -138,7 +135,10 @@ class Membership(models.Model):
     job_title = models.CharField(max_length=200, blank=True)
     started = models.DateField(auto_now_add=True)
     ended = models.DateField(
-        null=True, blank=True, help_text="The first day the role is no longer held. Empty: held until changed."
+        null=True,
+        blank=True,
+        help_text="The day the person left the role. Set it when they leave, not ahead: from then on they no "
+        "longer hold it, see its cases or get its notices.",
     )
 
     objects = MembershipQuerySet.as_manager()

@@ -351,8 +351,8 @@ def _not_the_timed_discussion(escalation, user) -> str:
         return ""
     return (
         f"The policy times {stage_title(occurrence.number, stage.name)} by a discussion between the people "
-        "holding it. What you record here goes on the record and is shared with them, but only a discussion "
-        "they record meets the stage's deadline."
+        "holding it. What you record here goes on the record and to the other agency, but only a discussion "
+        "recorded by the people holding the stage meets its deadline."
     )
 
 

@@ -247,3 +247,23 @@ def test_a_list_with_a_made_up_filter_says_what_is_wrong_and_links_back(client, 
     assert "6 escalations" in page(
         client, cast.business_manager, "/dashboard/list/", status="everything", missed_stage="x"
     )
+
+
+def test_the_unfiltered_filter_form_drawn_once_still_shows_an_agency_added_or_renamed(client, fixed):
+    from escalation.views.dashboard import _BLANK_FORMS
+    from tests.factories import AgencyFactory
+
+    cast, _ = fixed
+    unmasked = re.compile(r'name="csrfmiddlewaretoken" value="[^"]+"')
+    first = unmasked.sub("", page(client, cast.business_manager))
+    assert unmasked.sub("", page(client, cast.business_manager)) == first  # drawn once, the same page
+    assert "Riverside Youth Service" not in first
+    AgencyFactory(partnership=cast.partnership, name="Riverside Youth Service")
+    cast.police.name = "Riverside Constabulary"
+    cast.police.save()
+    text = page(client, cast.business_manager)
+    assert "Riverside Youth Service" in text and "Riverside Constabulary" in text
+    assert len(_BLANK_FORMS) >= 2
+    # Another partnership's business manager never gets Riverside's form.
+    other = person("cumberland-bm", cast.outsider_partnership, Role.BUSINESS_MANAGER)
+    assert "Riverside Youth Service" not in page(client, other)

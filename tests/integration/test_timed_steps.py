@@ -112,7 +112,7 @@ def test_five_stage_stage_2_the_raisers_own_note_is_not_the_discussion_between_m
     escalation = climb(cast, raise_one(cast), 2)
     client.force_login(cast.practitioner)
     page = client.get(reverse("escalation:discussion", args=[escalation.public_id])).content.decode()
-    assert "only a discussion they record meets the stage&#x27;s deadline" in page
+    assert "only a discussion recorded by the people holding the stage meets its deadline" in page
     note = discuss(escalation, cast.practitioner, held_at=london(2026, 11, 4, 9, 30))
     assert current(escalation).step_met_at is None
     told = set(
@@ -120,7 +120,7 @@ def test_five_stage_stage_2_the_raisers_own_note_is_not_the_discussion_between_m
             "recipient__username", flat=True
         )
     )
-    assert "team-manager" in told
+    assert "team-manager" in told  # the other agency's manager, as the form says
     assert run_watcher(now=london(2026, 11, 11, 10, 0)).breached == 1
     assert missed_entries(escalation) == 1
 
@@ -129,7 +129,7 @@ def test_five_stage_stage_2_either_agencys_manager_records_the_managers_discussi
     escalation = climb(cast, raise_one(cast), 2)
     client.force_login(cast.manager)
     page = client.get(reverse("escalation:discussion", args=[escalation.public_id])).content.decode()
-    assert "only a discussion they record" not in page
+    assert "only a discussion recorded by the people holding the stage" not in page
     discuss(escalation, cast.manager, held_at=london(2026, 11, 4, 9, 30))
     assert current(escalation).step_met_at == london(2026, 11, 4, 9, 30)
 

@@ -143,13 +143,6 @@ def test_a_role_that_has_ended_stops_access_from_the_next_page(client, cast):
     assert escalation.reference not in page_of(client.get(reverse("escalation:list"), {"status": "all"}))
 
 
-def test_a_role_ending_on_a_future_date_still_counts_until_that_date(client, cast):
-    escalation = raise_one(cast)
-    Membership.objects.filter(user=cast.other_practitioner).update(ended=timezone.localdate() + timedelta(days=30))
-    client.force_login(cast.other_practitioner)
-    assert client.get(detail(escalation)).status_code == 200
-
-
 def test_panel_members_see_a_case_only_at_the_partnership_stage(client, cast):
     escalation = raise_one(cast)
     client.force_login(cast.panel_member)
