@@ -74,7 +74,8 @@ class LengthLimitsInWords:
             limit = getattr(field, "max_length", None)
             if not isinstance(field, forms.CharField) or not limit:
                 continue
-            label = re.sub(r"\s*\(optional\)$", "", str(field.label or "This answer")).replace("%", "%%")
+            # "(optional)", "(if you ticked the box)": a trailing aside is not part of the question.
+            label = re.sub(r"\s*\([^()]*\)$", "", str(field.label or "This answer")).replace("%", "%%")
             named = f"Your answer to ‘{label}’" if label.endswith("?") else label
             too_long = f"{named} must be {limit:,} characters or fewer (it has %(show_value)d)"
             field.error_messages["max_length"] = too_long

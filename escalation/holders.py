@@ -258,7 +258,7 @@ class People:
 
 def _joined(escalation, stage) -> tuple[int, str] | None:
     """(partnership id, agency type) of the agency that joins this stage, if one does."""
-    kind = getattr(stage, "joined_by_agency_type", "")
+    kind = stage.joined_by_agency_type
     if not kind or stage.is_partnership_stage or stage.holder_agency_type:
         return None
     return (escalation.partnership_id, kind)

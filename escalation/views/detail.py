@@ -350,7 +350,7 @@ def _not_the_timed_discussion(escalation, user) -> str:
     if stage.met_by != StepEvent.DISCUSSION or occurrence.step_met_at or meets_the_step_by_discussion(escalation, user):
         return ""
     return (
-        f"The policy times {stage_title(occurrence.number, stage.name)} by a discussion between the people "
+        f"The deadline for {stage_title(occurrence.number, stage.name)} is for a discussion between the people "
         "holding it. What you record here goes on the record and to the other agency, but only a discussion "
         "recorded by the people holding the stage meets its deadline."
     )
