@@ -1,13 +1,14 @@
 """Forms for the escalation pages. Validation messages follow the GOV.UK style."""
 
 import re
-from datetime import date
+from datetime import date, timedelta
 
 from crispy_forms_gds.helper import FormHelper
 from crispy_forms_gds.layout import Field, Fieldset, Layout, Size, Submit
 from django import forms
 from django.contrib.auth import get_user_model
 from django.core.validators import MaxValueValidator, MinValueValidator
+from django.utils import timezone
 
 from cases.models import Child, ContinuumOfNeed
 from escalation.states import ActionStatus, Category, DeliveryMethod, DiscussionMethod
@@ -148,8 +149,6 @@ class ChildForm(LengthLimitsInWords, forms.ModelForm):
         self.helper = helper("Add child and continue")
 
     def clean_date_of_birth(self):
-        from django.utils import timezone
-
         dob = self.cleaned_data["date_of_birth"]
         if dob > timezone.localdate():
             raise forms.ValidationError("The date of birth must be today or in the past")
@@ -244,6 +243,11 @@ class RaiseForm(LengthLimitsInWords, forms.Form):
         return data
 
 
+# A discussion is recorded after it happens; a few minutes' grace lets someone type the time from
+# their own watch or phone, which may run ahead of the server's clock.
+CLOCK_GRACE = timedelta(minutes=5)
+
+
 class DiscussionForm(LengthLimitsInWords, forms.Form):
     held_at = forms.DateTimeField(
         widget=forms.TextInput,  # crispy-forms-gds styles text inputs, not date inputs
@@ -315,7 +319,17 @@ class DiscussionForm(LengthLimitsInWords, forms.Form):
 
     def clean(self):
         data = super().clean()
+        held_at = data.get("held_at")
+        if held_at and held_at > timezone.now() + CLOCK_GRACE:
+            self.add_error("held_at", "The date and time of the discussion must be now or in the past")
+            held_at = None
         for i in range(1, 4):
+            due_on = data.get(f"action_{i}_due_on")
+            if held_at and due_on and due_on < timezone.localtime(held_at).date():
+                self.add_error(
+                    f"action_{i}_due_on",
+                    f"The date for action {i} must be the day of the discussion or later",
+                )
             description = data.get(f"action_{i}_description")
             if description and not data.get(f"action_{i}_owner") and f"action_{i}_owner" not in self.errors:
                 self.add_error(f"action_{i}_owner", f"Choose who will do action {i}")

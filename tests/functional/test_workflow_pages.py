@@ -2,15 +2,17 @@
 
 import html
 import re
+from datetime import timedelta
 
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.html import escape
 
 from escalation import services
-from escalation.models import Escalation
+from escalation.models import Discussion, Escalation
 from escalation.states import State
 from tests.conftest import london
 from tests.integration.test_escalation_lifecycle import raise_one
@@ -125,7 +127,7 @@ def test_recording_a_discussion_with_an_action_and_seeing_it(client, cast):
     response = client.post(
         reverse("escalation:discussion", args=[escalation.public_id]),
         {
-            "held_at": "24/12/2026 11:00",
+            "held_at": "01/12/2026 11:00",
             "method": "phone",
             "participants": "Both practitioners",
             "outcome": "Agreed to review the referral",
@@ -148,7 +150,7 @@ def test_an_action_without_an_owner_or_date_is_explained(client, cast):
     response = client.post(
         reverse("escalation:discussion", args=[escalation.public_id]),
         {
-            "held_at": "24/12/2026 11:00",
+            "held_at": "01/12/2026 11:00",
             "method": "email",
             "participants": "Both",
             "outcome": "x",
@@ -159,6 +161,69 @@ def test_an_action_without_an_owner_or_date_is_explained(client, cast):
     assert "Choose who will do action 1" in page
     assert "Enter when action 1 is to be done by" in page
     assert "Escalation via e-mail is not recommended" in page
+
+
+def a_discussion(**fields):
+    """What someone types on the discussion form: a phone call between the practitioners."""
+    return {
+        "held_at": "01/12/2026 11:00",
+        "method": "phone",
+        "participants": "Both practitioners",
+        "outcome": "Agreed to review the referral",
+        **fields,
+    }
+
+
+def test_a_discussion_cannot_be_recorded_before_it_happens(client, cast):
+    """A discussion is recorded after it is held: a date and time ahead of now is a typing
+    slip, refused with everything typed kept."""
+    escalation = raise_one(cast)
+    client.force_login(cast.other_practitioner)
+    tomorrow = timezone.localtime() + timedelta(days=1)
+    response = client.post(
+        reverse("escalation:discussion", args=[escalation.public_id]),
+        a_discussion(held_at=f"{tomorrow:%d/%m/%Y} 11:00"),
+    )
+    page = response.content.decode()
+    assert response.status_code == 200
+    assert "The date and time of the discussion must be now or in the past" in page
+    assert f"{tomorrow:%d/%m/%Y} 11:00" in page
+    assert "Agreed to review the referral" in page
+    assert not Discussion.objects.filter(occurrence__escalation=escalation).exists()
+
+
+def test_a_discussion_held_a_moment_ago_is_accepted(client, cast):
+    escalation = raise_one(cast)
+    client.force_login(cast.other_practitioner)
+    response = client.post(
+        reverse("escalation:discussion", args=[escalation.public_id]),
+        a_discussion(held_at=f"{timezone.localtime():%d/%m/%Y %H:%M}"),
+        follow=True,
+    )
+    assert "Discussion recorded." in response.content.decode()
+    assert Discussion.objects.filter(occurrence__escalation=escalation).count() == 1
+
+
+def test_an_action_cannot_be_due_before_the_discussion_that_agreed_it(client, cast):
+    escalation = raise_one(cast)
+    client.force_login(cast.other_practitioner)
+    response = client.post(
+        reverse("escalation:discussion", args=[escalation.public_id]),
+        a_discussion(
+            action_1_description="Review the referral",
+            action_1_owner=cast.other_manager.username,
+            action_1_due_on="30/11/2026",
+            action_2_description="Ring the school",
+            action_2_owner=cast.other_manager.username,
+            action_2_due_on="01/12/2026",
+        ),
+    )
+    page = response.content.decode()
+    assert "The date for action 1 must be the day of the discussion or later" in page
+    assert "The date for action 2" not in page
+    assert "30/11/2026" in page
+    assert not Discussion.objects.filter(occurrence__escalation=escalation).exists()
+    assert not escalation.actions.exists()
 
 
 def test_the_childs_file_shows_the_whole_chronology(client, cast):
