@@ -200,14 +200,14 @@ class People:
     def joiners(self, escalation, stage) -> set[int]:
         """The people of the agency a stage is joined by, when that agency is not one of the two
         (Plymouth Stage Three: a Head of Service in Specialist Children's Services considers it
-        with the agency in dispute, whichever agencies disagree). They hold it in the stage's
-        roles, or, if their agency has nobody in them, the nearest tier above; a party's own
-        people hold it on their side already."""
+        with the agency in dispute, whichever agencies disagree; Stage Two, about threshold: the
+        Early Help officer). They hold it in the joining roles, or, if their agency has nobody
+        in them, the nearest tier above; a party's own people hold it on their side already."""
         joined = _joined(escalation, stage)
         if joined is None:
             return set()
         self.load_agencies(escalation.raising_agency_id, escalation.receiving_agency_id, of_type=joined)
-        roles = (stage.holder_roles(RAISER) | stage.holder_roles(RECEIVER)) - {Role.PRACTITIONER}
+        roles = stage.joining_roles()
         lowest = min(roles, key=lambda r: tier_rank(ROLE_TIER[Role(r)])) if roles else Role.LINE_MANAGER
         found: set[int] = set()
         parties = {escalation.raising_agency_id, escalation.receiving_agency_id}
@@ -257,11 +257,10 @@ class People:
 
 
 def _joined(escalation, stage) -> tuple[int, str] | None:
-    """(partnership id, agency type) of the agency that joins this stage, if one does."""
-    kind = stage.joined_by_agency_type
-    if not kind or stage.is_partnership_stage or stage.holder_agency_type:
-        return None
-    return (escalation.partnership_id, kind)
+    """(partnership id, agency type) of the agency that joins this stage for this disagreement,
+    if one does."""
+    kind = stage.joined_by(escalation.category)
+    return (escalation.partnership_id, kind.value) if kind else None
 
 
 def active(user_ids: Iterable[int]) -> list[int]:

@@ -2,6 +2,8 @@
 
 from django.db import models
 
+from partnerships.choices import Category  # noqa: F401  (the escalation's category; a policy may name it)
+
 
 class State(models.TextChoices):
     RAISED = "raised", "Awaiting acknowledgement"
@@ -12,17 +14,6 @@ class State(models.TextChoices):
 
 
 OPEN_STATES = [State.RAISED, State.IN_DISCUSSION]
-
-
-class Category(models.TextChoices):
-    THRESHOLD = "threshold", "Threshold (whether a referral meets the criteria for a service)"
-    INFORMATION_SHARING = "information_sharing", "Information sharing"
-    ACTION_INACTION = "action_inaction", "Action or inaction"
-    ASSESSMENT_OR_PLAN = "assessment_or_plan", "Assessment outcome or plan"
-    ROLES = "roles", "Roles and responsibilities"
-    COMMUNICATION = "communication", "Communication"
-    CHILD_PROTECTION_PROCEDURES = "child_protection_procedures", "Whether child protection procedures should be invoked"
-    OTHER = "other", "Other"
 
 
 class StageOutcome(models.TextChoices):

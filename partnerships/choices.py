@@ -80,7 +80,24 @@ class AgencyType(models.TextChoices):
     HEALTH = "health", "Health"
     EDUCATION = "education", "Education"
     EARLY_YEARS = "early_years", "Early years"
+    # The local authority's early help service (Plymouth Stage Two: "the Early Help
+    # Assessment/TAC Implementation Officer will also be involved").
+    EARLY_HELP = "early_help", "Early help"
     PROBATION = "probation", "Probation"
+    OTHER = "other", "Other"
+
+
+class Category(models.TextChoices):
+    """What a disagreement is about. Here, not with the escalation, because a policy may name
+    it: Plymouth brings in the Early Help officer only when the dispute is about threshold."""
+
+    THRESHOLD = "threshold", "Threshold (whether a referral meets the criteria for a service)"
+    INFORMATION_SHARING = "information_sharing", "Information sharing"
+    ACTION_INACTION = "action_inaction", "Action or inaction"
+    ASSESSMENT_OR_PLAN = "assessment_or_plan", "Assessment outcome or plan"
+    ROLES = "roles", "Roles and responsibilities"
+    COMMUNICATION = "communication", "Communication"
+    CHILD_PROTECTION_PROCEDURES = "child_protection_procedures", "Whether child protection procedures should be invoked"
     OTHER = "other", "Other"
 
 

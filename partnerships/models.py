@@ -16,6 +16,7 @@ from partnerships.choices import (
     AgencyType,
     Audience,
     BreachTarget,
+    Category,
     ClockStart,
     Event,
     Nation,
@@ -362,6 +363,16 @@ class PolicyStage(models.Model):
         help_text="The partnership's agency of this type also holds the stage, by the stage's roles, when it "
         "is not one of the two agencies (e.g. a Head of Service in children's social care). Empty: nobody joins.",
     )
+    joined_when_about = models.JSONField(
+        default=list,
+        blank=True,
+        help_text='Only for disagreements about these, e.g. ["threshold"]. Empty: every disagreement.',
+    )
+    joiner_roles = models.JSONField(
+        default=list,
+        blank=True,
+        help_text='The joining agency\'s roles that take part, e.g. ["practitioner"]. Empty: the stage\'s own roles.',
+    )
     receiving_agency_timescales = models.JSONField(
         default=dict,
         blank=True,
@@ -386,7 +397,7 @@ class PolicyStage(models.Model):
         if not isinstance(self.breach_targets, list) or not set(self.breach_targets) <= valid:
             raise ValidationError({"breach_targets": f"Use a list of: {', '.join(sorted(valid))}."})
         agency_roles = {r.value for r in AGENCY_ROLES}
-        for field in ("raiser_roles", "receiver_roles"):
+        for field in ("raiser_roles", "receiver_roles", "joiner_roles"):
             named = getattr(self, field)
             if not isinstance(named, list) or not set(named) <= agency_roles:
                 raise ValidationError({field: f"Use a list of agency roles: {', '.join(sorted(agency_roles))}."})
@@ -401,6 +412,13 @@ class PolicyStage(models.Model):
                     "joined_by_agency_type": "Only a stage held by the two agencies can be joined by another: "
                     "leave this empty, or the agency that holds it"
                 }
+            )
+        categories = {c.value for c in Category}
+        if not isinstance(self.joined_when_about, list) or not set(self.joined_when_about) <= categories:
+            raise ValidationError({"joined_when_about": f"Use a list of: {', '.join(sorted(categories))}."})
+        if (self.joined_when_about or self.joiner_roles) and not self.joined_by_agency_type:
+            raise ValidationError(
+                {"joined_by_agency_type": "Choose the agency that joins the stage, or untick when and who joins"}
             )
         if not _valid_agency_timescales(self.receiving_agency_timescales):
             raise ValidationError(
@@ -454,6 +472,8 @@ class PolicyStage(models.Model):
             panel_alternatives=tuple(PanelRule(r) for r in self.panel_alternatives or ()),
             holder_agency_type=AgencyType(self.holder_agency_type) if self.holder_agency_type else None,
             joined_by_agency_type=AgencyType(self.joined_by_agency_type) if self.joined_by_agency_type else None,
+            joined_when_about=tuple(Category(c) for c in self.joined_when_about or ()),
+            joiner_roles=tuple(Role(r) for r in self.joiner_roles or ()),
             receiving_agency_timescales=tuple(
                 (AgencyType(kind), Timescale(amount, TimescaleUnit(unit)))
                 for kind, (amount, unit) in sorted((self.receiving_agency_timescales or {}).items())
@@ -465,6 +485,21 @@ class PolicyStage(models.Model):
                 for event, named in sorted((self.notify or {}).items())
             ),
         )
+
+    def joined_by(self, category: str | None):
+        """See StagePreset.joined_by."""
+        return self._frozen().joined_by(category)
+
+    def joining_roles(self):
+        """See StagePreset.joining_roles."""
+        return self._frozen().joining_roles()
+
+    def _frozen(self):
+        """as_preset, read once per instance (the people of a stage are asked for many times)."""
+        memo = self.__dict__.get("_frozen_preset")
+        if memo is None:
+            memo = self.__dict__["_frozen_preset"] = self.as_preset()
+        return memo
 
     def holder_roles(self, side: str):
         """See StagePreset.holder_roles; memoised, the page asks for each side many times."""

@@ -18,6 +18,7 @@ from partnerships.choices import (
     AgencyType,
     Audience,
     BreachTarget,
+    Category,
     ClockStart,
     Event,
     Nation,
@@ -68,6 +69,8 @@ def stage_document(stage) -> dict:
         "receiver_roles": list(stage.receiver_roles or []),
         "holder_agency_type": stage.holder_agency_type or None,
         "joined_by_agency_type": stage.joined_by_agency_type or None,
+        "joined_when_about": list(stage.joined_when_about or []),
+        "joiner_roles": list(stage.joiner_roles or []),
         "receiving_agency_timescales": {
             kind: {"amount": amount, "unit": unit}
             for kind, (amount, unit) in sorted((stage.receiving_agency_timescales or {}).items())
@@ -277,6 +280,8 @@ STAGE_FIELDS = (
     "receiver_roles",
     "holder_agency_type",
     "joined_by_agency_type",
+    "joined_when_about",
+    "joiner_roles",
     "receiving_agency_timescales",
     "breach_targets",
     "notify",
@@ -344,6 +349,8 @@ def _stage_row(reader: _Reader, value, path) -> dict | None:
     row["joined_by_agency_type"] = reader.choice(
         value.get("joined_by_agency_type"), (*path, "joined_by_agency_type"), AgencyType, optional=True
     )
+    row["joined_when_about"] = reader.choices(value.get("joined_when_about"), (*path, "joined_when_about"), Category)
+    row["joiner_roles"] = reader.choices(value.get("joiner_roles"), (*path, "joiner_roles"), _AgencyRole())
     row["receiving_agency_timescales"] = {}
     by_type = value.get("receiving_agency_timescales") or {}
     if isinstance(by_type, dict):

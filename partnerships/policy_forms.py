@@ -18,6 +18,7 @@ from partnerships.choices import (
     AgencyType,
     Audience,
     BreachTarget,
+    Category,
     Event,
     Nation,
     PanelRule,
@@ -143,6 +144,16 @@ class StageForm(forms.ModelForm):
         [(r.value, r.label) for r in AGENCY_ROLE_ORDER],
         "None ticked: the role of the receiver's tier",
     )
+    joined_when_about = _checkboxes(
+        "Only when the disagreement is about",
+        Category.choices,
+        "None ticked: whatever the disagreement is about",
+    )
+    joiner_roles = _checkboxes(
+        "Who takes part in the joining agency",
+        [(r.value, r.label) for r in AGENCY_ROLE_ORDER],
+        "None ticked: this stage's roles above practitioner",
+    )
     breach_targets = _checkboxes("Who is told when its deadline is missed", BreachTarget.choices)
     panel_alternatives = _checkboxes(
         "Other arrangements the policy allows", [c for c in PanelRule.choices if c[0] != PanelRule.NONE]
@@ -169,6 +180,8 @@ class StageForm(forms.ModelForm):
             "receiver_roles",
             "holder_agency_type",
             "joined_by_agency_type",
+            "joined_when_about",
+            "joiner_roles",
             "breach_targets",
             "is_partnership_stage",
             "panel_rule",
@@ -251,6 +264,8 @@ class StageForm(forms.ModelForm):
                 Field.checkboxes("receiver_roles", small=True),
                 Field.select("holder_agency_type"),
                 Field.select("joined_by_agency_type"),
+                Field.checkboxes("joined_when_about", small=True),
+                Field.checkboxes("joiner_roles", small=True),
                 legend="Who holds the stage",
                 legend_size=Size.MEDIUM,
             ),

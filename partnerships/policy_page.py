@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from partnerships.choices import Event, Role, StepEvent, Urgency
+from partnerships.choices import Category, Event, Role, StepEvent, Urgency
 from partnerships.presets.base import URGENCY_ORDER
 
 PARTNERSHIP_STAGE_HOLDERS = "The partnership business manager and chair, then whoever is seated on the arrangement"
@@ -54,8 +54,12 @@ def _joined_by(stage) -> str:
     preset = stage.as_preset()
     if not preset.joined_by_agency_type:
         return ""
-    roles = _roles(preset.holder_roles("raiser") | preset.holder_roles("receiver")) or "Its leaders"
-    return f"{roles} in the partnership's {preset.joined_by_agency_type.label.lower()}, when it is not one of the two"
+    roles = _roles(preset.joining_roles()) or "Its leaders"
+    when = "when it is not one of the two"
+    if preset.joined_when_about:
+        about = " or ".join(Category(c).label.split(" (")[0].lower() for c in preset.joined_when_about)
+        when = f"when the disagreement is about {about} and it is not one of the two"
+    return f"{roles} in the partnership's {preset.joined_by_agency_type.label.lower()}, {when}"
 
 
 def _timescales(policy, stage) -> list[tuple[str, str]]:

@@ -38,8 +38,10 @@ AGENCIES = [
     ("health", "{town} NHS Trust", AgencyType.HEALTH),
     ("nursery", "{town} Little Steps Nursery", AgencyType.EARLY_YEARS),
     ("probation", "{town} Probation Service", AgencyType.PROBATION),
+    ("early-help", "{town} Early Help Service", AgencyType.EARLY_HELP),
 ]
 LADDER = [Role.PRACTITIONER, Role.LINE_MANAGER, Role.SAFEGUARDING_LEAD, Role.SENIOR_MANAGER, Role.EXECUTIVE_LEAD]
+EARLY_HELP_OFFICER = "Early Help Assessment/TAC Implementation Officer"
 PARTNERSHIP_ROLES = [Role.BUSINESS_MANAGER, Role.CHAIR, Role.PANEL_MEMBER, Role.AUDITOR]
 FIRST_NAMES = ["Amira", "Ben", "Chloe", "Dev", "Erin", "Femi", "Grace", "Harry", "Isla", "Jon", "Kiran", "Lena"]
 LAST_NAMES = ["Shah", "Morgan", "Evans", "Patel", "Walsh", "Okafor", "Hughes", "Reid", "Khan", "Price", "Doyle"]
@@ -144,6 +146,11 @@ def load_demo(*, with_history: bool = True, progress=None) -> list[DemoUser]:
             index += 1
             _member(user, partnership, Role.SENIOR_MANAGER, agencies[key], "Head of Service")
             people.append(DemoUser(user.username, user.get_full_name(), Role.SENIOR_MANAGER.label, agencies[key].name))
+        # Plymouth Stage Two brings the Early Help officer into a dispute about threshold.
+        user = _user(f"{slug}-early-help-practitioner", index)
+        index += 1
+        _member(user, partnership, Role.PRACTITIONER, agencies["early-help"], EARLY_HELP_OFFICER)
+        people.append(DemoUser(user.username, user.get_full_name(), EARLY_HELP_OFFICER, agencies["early-help"].name))
         for role in PARTNERSHIP_ROLES:
             user = _user(f"{slug}-{_role_slug(role)}", index)
             index += 1

@@ -15,6 +15,7 @@ from partnerships.choices import (
     AgencyType,
     Audience,
     BreachTarget,
+    Category,
     ClockStart,
     Event,
     PanelRule,
@@ -78,6 +79,12 @@ class StagePreset:
     # Service within Specialist Children's Services, who will consider the matter with their
     # equivalent level of management within the concerned agency").
     joined_by_agency_type: AgencyType | None = None
+    # Only for disagreements about these (empty: every one). Plymouth Stage Two: "If the area of
+    # conflict relates to whether a case meets the threshold ..., then the Early Help
+    # Assessment/TAC Implementation Officer will also be involved in this discussion."
+    joined_when_about: tuple[Category, ...] = ()
+    # The joining agency's roles that take part (empty: the stage's own roles, as above).
+    joiner_roles: tuple[Role, ...] = ()
     # A tighter timescale where the other agency is of a type (St Helens stage two: "For cases
     # involving Social Care ... the Team Manager should be alerted ... within one working day").
     receiving_agency_timescales: tuple[tuple[AgencyType, Timescale], ...] = ()
@@ -93,6 +100,22 @@ class StagePreset:
         if named:
             return frozenset(named)
         return frozenset({TIER_ROLE[tier]}) if tier in TIER_ROLE else frozenset()
+
+    def joined_by(self, category: str | None) -> AgencyType | None:
+        """The agency type that joins the two at this stage for a disagreement about this."""
+        if not self.joined_by_agency_type or self.is_partnership_stage or self.holder_agency_type:
+            return None
+        if self.joined_when_about and category not in self.joined_when_about:
+            return None
+        return self.joined_by_agency_type
+
+    def joining_roles(self) -> frozenset[Role]:
+        """The roles in which the joining agency's people take part: those the stage names for
+        them, else the stage's own roles above practitioner (its practitioners are not all told
+        of a managers' stage)."""
+        if self.joiner_roles:
+            return frozenset(self.joiner_roles)
+        return (self.holder_roles("raiser") | self.holder_roles("receiver")) - {Role.PRACTITIONER}
 
     def audiences(self, event: Event) -> frozenset[Audience]:
         """Everyone told of this event at this stage: the defaults plus the policy's own."""

@@ -4,12 +4,14 @@ Source: seeds/001_0eef874128e23fbb.txt. Stage One (preventing disputes) has two 
 professionals' own discussion within one working day, then their line managers within 24
 hours. Stage Two is second-tier management (informal), Stage Three a Head of Service (formal),
 Stage Four the Head of Safeguarding, who may report to the Safeguarding Children Board Chair.
+The Early Help officer joins Stage Two when the dispute is about threshold.
 """
 
 from partnerships.choices import (
     AgencyType,
     Audience,
     BreachTarget,
+    Category,
     Event,
     PanelRule,
     Role,
@@ -122,6 +124,12 @@ PRESET = PolicyPreset(
             # Second tier management "and/or ... the designated professional or named professional"
             raiser_roles=(Role.SAFEGUARDING_LEAD, Role.SENIOR_MANAGER),
             receiver_roles=(Role.SAFEGUARDING_LEAD, Role.SENIOR_MANAGER),
+            # "If the area of conflict relates to whether a case meets the threshold for a referral
+            # or service from Children's social care, then the Early Help Assessment/TAC
+            # Implementation Officer will also be involved in this discussion."
+            joined_by_agency_type=AgencyType.EARLY_HELP,
+            joined_when_about=(Category.THRESHOLD,),
+            joiner_roles=(Role.PRACTITIONER,),
         ),
         StagePreset(
             name="Stage Three: formal dispute procedure (Head of Service)",

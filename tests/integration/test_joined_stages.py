@@ -166,3 +166,103 @@ def test_the_page_of_a_joined_stage_reads_the_joining_agency_with_the_two_partie
     assert len(holders) == 1, "\n".join(queries)
     # The Head of Service is in neither agency: the notice they were sent lets them in (one query).
     assert len(queries) <= PAGE_QUERY_BUDGET + EXTRA["other_practitioner"] + 1, "\n".join(queries)
+
+
+# Plymouth, Stage Two: "If the area of conflict relates to whether a case meets the threshold
+# for a referral or service from Children's social care, then the Early Help Assessment/TAC
+# Implementation Officer will also be involved in this discussion."
+STAGE_TWO = 3
+
+
+@pytest.fixture
+def early_help_officer(plymouth):
+    from partnerships.models import Agency, Membership
+
+    service = Agency.objects.create(
+        partnership=plymouth.partnership, name="Early Help Service", type=AgencyType.EARLY_HELP
+    )
+    officer = plymouth.practitioner.__class__.objects.create_user("early-help-officer", "eho@example.org", "x")
+    Membership.objects.create(
+        user=officer,
+        partnership=plymouth.partnership,
+        agency=service,
+        role="practitioner",
+        job_title="Early Help Assessment/TAC Implementation Officer",
+    )
+    return officer
+
+
+def raise_about(cast, category):
+    return services.escalation_raise(
+        raised_by=cast.practitioner,
+        raising_agency=cast.school,
+        receiving_agency=cast.csc,
+        children=[cast.child],
+        category=category,
+        concern="Children's social care say the referral does not meet the threshold for assessment.",
+        why_unsafe="Ellie has disclosed violence at home twice this term.",
+        outcome_sought="A child and family assessment.",
+    )
+
+
+def test_the_early_help_officer_joins_plymouth_stage_two_when_the_dispute_is_about_threshold(
+    plymouth, early_help_officer
+):
+    cast = plymouth
+    escalation = climbing.climb(raise_about(cast, Category.THRESHOLD), STAGE_TWO, by=cast.practitioner)
+    assert fresh(escalation).policy_stage().name.startswith("Stage Two")
+    assert "early-help-officer" in told_of_stage(escalation, STAGE_TWO)
+    assert holds_current_stage(fresh(escalation), early_help_officer)
+    assert can_view(fresh(escalation), early_help_officer)
+    # What either agency records reaches the officer, who is part of the discussion.
+    discussion = services.discussion_record(
+        escalation=fresh(escalation),
+        acting_user=cast.other_senior_manager,
+        held_at=fresh(escalation).current_occurrence().started_at,
+        method=DiscussionMethod.VIRTUAL_MEETING,
+        participants="Second-tier managers of the school and children's social care, the Early Help officer",
+        outcome="An early help assessment this week; children's social care to review it on Friday.",
+    )
+    assert Notification.objects.filter(
+        discussion=discussion, kind=NotificationKind.RECORDED, recipient=early_help_officer
+    ).exists()
+
+
+def test_the_early_help_officer_takes_no_part_in_a_plymouth_dispute_about_something_else(
+    plymouth, early_help_officer
+):
+    cast = plymouth
+    escalation = climbing.climb(raise_about(cast, Category.INFORMATION_SHARING), STAGE_TWO, by=cast.practitioner)
+    assert "early-help-officer" not in told_of_stage(escalation, STAGE_TWO)
+    assert not holds_current_stage(fresh(escalation), early_help_officer)
+    assert not can_view(fresh(escalation), early_help_officer)
+
+
+def test_the_early_help_officer_is_not_brought_into_plymouth_stage_one_nor_stage_three(plymouth, early_help_officer):
+    cast = plymouth
+    escalation = raise_about(cast, Category.THRESHOLD)
+    assert not holds_current_stage(fresh(escalation), early_help_officer)
+    climbing.climb(escalation, STAGE_THREE, by=cast.practitioner)
+    assert not holds_current_stage(fresh(escalation), early_help_officer)
+
+
+def test_the_policy_page_says_the_early_help_officer_joins_plymouth_stage_two_on_threshold(plymouth, client):
+    client.force_login(plymouth.practitioner)
+    page = client.get(reverse("policy:show", args=[plymouth.partnership.slug])).content.decode()
+    assert (
+        "Practitioner in the partnership&#x27;s early help, when the disagreement is about threshold and it is "
+        "not one of the two" in page
+    )
+
+
+def test_when_and_who_joins_a_stage_need_the_agency_that_joins_it(plymouth):
+    stage = plymouth.partnership.policy.stage(STAGE_TWO)
+    stage.joined_by_agency_type = ""
+    with pytest.raises(ValidationError) as error:
+        stage.full_clean()
+    assert "Choose the agency that joins the stage" in str(error.value)
+    stage.joined_by_agency_type = AgencyType.EARLY_HELP
+    stage.joined_when_about = ["not-a-category"]
+    with pytest.raises(ValidationError) as error:
+        stage.full_clean()
+    assert "joined_when_about" in error.value.message_dict
