@@ -1,8 +1,9 @@
 """Forms for the partnership stage and the policies' routes past their stages."""
 
 from django import forms
+from django.utils import timezone
 
-from escalation.forms import DATETIME_FORMATS, LengthLimitsInWords, helper, required
+from escalation.forms import CLOCK_GRACE, DATETIME_FORMATS, LengthLimitsInWords, helper, required
 from partnerships.choices import PanelRule
 
 
@@ -96,6 +97,14 @@ class ReviewForm(LengthLimitsInWords, forms.Form):
                 + (f", {m.agency.name}" if m.agency else f", {m.partnership.name}")
             )
         self.helper = helper("Record formal use and arrangements")
+
+    def clean_meeting_at(self):
+        meeting_at = self.cleaned_data.get("meeting_at")
+        if meeting_at and meeting_at < timezone.now() - CLOCK_GRACE:
+            raise forms.ValidationError(
+                "The meeting must be in the future: leave the date blank if it has already met"
+            )
+        return meeting_at
 
 
 class RouteForm(LengthLimitsInWords, forms.Form):

@@ -11,7 +11,14 @@ from cases.models import RecordEntryKind
 from escalation.conversation import tell
 from escalation.holders import People
 from escalation.models import PanelMember, PartnershipReview
-from escalation.services import EscalationError, NotPermitted, _person, record_on_files, step_met
+from escalation.services import (
+    EscalationError,
+    NotPermitted,
+    _person,
+    acknowledge_by_taking_up,
+    record_on_files,
+    step_met,
+)
 from partnerships.choices import APPOINTED_BY_THE_CHAIR, ORGANISERS, Event, PanelRule, Role, StepEvent
 from partnerships.selectors import partnership_roles
 
@@ -121,6 +128,7 @@ def review_arrange(
         meeting_at=meeting_at,
     )
     PanelMember.objects.bulk_create([PanelMember(review=review, user=m.user, agency=m.agency) for m in members])
+    acknowledge_by_taking_up(escalation, acting_user, review.formal_use_recorded_at, "arranging it")
     # Five-stage: "offer mediation within 5 working days": arranging it is the step the clock times.
     step_met(occurrence, StepEvent.ARRANGEMENT, review.formal_use_recorded_at)
     referred_by = escalation.occurrences.filter(number__lt=occurrence.number).select_related("policy_stage")

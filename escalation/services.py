@@ -33,7 +33,7 @@ from escalation.models import (
     StageOccurrence,
 )
 from escalation.record import _due_text, _now, _person, _stage_label, _when, record_on_files  # noqa: F401
-from escalation.states import DeliveryMethod, StageOutcome
+from escalation.states import DeliveryMethod, StageOutcome, State
 from partnerships.choices import ClockStart, Event, StepEvent, Urgency, roles_text
 from partnerships.models import Partnership
 from partnerships.selectors import memberships_of, tier_rank
@@ -189,6 +189,26 @@ def escalation_raise(
 @transaction.atomic
 def escalation_acknowledge(*, escalation: Escalation, acting_user, at: datetime | None = None) -> Escalation:
     at = _now(at)
+    occurrence = _acknowledge(escalation, acting_user, at)
+    tell(Event.ACKNOWLEDGED, escalation=escalation, occurrence=occurrence, acting_user=acting_user, at=at)
+    return escalation
+
+
+def acknowledge_by_taking_up(escalation: Escalation, acting_user, at: datetime, how: str) -> None:
+    """Arranging the partnership stage, or recording its decision, takes the stage up: one still
+    awaiting acknowledgement is acknowledged by it, so a decided case never reads "Awaiting
+    acknowledgement". Nobody is told separately: they hear of the arrangement or decision."""
+    from escalation.permissions import can_acknowledge
+
+    if (
+        escalation.state == State.RAISED
+        and escalation.stage_asks_for_acknowledgement()
+        and can_acknowledge(escalation, acting_user)
+    ):
+        _acknowledge(escalation, acting_user, at, how=how)
+
+
+def _acknowledge(escalation: Escalation, acting_user, at: datetime, how: str = "") -> StageOccurrence:
     _transition(escalation, "acknowledge", acting_user)
     occurrence = escalation.occurrences.select_for_update().get(closed_at__isnull=True)
     occurrence.acknowledged_at = at
@@ -203,12 +223,12 @@ def escalation_acknowledge(*, escalation: Escalation, acting_user, at: datetime 
     record_on_files(
         escalation,
         RecordEntryKind.ACKNOWLEDGED,
-        f"{_person(acting_user)} acknowledged {escalation.reference} at {_stage_label(occurrence)}; "
-        f"{_due_text(occurrence)}.",
+        f"{_person(acting_user)} acknowledged {escalation.reference} at {_stage_label(occurrence)}"
+        + (f" by {how}" if how else "")
+        + f"; {_due_text(occurrence)}.",
         author=acting_user,
     )
-    tell(Event.ACKNOWLEDGED, escalation=escalation, occurrence=occurrence, acting_user=acting_user, at=at)
-    return escalation
+    return occurrence
 
 
 @transaction.atomic
@@ -276,9 +296,10 @@ def stage_record_decision(
     if occurrence.decision.strip():
         # Everyone was told of it and it is on the children's files: it is not rewritten.
         raise EscalationError(DECISION_STANDS)
+    at = _now(at)
+    acknowledge_by_taking_up(escalation, acting_user, at, "recording the decision")
     occurrence.decision = decision.strip()
     occurrence.save(update_fields=["decision"])
-    at = _now(at)
     step_met(occurrence, StepEvent.DECISION, at)
     record_on_files(
         escalation,

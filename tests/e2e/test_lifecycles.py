@@ -440,7 +440,7 @@ def test_five_stage_lifecycle_up_to_partnership_mediation_and_closed(sign_in_as,
     expect_banner(business_manager, "Formal use recorded and the partnership stage arranged.")
     expect(business_manager.locator("main")).to_contain_text(f"Mediation chaired by {chair_name}")
 
-    acknowledge(business_manager, escalation)
+    # Arranging it took the stage up: it no longer awaits acknowledgement.
     expect_escalation_page(
         business_manager,
         escalation,

@@ -424,3 +424,29 @@ def test_a_concern_longer_than_the_limit_comes_back_whole_with_a_message_naming_
     assert "Your answer to ‘What is the concern?’ must be 5,000 characters or fewer (it has 6499)" in page
     assert pasted.strip() in page  # all of it, to be edited down
     assert not Escalation.objects.exists()
+
+
+def test_a_partnership_meeting_cannot_be_arranged_in_the_past(client, cast):
+    from partnerships.choices import PanelRule
+    from partnerships.models import Membership
+    from tests.integration.test_escalation_lifecycle import climb_to_partnership_stage
+
+    escalation = climb_to_partnership_stage(cast, raise_one(cast))
+    client.force_login(cast.business_manager)
+    url = reverse("escalation:arrange", args=[escalation.public_id])
+    chair = Membership.objects.get(user=cast.police_senior_manager)
+    yesterday = timezone.localtime() - timedelta(days=1)
+    response = client.post(
+        url, {"arrangement": PanelRule.MEDIATION, "chair": chair.pk, "meeting_at": f"{yesterday:%d/%m/%Y} 10:00"}
+    )
+    page = response.content.decode()
+    assert "The meeting must be in the future: leave the date blank if it has already met" in page
+    assert f"{yesterday:%d/%m/%Y} 10:00" in page
+    assert not hasattr(escalation.current_occurrence(), "review")
+    tomorrow = timezone.localtime() + timedelta(days=1)
+    response = client.post(
+        url,
+        {"arrangement": PanelRule.MEDIATION, "chair": chair.pk, "meeting_at": f"{tomorrow:%d/%m/%Y} 10:00"},
+        follow=True,
+    )
+    assert escalation.current_occurrence().review.meeting_at.date() == tomorrow.date()

@@ -223,3 +223,42 @@ def test_nobody_who_is_a_party_or_raised_it_is_seated_whatever_the_arrangement(c
                 chair=seat(party),
             )
     assert not PartnershipReview.objects.exists()
+
+
+def test_arranging_the_partnership_stage_takes_it_up_so_it_no_longer_awaits_acknowledgement(cast):
+    """The business manager who arranges mediation has acknowledged the case in all but name:
+    it reads "In discussion", and the file says who took it up and how."""
+    from cases.models import RecordEntry
+
+    escalation = climbing.climb(raise_one(cast), 5, by=cast.practitioner)
+    assert escalation.get_state_display() == "Awaiting acknowledgement"
+    review_arrange(
+        escalation=fresh(escalation),
+        acting_user=cast.business_manager,
+        arrangement=PanelRule.MEDIATION,
+        chair=seat(cast.police_senior_manager),
+    )
+    escalation = fresh(escalation)
+    assert escalation.get_state_display() == "In discussion"
+    occurrence = escalation.current_occurrence()
+    assert occurrence.acknowledged_by == cast.business_manager
+    assert occurrence.acknowledged_at is not None
+    entry = RecordEntry.objects.filter(escalation=escalation, child=cast.child).order_by("-at", "-pk")[1]
+    assert entry.kind == "acknowledged" and "by arranging it" in entry.summary
+    # Nobody gets a separate "acknowledged" notice: they hear of the arrangement.
+    assert not Notification.objects.filter(
+        escalation=escalation, kind=NotificationKind.ACKNOWLEDGED, occurrence=occurrence
+    ).exists()
+
+
+def test_an_acknowledged_partnership_stage_is_not_acknowledged_again_by_arranging_it(cast):
+    escalation = climb_to_partnership_stage(cast, raise_one(cast))
+    acknowledged_at = escalation.current_occurrence().acknowledged_at
+    review_arrange(
+        escalation=fresh(escalation),
+        acting_user=cast.chair,
+        arrangement=PanelRule.MEDIATION,
+        chair=seat(cast.police_senior_manager),
+    )
+    occurrence = fresh(escalation).current_occurrence()
+    assert (occurrence.acknowledged_by, occurrence.acknowledged_at) == (cast.business_manager, acknowledged_at)
