@@ -12,7 +12,7 @@ from django.utils import timezone
 
 from cases.models import Child, ContinuumOfNeed
 from escalation.states import ActionStatus, Category, DeliveryMethod, DiscussionMethod
-from partnerships.choices import Urgency
+from partnerships.choices import Route, Urgency
 
 DATE_FORMATS = ["%d/%m/%Y", "%Y-%m-%d", "%d %m %Y"]
 DATETIME_FORMATS = ["%d/%m/%Y %H:%M", "%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M"]
@@ -155,6 +155,17 @@ class ChildForm(LengthLimitsInWords, forms.ModelForm):
         return dob
 
 
+# Where a disagreement may go when it is unsafe to raise it within the raiser's own agency:
+# (what it is called, who that is), in the order offered.
+UNSAFE_ROUTE_CHOICES = {
+    Route.UNSAFE_WITHIN_AGENCY: ("Straight to the partnership", "(its business manager and chair)"),
+    Route.EXTERNAL_MANAGERS: (
+        "Straight to the other agency's managers",
+        "(the managers of the agency you disagree with)",
+    ),
+}
+
+
 class RaiseForm(LengthLimitsInWords, forms.Form):
     children = forms.ModelMultipleChoiceField(
         queryset=Child.objects.none(),
@@ -204,7 +215,7 @@ class RaiseForm(LengthLimitsInWords, forms.Form):
         error_messages=required("Select how urgent it is"),
     )
 
-    def __init__(self, *args, children_qs, agencies_qs, unsafe_route=False, **kwargs):
+    def __init__(self, *args, children_qs, agencies_qs, unsafe_routes=(), **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["children"].queryset = children_qs
         self.fields["children"].label_from_instance = lambda c: f"{c.full_name}, born {c.date_of_birth:%d/%m/%Y}"
@@ -219,21 +230,33 @@ class RaiseForm(LengthLimitsInWords, forms.Form):
             Field.textarea("outcome_sought"),
             Field.radios("urgency"),
         ]
-        if unsafe_route:
-            # Bromley: "If staff feel unsafe raising concerns within their own agency, they may ...
-            # request escalation via BSCP."
-            self.fields["unsafe_within_agency"] = forms.BooleanField(
-                label="It is not safe to raise this within my own agency: send it straight to the partnership",
-                required=False,
-            )
+        unsafe_routes = [r for r in UNSAFE_ROUTE_CHOICES if r in unsafe_routes]
+        if unsafe_routes:
+            # Bromley: "If staff feel unsafe raising concerns within their own agency, they may
+            # escalate directly to external managers, or request escalation via BSCP."
+            label = "It is not safe to raise this within my own agency"
+            if len(unsafe_routes) == 1:
+                label += f": send it {UNSAFE_ROUTE_CHOICES[unsafe_routes[0]][0].lower()}"
+            self.fields["unsafe_within_agency"] = forms.BooleanField(label=label, required=False)
+            layout.append(Field.checkbox("unsafe_within_agency"))
+            if len(unsafe_routes) > 1:
+                self.fields["unsafe_goes_to"] = forms.ChoiceField(
+                    label="Where should it go instead? (if you ticked the box)",
+                    choices=[(r.value, " ".join(UNSAFE_ROUTE_CHOICES[r])) for r in unsafe_routes],
+                    widget=forms.RadioSelect,
+                    initial=Route.UNSAFE_WITHIN_AGENCY.value,
+                    required=False,
+                )
+                layout.append(Field.radios("unsafe_goes_to", small=True))
+            self.unsafe_routes = unsafe_routes
             self.fields["unsafe_reason"] = forms.CharField(
                 label="Why is it not safe to raise within your own agency? (if you ticked the box)",
-                help_text="The partnership's business manager and chair will read this",
+                help_text="Whoever it goes to will read this",
                 widget=forms.Textarea(attrs={"rows": 3}),
                 max_length=2000,
                 required=False,
             )
-            layout += [Field.checkbox("unsafe_within_agency"), Field.textarea("unsafe_reason")]
+            layout.append(Field.textarea("unsafe_reason"))
         self.helper = helper("Raise disagreement", *layout)
 
     def clean(self):
@@ -241,6 +264,14 @@ class RaiseForm(LengthLimitsInWords, forms.Form):
         if data.get("unsafe_within_agency") and not (data.get("unsafe_reason") or "").strip():
             self.add_error("unsafe_reason", "Enter why it is not safe to raise this within your own agency")
         return data
+
+    def unsafe_route(self) -> Route | None:
+        """The route around the raiser's own agency they chose, if they ticked the box (the
+        partnership where the policy offers it and they left the choice as it was)."""
+        if not self.cleaned_data.get("unsafe_within_agency"):
+            return None
+        chosen = self.cleaned_data.get("unsafe_goes_to")
+        return Route(chosen) if chosen else self.unsafe_routes[0]
 
 
 # A discussion is recorded after it happens; a few minutes' grace lets someone type the time from

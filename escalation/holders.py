@@ -144,6 +144,9 @@ class People:
             return set()  # this side takes no part at this stage
         if stage.holder_agency_type:
             return self.of_agency_type(escalation, stage.holder_agency_type, roles)
+        if side == RAISER and escalation.kept_from_own_agency:
+            # Raised around their own agency: the raiser alone speaks for it, at every stage.
+            return {escalation.raised_by_id} if self._raiser_holds(escalation) else set()
         agency_id = escalation.raising_agency_id if side == RAISER else escalation.receiving_agency_id
         found = self.agency_roles(agency_id, roles - {Role.PRACTITIONER})
         if Role.PRACTITIONER in roles:
@@ -166,6 +169,8 @@ class People:
         if stage.is_partnership_stage or stage.holder_agency_type:
             # Held outside the two agencies' own ladders: its holders are told, and may open it.
             return set()
+        if side == RAISER and escalation.kept_from_own_agency:
+            return set()  # the raiser sees their own case; nobody else in their agency does
         named = set(stage.holder_roles(side))
         if side == RAISER:
             named.discard(Role.PRACTITIONER)

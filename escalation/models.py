@@ -61,6 +61,11 @@ class Escalation(ConcurrentTransitionMixin, FSMModelMixin, models.Model):
     # partnerships.choices.roles_text): agency staff see a case once their role has held it,
     # so whoever may act on a stage can see it, and nobody else in the agency.
     raising_holder_roles = models.CharField(max_length=200, blank=True, default="")
+    # Raised by a route that keeps it from the raiser's own agency (Bromley: "If staff feel
+    # unsafe raising concerns within their own agency, they may escalate directly to external
+    # managers"): on the raising side the raiser alone holds each stage; their managers are
+    # neither told nor shown it (escalation.holders).
+    kept_from_own_agency = models.BooleanField(default=False)
     receiving_holder_roles = models.CharField(max_length=200, blank=True, default="")
     # The open stage's deadline, copied here so lists sort and filter by it with an index.
     current_due_at = models.DateTimeField(null=True, blank=True, db_index=True)

@@ -123,9 +123,11 @@ def can_withdraw(escalation, user) -> bool:
     from partnerships.choices import Tier
     from partnerships.selectors import best_tier_rank_in_agency, tier_rank
 
-    return is_raiser(escalation, user) or best_tier_rank_in_agency(user, escalation.raising_agency_id) >= tier_rank(
-        Tier.LINE_MANAGER
-    )
+    if is_raiser(escalation, user):
+        return True
+    if escalation.kept_from_own_agency:
+        return False  # raised around their own agency: its managers take no part
+    return best_tier_rank_in_agency(user, escalation.raising_agency_id) >= tier_rank(Tier.LINE_MANAGER)
 
 
 def meets_the_step_by_discussion(escalation, user) -> bool:

@@ -5,7 +5,9 @@
   stage's acknowledgement. Every stage passed is opened and closed on the record, with the reason.
 - Bromley: "If staff feel unsafe raising concerns within their own agency, they may escalate
   directly to external managers, or request escalation via BSCP": the raiser takes it straight
-  to the partnership stage, with a recorded reason.
+  to the partnership stage, or to the first stage the other agency's managers hold, with a
+  recorded reason. Either way their own agency is kept out: on their side they alone hold
+  every stage after, and their managers are neither told nor shown it.
 
 Each route is one transaction through the state machine's `pass_stage`, so the usual rules hold:
 one stage open at a time, every move on each child's file, the new stage's holders told.
@@ -35,7 +37,11 @@ from escalation.services import (
     record_on_files,
 )
 from escalation.states import StageOutcome
-from partnerships.choices import Event, Route, Urgency
+from partnerships.choices import Event, Route, Tier, Urgency
+from partnerships.selectors import tier_rank
+
+# The routes taken because it is unsafe to raise within the raiser's own agency.
+KEPT_FROM_OWN_AGENCY = frozenset({Route.UNSAFE_WITHIN_AGENCY, Route.EXTERNAL_MANAGERS})
 
 
 def routes_open_to(escalation: Escalation, user) -> list[Route]:
@@ -52,13 +58,32 @@ def routes_open_to(escalation: Escalation, user) -> list[Route]:
         found.append(Route.URGENT_ALL_STAGES)
     if policy.allows(Route.UNSAFE_WITHIN_AGENCY) and is_raiser(escalation, user):
         found.append(Route.UNSAFE_WITHIN_AGENCY)
+    if (
+        policy.allows(Route.EXTERNAL_MANAGERS)
+        and is_raiser(escalation, user)
+        and external_managers_stage(escalation) is not None
+    ):
+        found.append(Route.EXTERNAL_MANAGERS)
     return found
+
+
+def external_managers_stage(escalation: Escalation) -> int | None:
+    """The first stage after this one that the other agency's managers hold (Bromley: Stage 2,
+    manager to manager), if the case has not reached one yet."""
+    for number, stage in sorted(escalation.policy.stages_by_number().items()):
+        if stage.is_partnership_stage or stage.holder_agency_type or not stage.receiver_tier:
+            continue
+        if tier_rank(stage.receiver_tier) > tier_rank(Tier.PRACTITIONER):
+            return number if number > escalation.stage_number else None
+    return None
 
 
 def _target_is_allowed(escalation: Escalation, route: Route, to_stage: int) -> None:
     last = escalation.stage_count
     if route == Route.UNSAFE_WITHIN_AGENCY and to_stage != last:
         raise EscalationError("This route goes straight to the partnership stage.")
+    if route == Route.EXTERNAL_MANAGERS and to_stage != external_managers_stage(escalation):
+        raise EscalationError("This route goes straight to the stage the other agency's managers hold.")
     if not escalation.stage_number < to_stage <= last:
         raise EscalationError(f"Choose a stage after stage {escalation.stage_number} and no later than stage {last}.")
 
@@ -81,7 +106,10 @@ def escalation_take_route(
     evidence = f"{route.label}: {reason.strip()}"
     # Unsafe within the agency: the stages passed are on the record, but their holders (the
     # raiser's own managers among them) are neither told nor shown it; only where it arrives is.
-    quietly = route == Route.UNSAFE_WITHIN_AGENCY
+    quietly = route in KEPT_FROM_OWN_AGENCY
+    if quietly and not escalation.kept_from_own_agency:
+        escalation.kept_from_own_agency = True
+        Escalation.objects.filter(pk=escalation.pk).update(kept_from_own_agency=True)
     first_passed = None
     while escalation.stage_number < to_stage:
         _transition(escalation, "pass_stage", None)
@@ -113,17 +141,32 @@ def escalation_take_route(
 @transaction.atomic
 def escalation_raise_to_partnership(*, reason: str, at: datetime | None = None, **raise_fields) -> Escalation:
     """Bromley's route at the moment of raising: raised, then straight to the partnership stage."""
+    return _raise_around_own_agency(Route.UNSAFE_WITHIN_AGENCY, reason=reason, at=at, **raise_fields)
+
+
+@transaction.atomic
+def escalation_raise_to_external_managers(
+    *, reason: str, at: datetime | None = None, **raise_fields
+) -> Escalation:
+    """Bromley's other route at the moment of raising: raised, then straight to the other
+    agency's managers, the raiser's own agency kept out."""
+    return _raise_around_own_agency(Route.EXTERNAL_MANAGERS, reason=reason, at=at, **raise_fields)
+
+
+def _raise_around_own_agency(route: Route, *, reason: str, at: datetime | None, **raise_fields) -> Escalation:
     at = _now(at)
     if not reason.strip():
         raise EscalationError("Enter why it is not safe to raise this within your own agency.")
     escalation = escalation_raise(at=at, quietly=True, **raise_fields)
-    if not escalation.policy.allows(Route.UNSAFE_WITHIN_AGENCY):
-        raise EscalationError("This partnership's policy has no route straight to the partnership.")
+    if not escalation.policy.allows(route):
+        raise EscalationError(
+            "This partnership's policy has no route straight to the partnership."
+            if route == Route.UNSAFE_WITHIN_AGENCY
+            else "This partnership's policy has no route straight to the other agency's managers."
+        )
+    to_stage = escalation.stage_count if route == Route.UNSAFE_WITHIN_AGENCY else external_managers_stage(escalation)
+    if to_stage is None:
+        raise EscalationError("This partnership's policy has no stage held by the other agency's managers.")
     return escalation_take_route(
-        escalation=escalation,
-        acting_user=escalation.raised_by,
-        route=Route.UNSAFE_WITHIN_AGENCY,
-        to_stage=escalation.stage_count,
-        reason=reason,
-        at=at,
+        escalation=escalation, acting_user=escalation.raised_by, route=route, to_stage=to_stage, reason=reason, at=at
     )

@@ -62,7 +62,8 @@ def show_stage_to_holders(escalation: Escalation, policy_stage, due_at, *, shown
     """The escalation's denormalised reach once a stage is open: tiers reached only ever rise
     (lists and figures), and every role that has held a side can see the case from now on (not
     a stage passed by a route that keeps it away from the raiser's own agency)."""
-    escalation.raising_tier_reached = max(escalation.raising_tier_reached, tier_rank(policy_stage.raiser_tier))
+    if not escalation.kept_from_own_agency:  # its managers' lists never show it
+        escalation.raising_tier_reached = max(escalation.raising_tier_reached, tier_rank(policy_stage.raiser_tier))
     escalation.receiving_tier_reached = max(
         escalation.receiving_tier_reached, tier_rank(policy_stage.receiver_tier or None)
     )

@@ -234,3 +234,9 @@ class Route(models.TextChoices):
         "unsafe_within_agency",
         "Straight to the partnership when it is unsafe to raise within your own agency",
     )
+    # Bromley: "they may escalate directly to external managers": the managers of the agency
+    # disagreed with take it up, and the raiser's own agency is kept out of every stage after.
+    EXTERNAL_MANAGERS = (
+        "external_managers",
+        "Straight to the other agency's managers when it is unsafe to raise within your own agency",
+    )

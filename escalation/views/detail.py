@@ -393,8 +393,19 @@ def record_decision(request, public_id):
         ):
             return back_to(escalation)
     return _form_page(
-        request, escalation, form, "Record the partnership's decision" if partnership else "Record the binding decision"
+        request,
+        escalation,
+        form,
+        "Record the partnership's decision" if partnership else "Record the binding decision",
+        warning=DECISION_WARNING,
     )
+
+
+# The decision is binding (services.DECISION_STANDS): said before it is recorded, not after.
+DECISION_WARNING = (
+    "Once recorded, the decision cannot be changed: everyone involved is told of it and it goes on "
+    "each child's file. Check it before you record it."
+)
 
 
 @once_per_submission
@@ -447,10 +458,15 @@ def take_route(request, public_id):
     escalation = visible_escalation_or_404(request, public_id)
     open_routes = routes.routes_open_to(escalation, request.user)
     require(bool(open_routes))
-    route = open_routes[0]
+    asked = request.GET.get("route")
+    require(not asked or asked in open_routes)
+    route = Route(asked) if asked else open_routes[0]
     later = [s for n, s in sorted(escalation.policy.stages_by_number().items()) if n > escalation.stage_number]
     if route == Route.UNSAFE_WITHIN_AGENCY:
         later = later[-1:]
+    elif route == Route.EXTERNAL_MANAGERS:
+        later = [s for s in later if s.number == routes.external_managers_stage(escalation)]
+    if route in routes.KEPT_FROM_OWN_AGENCY:
         reason_label = "Why is it not safe to take this up within your own agency?"
         reason_error = "Enter why it is not safe to take this up within your own agency"
     else:
@@ -480,11 +496,13 @@ def take_route(request, public_id):
             f"{escalation.reference} is now at stage {data['to_stage']}. Every stage passed is on the record.",
         ):
             return back_to(escalation)
-    intro = (
-        "The policy lets an immediate-risk case go through several stages at once. Each stage passed is "
-        "recorded, with your reason, and the people holding the stage it reaches are told at once."
-        if route == Route.URGENT_ALL_STAGES
-        else "The policy lets you go straight to the partnership when it is not safe to raise this within your "
-        "own agency. The partnership's business manager and chair are told at once."
-    )
+    intro = {
+        Route.URGENT_ALL_STAGES: "The policy lets an immediate-risk case go through several stages at once. Each "
+        "stage passed is recorded, with your reason, and the people holding the stage it reaches are told at once.",
+        Route.UNSAFE_WITHIN_AGENCY: "The policy lets you go straight to the partnership when it is not safe to "
+        "raise this within your own agency. The partnership's business manager and chair are told at once.",
+        Route.EXTERNAL_MANAGERS: "The policy lets you go straight to the other agency's managers when it is not "
+        "safe to raise this within your own agency. They are told at once; your own agency's managers are not "
+        "told and cannot see it.",
+    }[route]
     return _form_page(request, escalation, form, route.label, intro)

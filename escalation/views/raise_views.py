@@ -123,15 +123,22 @@ def raise_disagreement(request):
         initial=initial,
         children_qs=children_qs,
         agencies_qs=agencies_qs,
-        unsafe_route=bool(policy and policy.allows(Route.UNSAFE_WITHIN_AGENCY)),
+        unsafe_routes=[r for r in routes.KEPT_FROM_OWN_AGENCY if policy and policy.allows(r)],
     )
     if request.method == "POST" and form.is_valid():
+        unsafe = form.unsafe_route()
         fields = dict(form.cleaned_data)
-        unsafe, reason = fields.pop("unsafe_within_agency", False), fields.pop("unsafe_reason", "")
+        reason = fields.pop("unsafe_reason", "")
+        for name in ("unsafe_within_agency", "unsafe_goes_to"):
+            fields.pop(name, None)
 
         def create():
-            if unsafe:
+            if unsafe == Route.UNSAFE_WITHIN_AGENCY:
                 return routes.escalation_raise_to_partnership(
+                    raised_by=request.user, raising_agency=agency, reason=reason, **fields
+                )
+            if unsafe == Route.EXTERNAL_MANAGERS:
+                return routes.escalation_raise_to_external_managers(
                     raised_by=request.user, raising_agency=agency, reason=reason, **fields
                 )
             return services.escalation_raise(raised_by=request.user, raising_agency=agency, **fields)

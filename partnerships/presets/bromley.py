@@ -32,7 +32,7 @@ PRESET = PolicyPreset(
     default_timescale=Timescale(5, TimescaleUnit.WORKING_DAYS),
     # "If staff feel unsafe raising concerns within their own agency, they may escalate directly to
     # external managers, or request escalation via BSCP."
-    routes=(Route.UNSAFE_WITHIN_AGENCY,),
+    routes=(Route.UNSAFE_WITHIN_AGENCY, Route.EXTERNAL_MANAGERS),
     stages=(
         StagePreset(
             name="Stage 1: front-line professional to professional",

@@ -121,6 +121,9 @@ def test_the_partnerships_binding_decision_once_recorded_and_told_is_not_rewritt
     cast, escalation = arranged
     client.force_login(cast.business_manager)
     url = reverse("escalation:decision", args=[escalation.public_id])
+    # Said before it is recorded, not only after.
+    form = client.get(url).content.decode()
+    assert "Once recorded, the decision cannot be changed" in form and "govuk-warning-text" in form
     first = "Children's social care to convene a strategy discussion within 24 hours."
     assert client.post(url, {"decision": first}).status_code == 302
     page = client.get(reverse("escalation:detail", args=[escalation.public_id])).content.decode()

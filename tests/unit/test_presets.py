@@ -307,8 +307,9 @@ def test_plymouth_policy_lets_an_urgent_case_instigate_all_of_the_stages_within_
     assert get_preset("plymouth").routes == (Route.URGENT_ALL_STAGES,)
 
 
-def test_bromley_policy_lets_staff_who_feel_unsafe_within_their_agency_go_to_the_partnership():
-    assert get_preset("bromley").routes == (Route.UNSAFE_WITHIN_AGENCY,)
+def test_bromley_policy_lets_staff_who_feel_unsafe_within_their_agency_go_to_the_partnership_or_external_managers():
+    # "they may escalate directly to external managers, or request escalation via BSCP"
+    assert get_preset("bromley").routes == (Route.UNSAFE_WITHIN_AGENCY, Route.EXTERNAL_MANAGERS)
     assert stage("bromley", 4).panel_alternatives == (PanelRule.DIRECT_LIAISON,)
 
 
