@@ -11,15 +11,17 @@ set (each row's escalation) are set here too, so nothing asks the database for t
 from __future__ import annotations
 
 import uuid
+from dataclasses import dataclass
+from datetime import date, datetime
 
 from django.db.models import Count, OuterRef, Subquery
 from django.db.models.functions import Coalesce
 
-from cases.models import RecordEntry
+from cases.models import RecordEntry, RecordEntryKind
 from escalation.attachments import Attachment
 from escalation.models import Action, Discussion, Escalation, StageOccurrence
 from escalation.notifications import unread_annotations
-from partnerships.compiled import CompiledQuery
+from partnerships.compiled import CompiledQuery, CompiledRows
 
 # Where the values go in the compiled queries: values no real request carries.
 _PUBLIC_ID = uuid.UUID("00000000-0000-4000-8000-0000c0ffee00")
@@ -52,10 +54,41 @@ def _stages(escalation_id):
 def _entries(escalation_id):
     return (
         RecordEntry.objects.filter(escalation_id=escalation_id)
-        .select_related("child")
-        .only("escalation_id", "kind", "summary", "at", "child")
         .order_by("at", "id")
+        .values_list(*ENTRY_COLUMNS, *(f"child__{name}" for name in CHILD_COLUMNS))
     )
+
+
+ENTRY_COLUMNS = ("kind", "summary", "at")
+CHILD_COLUMNS = ("id", "public_id", "first_name", "last_name", "date_of_birth")
+
+
+@dataclass(frozen=True)
+class TimelineEntry:
+    """What the case page writes of a record entry."""
+
+    kind: str
+    summary: str
+    at: datetime
+
+    @property
+    def get_kind_display(self) -> str:
+        return RecordEntryKind(self.kind).label
+
+
+@dataclass(frozen=True)
+class NamedChild:
+    """What the case page writes of a child it names."""
+
+    id: int
+    public_id: uuid.UUID
+    first_name: str
+    last_name: str
+    date_of_birth: date
+
+    @property
+    def full_name(self) -> str:
+        return f"{self.first_name} {self.last_name}"
 
 
 def _discussions(escalation_id):
@@ -78,7 +111,7 @@ def _attachments(escalation_id):
 
 CASE = CompiledQuery(_case, public_id=_PUBLIC_ID, person=_PERSON)
 STAGES = CompiledQuery(_stages, escalation_id=_ESCALATION)
-ENTRIES = CompiledQuery(_entries, escalation_id=_ESCALATION)
+ENTRIES = CompiledRows(_entries, escalation_id=_ESCALATION)
 DISCUSSIONS = CompiledQuery(_discussions, escalation_id=_ESCALATION)
 ACTIONS = CompiledQuery(_actions, escalation_id=_ESCALATION)
 ATTACHMENTS = CompiledQuery(_attachments, escalation_id=_ESCALATION)
@@ -102,8 +135,10 @@ def stages_of(escalation) -> list[StageOccurrence]:
     return _of(escalation, STAGES(escalation_id=escalation.pk))
 
 
-def entries_of(escalation) -> list[RecordEntry]:
-    return _of(escalation, ENTRIES(escalation_id=escalation.pk))
+def entries_of(escalation) -> list[tuple[TimelineEntry, NamedChild]]:
+    """Every child's copy of every entry on the case, oldest first, with the child it is on."""
+    width = len(ENTRY_COLUMNS)
+    return [(TimelineEntry(*row[:width]), NamedChild(*row[width:])) for row in ENTRIES(escalation_id=escalation.pk)]
 
 
 def discussions_of(escalation) -> list[Discussion]:

@@ -25,6 +25,7 @@ class People:
         self._agency_ranks: dict[int, dict[int, set[int]]] = {}
         self._partnership_roles: dict[int, dict[str, set[int]]] = {}
         self._agencies_of_type: dict[tuple[int, str], list[int]] = {}
+        self._holders: dict[tuple, set[int]] = {}
         # Filled only by preload_seats (a list of many cases); otherwise seats are read fresh.
         self._seats: dict[int, set[int] | None] = {}
 
@@ -133,12 +134,24 @@ class People:
         in the stage's roles for that side. On the raising side a practitioner's part is held by
         the one who raised it, not every practitioner of the agency. If the agency has nobody
         in those roles (a small nursery has no head of service; the raiser has left), the
-        nearest tier above holds it, so that a stage is never held by nobody."""
+        nearest tier above holds it, so that a stage is never held by nobody.
+
+        Worked out once per stage and side (a page asks several times: the buttons, the
+        permissions, the forms); not at the partnership stage, whose seats a service may
+        arrange on the same copy a moment before."""
+        if stage.is_partnership_stage:
+            self.load_agencies(escalation.raising_agency_id, escalation.receiving_agency_id)
+            return self.partnership_stage_holders(escalation)
+        key = (escalation.pk, stage.pk, side, escalation.kept_from_own_agency, escalation.category)
+        found = self._holders.get(key)
+        if found is None:
+            found = self._holders[key] = self._holders_on(escalation, stage, side)
+        return set(found)
+
+    def _holders_on(self, escalation, stage, side: str) -> set[int]:
         self.load_agencies(
             escalation.raising_agency_id, escalation.receiving_agency_id, of_type=_joined(escalation, stage)
         )
-        if stage.is_partnership_stage:
-            return self.partnership_stage_holders(escalation)
         roles = stage.holder_roles(side)
         if not roles:
             return set()  # this side takes no part at this stage

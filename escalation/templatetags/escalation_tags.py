@@ -1,4 +1,4 @@
-"""Template tags for the escalation lists.
+"""Template tags for the escalation lists and the case page.
 
 `deadline_cell` draws a row's deadline and working days left. It was an included template;
 a list draws it 25 times, and an include costs about three times what building the same
@@ -8,7 +8,7 @@ markup in Python does (escalation.rows, where the escalation lists build theirs)
 from django import template
 from django.utils.html import format_html
 
-from escalation import rows
+from escalation import dates, rows
 
 register = template.Library()
 
@@ -35,3 +35,22 @@ def stage_title(stage) -> str:
 
     policy_stage = getattr(stage, "policy_stage", stage)
     return title(stage.number, policy_stage.name)
+
+
+@register.filter
+def long_datetime(value) -> str:
+    """`|date:"j F Y, H:i"` (3 December 2026, 17:00) for a page that writes many: a case's
+    timeline and discussions (escalation.dates says why)."""
+    return dates.long_datetime(value) if value else ""
+
+
+@register.filter
+def table_datetime(value) -> str:
+    """`|date:"j M Y H:i"` (3 Dec 2026 17:00), as above, for a table's column."""
+    return dates.table_datetime(value) if value else ""
+
+
+@register.filter
+def short_date(value) -> str:
+    """`|date:"j M Y"` (3 Dec 2026), as above: an agreed action's day."""
+    return dates.short_date(value) if value else ""

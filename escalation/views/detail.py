@@ -53,14 +53,14 @@ def timeline_and_children(escalation) -> tuple[list, list]:
     file. Read on their own only if the entries name fewer children than the escalation has
     (the count comes with the escalation: case_reads.CHILD_COUNT)."""
     seen, entries, children = set(), [], {}
-    for entry in entries_of(escalation):
-        children.setdefault(entry.child_id, entry.child)
+    for entry, child in entries_of(escalation):
+        children.setdefault(child.id, child)
         key = (entry.kind, entry.summary, entry.at.replace(microsecond=0))
         if key not in seen:
             seen.add(key)
             entries.append(entry)
     if len(children) == escalation.child_count:
-        named = sorted(children.values(), key=lambda c: (c.last_name, c.first_name, c.pk))
+        named = sorted(children.values(), key=lambda c: (c.last_name, c.first_name, c.id))
     else:
         named = list(escalation.children.all())
     return entries, named

@@ -73,7 +73,6 @@ def test_the_case_is_read_with_what_every_case_page_shows_and_the_persons_unread
 def test_stages_entries_discussions_actions_and_files_are_the_orms_rows_in_the_orms_order(busy_case):
     expected = {
         case_reads.stages_of: busy_case.occurrences.order_by("number"),
-        case_reads.entries_of: busy_case.record_entries.order_by("at", "id"),
         case_reads.discussions_of: case_reads._discussions(busy_case.pk),
         case_reads.actions_of: busy_case.actions.all(),
         case_reads.attachments_of: busy_case.attachments.all(),
@@ -82,6 +81,18 @@ def test_stages_entries_discussions_actions_and_files_are_the_orms_rows_in_the_o
         rows = read(busy_case)
         assert rows, read.__name__
         assert [r.pk for r in rows] == [r.pk for r in queryset], read.__name__
+    # The timeline's rows are plain values: every child's copy of each entry, in the ORM's order.
+    entries = busy_case.record_entries.select_related("child").order_by("at", "id")
+    assert case_reads.entries_of(busy_case) == [
+        (
+            case_reads.TimelineEntry(e.kind, e.summary, e.at),
+            case_reads.NamedChild(
+                e.child.id, e.child.public_id, e.child.first_name, e.child.last_name, e.child.date_of_birth
+            ),
+        )
+        for e in entries
+    ]
+    assert len({child.id for _, child in case_reads.entries_of(busy_case)}) == 2
 
 
 def test_what_the_page_shows_of_each_row_asks_nothing_more_of_the_database(busy_case):
@@ -93,7 +104,7 @@ def test_what_the_page_shows_of_each_row_asks_nothing_more_of_the_database(busy_
     with CaptureQueriesContext(connection) as queries:
         shown = (
             [(o.number, o.policy_stage.name, o.escalation.reference) for o in stages],
-            [(e.kind, e.child.first_name, e.summary) for e in entries],
+            [(e.get_kind_display, child.full_name, e.summary) for e, child in entries],
             [(d.recorded_by.username, d.outcome) for d in discussions],
             [(a.description, a.escalation.reference) for a in actions],
             [(f.uploaded_by.username, f.described(), f.escalation.reference) for f in files],

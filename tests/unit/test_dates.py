@@ -9,7 +9,7 @@ import pytest
 from django.template.defaultfilters import date as date_filter
 from django.utils import timezone, translation
 
-from escalation.dates import long_datetime, short_datetime
+from escalation.dates import long_datetime, short_date, short_datetime, table_datetime
 
 MOMENTS = [
     datetime(2026, 1, 1, 0, 0, tzinfo=UTC),
@@ -35,6 +35,9 @@ EVERY_MONTH = [datetime(2026, month, 2 * month - 1, 12, 0, tzinfo=UTC) for month
 def test_the_short_and_long_forms_read_as_the_date_filter(moment):
     assert short_datetime(moment) == as_the_filter(moment, "j M Y, H:i")
     assert long_datetime(moment) == as_the_filter(moment, "j F Y, H:i")
+    assert table_datetime(moment) == as_the_filter(moment, "j M Y H:i")
+    assert short_date(moment) == as_the_filter(moment, "j M Y")
+    assert short_date(moment.date()) == as_the_filter(moment.date(), "j M Y")
 
 
 def test_every_day_of_a_year_reads_as_the_date_filter():
