@@ -47,10 +47,31 @@ def navigation_for(user) -> list[tuple[str, str]]:
     return items
 
 
+# The layout's own addresses (header, sign-out, the session timeout warning), by the name the
+# templates use: `{{ layout_urls.home }}` instead of `{% url 'home' %}`, reversed once.
+LAYOUT_URLS = {
+    "home": "home",
+    "login": "login",
+    "logout": "logout",
+    "notifications": "escalation:notifications",
+    "stay_signed_in": "stay-signed-in",
+    "health": "health",
+}
+
+
+class _LayoutUrls:
+    """Each address reversed only if a page uses it (most pages show the sign-out form, few the
+    health link)."""
+
+    def __getitem__(self, key: str) -> str:
+        return _url(LAYOUT_URLS[key])
+
+
 def service(request):
     user = getattr(request, "user", None)
     return {
         "service_name": settings.SERVICE_NAME,
         "current_partnership": primary_partnership(user) if user else None,
         "navigation": navigation_for(user) if user else [],
+        "layout_urls": _LayoutUrls(),
     }

@@ -188,3 +188,15 @@ def test_the_business_managers_home_costs_the_same_queries_with_more_cases_at_th
     assert len(work_for(cast.business_manager)) == 4
     assert _home_queries(client, cast.business_manager) == one
 
+
+
+def test_the_layout_links_home_to_notifications_and_signs_out_where_the_urls_say(client, cast):
+    page = home(client, cast.practitioner)
+    assert f'href="{reverse("home")}" class="govuk-header__link govuk-header__link--homepage"' in page
+    assert f'href="{reverse("escalation:notifications")}"' in page
+    assert f'action="{reverse("logout")}"' in page
+    assert f'data-stay-url="{reverse("stay-signed-in")}"' in page
+    assert f'data-sign-in-url="{reverse("login")}"' in page
+    client.logout()
+    signed_out = client.get(reverse("login")).content.decode()
+    assert f'href="{reverse("login")}">Sign in</a>' in signed_out
