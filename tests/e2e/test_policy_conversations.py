@@ -305,7 +305,7 @@ def test_five_stage_tells_each_stage_in_turn_and_the_business_office_when_mediat
     )
     expect_newest_notice(practitioner, escalation, "Partnership stage arranged", FOR_INFORMATION)
     open_newest_notice(chair, escalation)
-    acknowledge(chair, escalation)
+    # Arranging it took the stage up: nobody need acknowledge it now.
     expect_escalation_page(chair, escalation, stage=5, name=stages[4], state="In discussion", buttons=[DISCUSS, DECIDE])
     record_decision(chair, "Children's social care will hold a strategy discussion by Friday.")
     expect_newest_notice(
@@ -423,10 +423,9 @@ def test_cumberland_tells_the_chair_and_business_manager_and_the_chair_appoints_
         escalation,
         stage=5,
         name=stages[4],
-        state="Awaiting acknowledgement",
-        buttons=[ACKNOWLEDGE, DISCUSS, DECIDE],
+        state="In discussion",  # arranging it took the stage up
+        buttons=[DISCUSS, DECIDE],
     )
-    acknowledge(panel_member, escalation)
     record_decision(panel_member, "Children's social care will complete an assessment within 10 working days.")
     expect_newest_notice(
         chair,
@@ -625,10 +624,9 @@ def test_bromley_resolution_panel_needs_three_agencies_or_direct_liaison_with_ag
         stage=4,
         total=4,
         name=stages[3],
-        state="Awaiting acknowledgement",
-        buttons=[ACKNOWLEDGE, DISCUSS, DECIDE],
+        state="In discussion",  # arranging it took the stage up
+        buttons=[DISCUSS, DECIDE],
     )
-    acknowledge(business_manager, escalation)
     record_decision(business_manager, "Children's social care will hold a strategy discussion by Friday.")
     resolve(business_manager, escalation, "Strategy discussion held; both children seen.")
 
