@@ -502,7 +502,7 @@ def take_route(request, public_id):
         Route.UNSAFE_WITHIN_AGENCY: "The policy lets you go straight to the partnership when it is not safe to "
         "raise this within your own agency. The partnership's business manager and chair are told at once.",
         Route.EXTERNAL_MANAGERS: "The policy lets you go straight to the other agency's managers when it is not "
-        "safe to raise this within your own agency. They are told at once; your own agency's managers are not "
-        "told and cannot see it.",
+        "safe to raise this within your own agency. They are told at once. From now on nobody in your own agency "
+        "but you is told of it or holds it.",
     }[route]
     return _form_page(request, escalation, form, route.label, intro)

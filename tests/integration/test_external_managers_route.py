@@ -193,7 +193,7 @@ def test_the_take_route_page_offers_the_other_agencys_managers_on_a_raised_case(
     assert "Go straight to the other agency's managers" in detail
     url = reverse("escalation:route", args=[escalation.public_id]) + "?route=external_managers"
     page = client.get(url).content.decode()
-    assert "your own agency&#x27;s managers are not told and cannot see it" in page
+    assert "From now on nobody in your own agency but you is told of it or holds it" in page
     response = client.post(
         url,
         {"to_stage": 2, "reason": REASON, "seen_state": escalation.state, "seen_stage": "1"},
