@@ -230,7 +230,7 @@ class RaiseForm(LengthLimitsInWords, forms.Form):
             Field.textarea("outcome_sought"),
             Field.radios("urgency"),
         ]
-        unsafe_routes = [r for r in UNSAFE_ROUTE_CHOICES if r in unsafe_routes]
+        self.unsafe_routes = unsafe_routes = [r for r in UNSAFE_ROUTE_CHOICES if r in unsafe_routes]
         if unsafe_routes:
             # Bromley: "If staff feel unsafe raising concerns within their own agency, they may
             # escalate directly to external managers, or request escalation via BSCP."
@@ -248,7 +248,6 @@ class RaiseForm(LengthLimitsInWords, forms.Form):
                     required=False,
                 )
                 layout.append(Field.radios("unsafe_goes_to", small=True))
-            self.unsafe_routes = unsafe_routes
             self.fields["unsafe_reason"] = forms.CharField(
                 label="Why is it not safe to raise within your own agency? (if you ticked the box)",
                 help_text="Whoever it goes to will read this",

@@ -82,6 +82,17 @@ def _params(params: tuple, slots: dict, values: dict) -> list:
     return params
 
 
+def _converted(row, converters: list, connection):
+    """The row with each column's converters applied, as Django's iterables apply them."""
+    if not converters:
+        return row
+    row = list(row)
+    for pos, convs, expression in converters:
+        for converter in convs:
+            row[pos] = converter(row[pos], expression, connection)
+    return row
+
+
 class CompiledQuery:
     def __init__(self, build: Callable[..., QuerySet], *, allow_unused: bool = False, **sentinels):
         self.build = build
@@ -125,11 +136,7 @@ class CompiledQuery:
             rows = cursor.fetchall()
         found = []
         for row in rows:
-            if c.converters:
-                row = list(row)
-                for pos, convs, expression in c.converters:
-                    for converter in convs:
-                        row[pos] = converter(row[pos], expression, c.connection)
+            row = _converted(row, c.converters, c.connection)
             obj = c.model.from_db(using, c.init_list, row[c.model_columns])
             for populator in c.populators:
                 populator.populate(row, obj)
@@ -167,16 +174,7 @@ class CompiledRows:
         with connections[using].cursor() as cursor:
             cursor.execute(sql, _params(params, slots, values))
             rows = cursor.fetchall()
-        if not converters:
-            return [tuple(row) for row in rows]
-        found = []
-        for row in rows:
-            row = list(row)
-            for pos, convs, expression in converters:
-                for converter in convs:
-                    row[pos] = converter(row[pos], expression, connection)
-            found.append(tuple(row))
-        return found
+        return [tuple(_converted(row, converters, connection)) for row in rows]
 
 
 class CompiledCount:

@@ -15,6 +15,7 @@ from escalation.permissions import can_withdraw, holds_current_stage
 from escalation.selectors import can_view, escalations_visible_to
 from escalation.states import Category, DiscussionMethod, StageOutcome
 from partnerships.choices import Route, Urgency
+from tests.climbing import fresh
 from tests.conftest import build_cast, london
 from tests.integration.test_routes import raise_one
 
@@ -27,10 +28,6 @@ REASON = "My DSL made the decision I am challenging."
 @pytest.fixture
 def bromley(db):
     return build_cast("bromley")
-
-
-def fresh(escalation):
-    return Escalation.objects.get(pk=escalation.pk)
 
 
 def raised_to_external_managers(cast):
