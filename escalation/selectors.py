@@ -17,6 +17,12 @@ def _oversight_partnerships(memberships) -> set[int]:
     return {m.partnership_id for m in memberships if m.agency_id is None and Role(m.role) in OVERSIGHT_ROLES}
 
 
+def oversees_a_partnership(user) -> bool:
+    """Whether the person sees some partnership's cases whole (escalation/visible_reads.py
+    counts their lists differently)."""
+    return getattr(user, "is_authenticated", False) and bool(_oversight_partnerships(memberships_of(user)))
+
+
 def _told_or_seated(user) -> Q:
     """The reasons that live on other rows: the person owns an agreed action on the case, a
     notice about it was addressed to them, or they chair or sit on its partnership review.

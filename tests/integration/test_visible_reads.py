@@ -99,6 +99,29 @@ def test_a_full_first_page_links_to_the_next_as_the_orm_does(cast):
             assert len(after.object_list) == 2 and after.has_previous
 
 
+def test_a_first_page_is_counted_without_a_query_of_its_own_except_for_oversight(cast):
+    """Agency staff: the page's own query counts the whole list; a page that is not full is the
+    whole list; someone who oversees the partnership gets a count query beside the page."""
+    for day in range(PER_PAGE + 2):
+        raise_one(cast, at=london(2026, 12, 1, 9, day))
+    queries = {}
+    for name, person, listing in (
+        ("full, agency staff", cast.practitioner, lists.ALL),
+        ("full, oversight", cast.business_manager, lists.ALL),
+        ("not full, oversight", cast.business_manager, lists.AT_PARTNERSHIP_STAGE),
+    ):
+        person = get_user_model().objects.get(pk=person.pk)
+        listing.page(person, lists.BY_DEADLINE)  # compiled, memberships read
+        with CaptureQueriesContext(connection) as captured:
+            page = listing.page(person, lists.BY_DEADLINE)
+        queries[name] = (len(captured), page.count)
+    assert queries == {
+        "full, agency staff": (1, PER_PAGE + 2),
+        "full, oversight": (2, PER_PAGE + 2),
+        "not full, oversight": (1, 0),
+    }
+
+
 def test_two_people_of_one_shape_each_get_their_own_list(cast):
     mine = raise_one(cast)
     theirs = raise_one(cast)
