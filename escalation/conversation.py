@@ -45,6 +45,12 @@ def next_step(stage, *, arranged: bool = False) -> str:
             return "hear the disagreement and record the partnership's decision"
         arrangement = PanelRule(stage.panel_rule).label.lower() if stage.panel_rule != PanelRule.NONE else "review"
         who = "the chair appoints" if stage.panel_rule in APPOINTED_BY_THE_CHAIR else "arrange"
+        if stage.met_by == StepEvent.ARRANGEMENT:
+            # Five-stage: "offer mediation within 5 working days": the deadline is the arranging's.
+            return (
+                f"once the {arrangement} is arranged, the people seated on it (or the business manager) record "
+                f"the partnership's decision; {who} the {arrangement}"
+            )
         return (
             f"{who} the {arrangement}; the people seated on it (or the business manager) then record the "
             "partnership's decision"
@@ -165,12 +171,16 @@ def message(event: Event, *, escalation, occurrence, acting_user=None, previous=
         case _:  # pragma: no cover
             raise ValueError(f"unknown event {event!r}")
     if event in CALLS_TO_ACT:
+        # Once the step the stage's clock times has happened (five-stage: the mediation offered),
+        # nothing else on the stage has a deadline.
+        by = "" if occurrence.step_met_at else f" by {_due(occurrence)}"
         if acts and event == Event.ARRANGED:
-            text += f" You are seated on it: {next_step(occurrence.policy_stage, arranged=True)} by {_due(occurrence)}."
+            text += f" You are seated on it: {next_step(occurrence.policy_stage, arranged=True)}{by}."
         elif acts:
-            text += f" You hold this stage: {next_step(occurrence.policy_stage)} by {_due(occurrence)}."
+            text += f" You hold this stage: {next_step(occurrence.policy_stage)}{by}."
         else:
-            text += f" It is due by {_due(occurrence)}. This is for your information: nothing is needed from you now."
+            due = f" It is due{by}." if by else ""
+            text += f"{due} This is for your information: nothing is needed from you now."
     return f"{text} Open it: {escalation_link(escalation)}"
 
 

@@ -114,7 +114,10 @@ NOT_YET = {
 }
 
 
-def breach_message(escalation, occurrence, moved_to=None) -> str:
+def breach_message(escalation, occurrence, moved_to=None, next_stage=None, *, to_next_tier=False) -> str:
+    """What was missed and what happens now: what the stage still needs, and where it goes if
+    that cannot be done (the next tier, who are told and addressed as such; or, at the last
+    stage, the business manager, who follows it up)."""
     event = StepEvent(getattr(occurrence.policy_stage, "met_by", StepEvent.STAGE_END) or StepEvent.STAGE_END)
     text = (
         f"{escalation.reference}: the deadline for {stage_label(occurrence)} passed at "
@@ -124,6 +127,21 @@ def breach_message(escalation, occurrence, moved_to=None) -> str:
         text += (
             f" The policy moved it automatically to {stage_label(moved_to)}, due by "
             f"{when(moved_to.due_at)} (London time)."
+        )
+    elif next_stage is not None and to_next_tier:
+        text += (
+            f" You hold the next stage, stage {next_stage.number} ({next_stage.name}): follow it up with the "
+            f"people holding it now and, if they cannot {TO_DO[event]} without delay, take it up at your stage."
+        )
+    elif next_stage is not None:
+        text += (
+            f" What happens now: the people holding it should {TO_DO[event]} without delay; if they cannot, "
+            f"escalate it to stage {next_stage.number} ({next_stage.name})."
+        )
+    else:
+        text += (
+            f" What happens now: the people holding it should {TO_DO[event]} without delay; the partnership's "
+            "business manager follows it up."
         )
     return text + f" Open it: {escalation_link(escalation)}"
 
@@ -276,14 +294,20 @@ def _breach(run: _Run, report: WatchReport, occurrence: StageOccurrence) -> None
         moved_to = None
         if escalation.policy.auto_escalate_on_breach and next_stage is not None:
             moved_to = _auto_escalate(escalation, now)
-        notices = write_notices(
-            escalation=escalation,
-            occurrence=occurrence,
-            kind=NotificationKind.BREACH,
-            recipient_ids=recipients,
-            message=breach_message(escalation, occurrence, moved_to),
-            not_before=run.not_before(escalation),
-        )
+        # The next tier is addressed as the people it may now come to; everyone else hears what
+        # happens now.
+        next_tier = set(recipients) & run.stage_holders(escalation, next_stage) if next_stage else set()
+        notices = 0
+        for group, to_next_tier in ((next_tier, True), (set(recipients) - next_tier, False)):
+            if group:
+                notices += write_notices(
+                    escalation=escalation,
+                    occurrence=occurrence,
+                    kind=NotificationKind.BREACH,
+                    recipient_ids=group,
+                    message=breach_message(escalation, occurrence, moved_to, next_stage, to_next_tier=to_next_tier),
+                    not_before=run.not_before(escalation),
+                )
     # Counted once committed.
     report.breached += 1
     report.auto_escalated += moved_to is not None

@@ -68,9 +68,13 @@ def panel_problems(*, escalation, stage, arrangement, chair, members) -> list[st
             problems.append(f"Panel members are senior representatives (a senior manager or director): {names} is not.")
         if Role(chair.role) not in SENIOR_ROLES | INDEPENDENT_ROLES:
             problems.append("The panel is chaired by an independent member or a senior partner.")
-    # Whatever the arrangement, nobody decides a disagreement they are a party to or raised.
+    # Nobody decides a disagreement they are a party to or raised. A meeting chaired from an
+    # uninvolved agency is the exception for its members: it is "a meeting of senior managers with
+    # operational responsibility for the case" (St Helens), so the parties' managers sit on it and
+    # only its chair must stand apart.
     involved = dispute_parties(escalation)
-    taken = [m for m in [chair, *members] if m.user_id in involved]
+    judges = [chair] if arrangement == PanelRule.UNINVOLVED_CHAIR else [chair, *members]
+    taken = [m for m in judges if m.user_id in involved]
     if taken:
         names = ", ".join(sorted({_person(m.user) for m in taken}))
         problems.append(f"Nobody who is a party to the disagreement, or raised it, sits on the panel: {names}.")

@@ -187,11 +187,16 @@ DEFAULT_AUDIENCES: dict[Event, tuple[Audience, ...]] = {
     Event.ACKNOWLEDGED: (Audience.RAISER, Audience.OTHER_SIDE),
     Event.ESCALATED: (Audience.HOLDERS, Audience.PREVIOUS_HOLDERS, Audience.RAISER),
     Event.RECORDED: (Audience.RAISER, Audience.OTHER_SIDE),
-    Event.ARRANGED: (Audience.SEATED, Audience.RAISER),
+    # The people who referred it are heard by the panel, mediation or review (Bromley: "to hear
+    # representations"; five-stage: mediation between them; St Helens: "a meeting of senior
+    # managers with operational responsibility for the case"), so they hear it was arranged.
+    Event.ARRANGED: (Audience.SEATED, Audience.PREVIOUS_HOLDERS, Audience.RAISER),
     Event.ACTION_ASSIGNED: (Audience.ACTION_OWNER,),
     Event.DECIDED: (Audience.PARTIES, Audience.SEATED, Audience.RAISER),
     Event.RESOLVED: (Audience.PARTIES, Audience.SEATED, Audience.RAISER),
-    Event.WITHDRAWN: (Audience.HOLDERS, Audience.SEATED, Audience.RAISER),
+    # A withdrawal ends it as a resolution does: everyone who took part hears (St Helens: "all
+    # decisions must be recorded in writing and shared with relevant personnel").
+    Event.WITHDRAWN: (Audience.PARTIES, Audience.SEATED, Audience.RAISER),
 }
 
 

@@ -231,6 +231,14 @@ def escalate(request, public_id):
     )
 
 
+def _who_is_told_of_the_end(escalation, user) -> str:
+    """The banner after a resolution or withdrawal: who hears of it (conversation's PARTIES and
+    RAISER), never telling the raiser that they have been told of their own act."""
+    if escalation.raised_by_id == user.pk:
+        return "Everyone who has held a stage of it has been told."
+    return "Everyone who has held a stage of it, and the practitioner who raised it, have been told."
+
+
 @once_per_submission
 def resolve(request, public_id):
     escalation = visible_escalation_or_404(request, public_id)
@@ -246,7 +254,7 @@ def resolve(request, public_id):
             lambda: services.escalation_resolve(
                 escalation=escalation, acting_user=request.user, outcome=data.pop("agreed_outcome"), **data
             ),
-            f"{escalation.reference} is recorded as resolved. The practitioner who raised it has been told.",
+            f"{escalation.reference} is recorded as resolved. " + _who_is_told_of_the_end(escalation, request.user),
         )
         if response:
             return response
@@ -266,7 +274,7 @@ def withdraw(request, public_id):
             lambda: services.escalation_withdraw(
                 escalation=escalation, acting_user=request.user, reason=form.cleaned_data["reason"]
             ),
-            f"{escalation.reference} has been withdrawn.",
+            f"{escalation.reference} has been withdrawn. " + _who_is_told_of_the_end(escalation, request.user),
         ):
             return back_to(escalation)
     return _form_page(

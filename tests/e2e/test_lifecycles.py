@@ -573,7 +573,7 @@ def test_cumberland_resolved_at_level_two_with_an_agreed_action(sign_in_as, brow
     action(team_manager, RESOLVE)
     fill_resolution(team_manager, outcome="An assessment will be completed.", family_told=False)
     submit(team_manager, "Record resolution")
-    expect_banner(team_manager, "The practitioner who raised it has been told.")
+    expect_banner(team_manager, "and the practitioner who raised it, have been told.")
     sign_out(team_manager)
 
     raisers_side.goto(detail_url)

@@ -66,6 +66,13 @@ sign_in_as = test_lifecycles.sign_in_as
 HOLD = "You hold this stage"
 ACKNOWLEDGE_AND_PLAN = f"{HOLD}: acknowledge it and agree a plan of action with the other agency by"
 SEATED = "You are seated on it: hear the disagreement and record the partnership's decision by"
+# Five-stage times the mediation's offer ("within 5 working days of notification to the Business
+# Office"), not the decision: once it is arranged, nothing on the stage has a deadline.
+OFFER_MEDIATION = (
+    f"{HOLD}: once the mediation is arranged, the people seated on it (or the business manager) record the "
+    "partnership's decision; arrange the mediation by"
+)
+SEATED_UNTIMED = "You are seated on it: hear the disagreement and record the partnership's decision."
 FOR_INFORMATION = "This is for your information: nothing is needed from you now."
 ARRANGE_SUBMIT = "Record formal use and arrangements"
 A_WEEK = timedelta(days=7)
@@ -278,7 +285,7 @@ def test_five_stage_tells_each_stage_in_turn_and_the_business_office_when_mediat
         escalation,
         "Escalated",
         f"to {stage(5, FIVE_STAGE)} by Dcs Staff.",
-        arrange_then_decide("mediation"),
+        OFFER_MEDIATION,
     )
     expect_newest_notice(practitioner, escalation, "Escalated", f"to {stage(5, FIVE_STAGE)}", FOR_INFORMATION)
     open_newest_notice(business_manager, escalation)
@@ -298,12 +305,18 @@ def test_five_stage_tells_each_stage_in_turn_and_the_business_office_when_mediat
     expect_banner(business_manager, "Formal use recorded and the partnership stage arranged.")
     expect(business_manager.locator("main")).to_contain_text("Mediation chaired by Chair Staff")
 
-    # The chair, seated as mediator, is told to hear it and decide; the raiser for information.
+    # The chair, seated as mediator, is told to hear it and decide; the raiser, and the directors
+    # who referred it (the mediation is between them), for information.
     chair = sign_in_as(cast.chair)
     expect_newest_notice(
-        chair, escalation, "Partnership stage arranged", "Business Manager arranged the partnership stage", SEATED
+        chair,
+        escalation,
+        "Partnership stage arranged",
+        "Business Manager arranged the partnership stage",
+        SEATED_UNTIMED,
     )
     expect_newest_notice(practitioner, escalation, "Partnership stage arranged", FOR_INFORMATION)
+    expect_newest_notice(director, escalation, "Partnership stage arranged", FOR_INFORMATION)
     open_newest_notice(chair, escalation)
     # Arranging it took the stage up: nobody need acknowledge it now.
     expect_escalation_page(chair, escalation, stage=5, name=stages[4], state="In discussion", buttons=[DISCUSS, DECIDE])

@@ -128,7 +128,11 @@ def test_the_business_office_is_notified_when_the_five_stage_partnership_stage_s
     # The business manager and chair hold the partnership stage; the directors who held stage 4 are told.
     assert {"business-manager", "chair", "director", "dcs"} <= set(recipients)
     bm = Notification.objects.get(occurrence=stage_5, kind=NotificationKind.ESCALATED, recipient=cast.business_manager)
-    assert "You hold this stage: arrange the mediation; the people seated on it" in bm.message
+    # Five-stage: "offer mediation within 5 working days": the deadline is the arranging's.
+    assert (
+        "You hold this stage: once the mediation is arranged, the people seated on it (or the business manager) "
+        "record the partnership's decision; arrange the mediation by"
+    ) in bm.message
 
 
 def test_arranging_the_partnership_stage_tells_the_people_seated_to_decide(cast):
@@ -143,9 +147,13 @@ def test_arranging_the_partnership_stage_tells_the_people_seated_to_decide(cast)
         arrangement=PanelRule.MEDIATION,
         chair=Membership.objects.get(user=cast.police_senior_manager),
     )
-    assert told(escalation, NotificationKind.ARRANGED) == ["police-senior", "practitioner"]
+    # The directors who referred it are told too: the mediation is between them.
+    assert told(escalation, NotificationKind.ARRANGED) == ["dcs", "director", "police-senior", "practitioner"]
     seated = notice(escalation, NotificationKind.ARRANGED, cast.police_senior_manager).message
-    assert "You are seated on it: hear the disagreement and record the partnership's decision by" in seated
+    # Arranging it met the stage's only deadline: the decision has none of its own.
+    assert "You are seated on it: hear the disagreement and record the partnership's decision." in seated
+    referred = notice(escalation, NotificationKind.ARRANGED, cast.other_director).message
+    assert "This is for your information" in referred and "due" not in referred
 
 
 def test_at_cumberland_the_executive_leads_hear_who_the_chair_appointed_to_decide():

@@ -145,6 +145,8 @@ def test_messages_carry_reference_stage_deadline_and_link_but_nothing_about_the_
         breach_message(escalation, occurrence),
         breach_message(escalation, occurrence, moved),
         action_overdue_message(escalation, action),
+        breach_message(escalation, occurrence, next_stage=SimpleNamespace(number=3, name="Stage 3")),
+        breach_message(escalation, occurrence),
     ]
     link = "https://escalations.example.org/escalations/12345678-1234-5678-1234-567812345678/"
     for message in messages:
@@ -156,3 +158,10 @@ def test_messages_carry_reference_stage_deadline_and_link_but_nothing_about_the_
     assert "Tuesday 12 January 2027 at 5:00pm (London time)" in messages[0]
     assert "moved it automatically to stage 3" in messages[2]
     assert "Monday 4 January 2027" in messages[3]
+    # A missed deadline says what happens now, not only what was missed.
+    assert (
+        "the people holding it should resolve it or move it on without delay; if they cannot, escalate it to "
+        "stage 3 (Stage 3)."
+    ) in messages[4]
+    assert "the partnership's business manager follows it up" in messages[5]
+    assert "What happens now" not in messages[2]  # moved already: its new deadline is the news
