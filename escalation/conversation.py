@@ -115,8 +115,12 @@ def _holders_so_far(people: People, escalation, *, managers_only: bool = False) 
     immediately to managers", Cumberland Level Three; Plymouth's "second tier management staff
     involved", at any stage)."""
     found: set[int] = set()
-    # A stage a route passed (Bromley: raised outside the raiser's own agency) was held by nobody.
-    for reached in escalation.occurrences.exclude(outcome=StageOutcome.PASSED).select_related("policy_stage"):
+    reached_stages = escalation.occurrences.select_related("policy_stage")
+    # A stage a route passed around the raiser's own agency (Bromley) was held by nobody; one the
+    # urgent route passed (Plymouth) was shown and told to its holders (tell_passed_over).
+    if escalation.kept_from_own_agency:
+        reached_stages = reached_stages.exclude(outcome=StageOutcome.PASSED)
+    for reached in reached_stages:
         stage = reached.policy_stage
         if managers_only and stage.holder_roles(RAISER) | stage.holder_roles(RECEIVER) <= {Role.PRACTITIONER}:
             continue
@@ -243,6 +247,39 @@ def tell(
     rows.sort(key=lambda row: row.recipient_id)
     Notification.objects.bulk_create(rows, ignore_conflicts=True, batch_size=Notification.WRITE_BATCH)
     return recipients
+
+
+def tell_passed_over(*, escalation, passed: Iterable, arrived, acting_user, at: datetime, route_label: str) -> None:
+    """The holders of each stage a route took the case through at once (Plymouth: "it may be
+    required to instigate all of the stages within a short period of time") hear that it went
+    past them and where it is now: they may open it, and the stage it reached holds it. Those
+    who hold the stage it reached have their own notice."""
+    people = People()
+    already = people.stage_holders(escalation, arrived.policy_stage) | {getattr(acting_user, "pk", None)}
+    not_before = _email_not_before(escalation, at, urgent=escalation.urgency in URGENT)
+    rows = []
+    for occurrence in passed:
+        recipients = active(people.stage_holders(escalation, occurrence.policy_stage) - already)
+        already |= set(recipients)
+        text = (
+            f"{escalation.reference}: {_name(acting_user)} took it through {stage_label(occurrence)} to "
+            f"{stage_label(arrived)} at once, by the policy's route ({route_label.lower()}). It is due there by "
+            f"{_due(arrived)}, and the people at that stage hold it. This is for your information: nothing is "
+            f"needed from you now. Open it: {escalation_link(escalation)}"
+        )
+        rows += [
+            Notification(
+                recipient_id=pk,
+                escalation=escalation,
+                occurrence=occurrence,
+                kind=Event.ESCALATED.value,
+                message=text,
+                email_not_before=not_before,
+            )
+            for pk in recipients
+        ]
+    rows.sort(key=lambda row: (row.recipient_id, row.occurrence_id))
+    Notification.objects.bulk_create(rows, ignore_conflicts=True, batch_size=Notification.WRITE_BATCH)
 
 
 def tell_action_owners(*, escalation, occurrence, actions: Iterable, acting_user, at: datetime, people=None) -> None:

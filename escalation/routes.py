@@ -20,7 +20,7 @@ from datetime import datetime
 from django.db import transaction
 
 from cases.models import RecordEntryKind
-from escalation.conversation import tell
+from escalation.conversation import tell, tell_passed_over
 from escalation.models import Escalation
 from escalation.permissions import can_escalate, is_raiser
 from escalation.services import (
@@ -111,6 +111,7 @@ def escalation_take_route(
         escalation.kept_from_own_agency = True
         Escalation.objects.filter(pk=escalation.pk).update(kept_from_own_agency=True)
     first_passed = None
+    passed_through = []
     while escalation.stage_number < to_stage:
         _transition(escalation, "pass_stage", None)
         closed = _close_stage(escalation, at=at, outcome=StageOutcome.PASSED)
@@ -124,6 +125,8 @@ def escalation_take_route(
             author=acting_user,
         )
         first_passed = first_passed or closed
+        if not arrives:
+            passed_through.append(opened)
         if arrives:
             # One notice, for the stage it arrives at: the holders act; where the route kept it
             # from the raiser's agency, nobody it passed over is told.
@@ -135,6 +138,15 @@ def escalation_take_route(
                 acting_user=acting_user,
                 at=at,
             )
+            if not quietly:
+                tell_passed_over(
+                    escalation=escalation,
+                    passed=passed_through,
+                    arrived=opened,
+                    acting_user=acting_user,
+                    at=at,
+                    route_label=route.label,
+                )
     return escalation
 
 

@@ -15,10 +15,10 @@ from escalation import services
 from escalation.deadlines import run_watcher
 from escalation.models import Notification, NotificationKind
 from escalation.partnership_stage import review_arrange
-from escalation.routes import escalation_raise_to_external_managers
+from escalation.routes import escalation_raise_to_external_managers, escalation_take_route
 from escalation.selectors import may_see
 from escalation.states import Category
-from partnerships.choices import AgencyType, PanelRule, Role, Urgency
+from partnerships.choices import AgencyType, PanelRule, Role, Route, Urgency
 from partnerships.models import Membership
 from tests import climbing
 from tests.acceptance.test_seed_policy_sentences import (
@@ -459,3 +459,48 @@ def test_plymouth_their_disagreement_must_be_reported_by_them_to_their_line_mana
     assert "take it up at your stage" in notice.message
     raiser = Notification.objects.get(escalation=escalation, kind=NotificationKind.BREACH, recipient=cast.practitioner)
     assert "What happens now: the people holding it should hold the discussion" in raiser.message
+
+
+def test_plymouth_instigate_all_of_the_stages_within_a_short_period_the_managers_of_each_stage_are_told():
+    """ "In some situations, it may be required to instigate all of the stages within a short period
+    of time." Taken up to Stage Three at once, the line managers and second-tier managers of the
+    stages it passed (who may open it) are told."""
+    cast, extra = cast_for("plymouth")
+    escalation = raise_one(cast, urgency=Urgency.IMMEDIATE_RISK)
+    escalation_take_route(
+        escalation=fresh(escalation),
+        acting_user=cast.practitioner,
+        route=Route.URGENT_ALL_STAGES,
+        to_stage=4,
+        reason="The child is at home with the alleged abuser tonight.",
+        at=TUESDAY,
+    )
+    assert may_see(fresh(escalation), cast.manager)
+    assert {"manager", "team-manager", "dsl", "csc-dsl"} <= everyone_told(escalation)
+    [passed] = Notification.objects.filter(escalation=escalation, recipient=cast.manager)
+    assert "took it through stage 2" in passed.message and "to stage 4" in passed.message
+    assert "This is for your information" in passed.message
+
+
+def test_plymouth_at_any_stage_action_fed_back_to_second_tier_after_the_urgent_route():
+    """ "At any stage of the process, any action agreed should be fed back immediately to the second
+    tier management staff involved." After the urgent route to Stage Three, an action agreed
+    there reaches the second tier (designated professionals) of both agencies."""
+    cast, extra = cast_for("plymouth")
+    escalation = raise_one(cast, urgency=Urgency.IMMEDIATE_RISK)
+    escalation_take_route(
+        escalation=fresh(escalation),
+        acting_user=cast.practitioner,
+        route=Route.URGENT_ALL_STAGES,
+        to_stage=4,
+        reason="The child is at home with the alleged abuser tonight.",
+        at=TUESDAY,
+    )
+    climbing.acknowledge(escalation)
+    d = discuss(
+        escalation,
+        cast.other_senior_manager,
+        held_at=london(2026, 11, 3, 12, 0),
+        actions=[{"description": "Visit", "owner": cast.other_practitioner, "due_on": london(2026, 11, 4).date()}],
+    )
+    assert {"dsl", "csc-dsl"} <= recorded_to(d)
