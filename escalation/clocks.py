@@ -7,12 +7,14 @@ from __future__ import annotations
 from datetime import datetime
 
 from django.db import transaction
+from django.utils import timezone
 
 from cases.models import RecordEntryKind
+from escalation.conversation import tell
 from escalation.errors import STALE_MESSAGE, EscalationError, NotPermitted, StaleEscalation
 from escalation.models import Escalation, StageOccurrence
 from escalation.record import _due_text, _person, _stage_label, _when, record_on_files
-from partnerships.choices import StepEvent, Urgency
+from partnerships.choices import Event, StepEvent, Urgency
 
 
 def stage_deadline(escalation: Escalation, policy_stage, clock_start: datetime):
@@ -73,6 +75,8 @@ def escalation_change_urgency(
         raise NotPermitted(
             "At the partnership stage only the managers who referred it or the partnership can make it less urgent."
         )
+    if Urgency(urgency) == Urgency(escalation.urgency):
+        raise EscalationError(f"It is already {escalation.get_urgency_display().lower()}: choose another urgency.")
     old = escalation.get_urgency_display()
     updated = Escalation.objects.filter(
         pk=escalation.pk, state=escalation.state, stage_number=escalation.stage_number
@@ -92,6 +96,14 @@ def escalation_change_urgency(
         f"{escalation.get_urgency_display().lower()}: {reason.strip()} Stage {occurrence.number} is now "
         f"{_due_text(occurrence)}.",
         author=acting_user,
+    )
+    # The people who must act by the deadline hear the new one (and the raiser, of the change).
+    tell(
+        Event.URGENCY_CHANGED,
+        escalation=escalation,
+        occurrence=occurrence,
+        acting_user=acting_user,
+        at=at or timezone.now(),
     )
     return escalation
 

@@ -27,7 +27,10 @@ from partnerships.selectors import memberships_of
 
 URGENT = frozenset({Urgency.CHILD_PROTECTION.value, Urgency.IMMEDIATE_RISK.value})
 # The events whose notice asks the current stage's holders to do something.
-CALLS_TO_ACT = frozenset({Event.RAISED, Event.ESCALATED, Event.ARRANGED})
+CALLS_TO_ACT = frozenset({Event.RAISED, Event.ESCALATED, Event.ARRANGED, Event.URGENCY_CHANGED})
+# Events that may happen more than once on a stage: their notices are not tied to the stage, whose
+# constraint allows one notice of a kind per person.
+REPEATABLE = frozenset({Event.URGENCY_CHANGED})
 
 
 def _name(user) -> str:
@@ -172,13 +175,17 @@ def message(event: Event, *, escalation, occurrence, acting_user=None, previous=
             text = f"{ref} was resolved at {stage} by {who}. Read the agreed outcome on the escalation."
         case Event.WITHDRAWN:
             text = f"{ref} was withdrawn at {stage} by {who}. Nothing more is needed from you."
+        case Event.URGENCY_CHANGED:
+            text = f"{ref}: {who} changed the urgency to {escalation.get_urgency_display().lower()} at {stage}."
+            if occurrence.breached_at:
+                text += " Its deadline had already passed."
         case _:  # pragma: no cover
             raise ValueError(f"unknown event {event!r}")
     if event in CALLS_TO_ACT:
         # Once the step the stage's clock times has happened (five-stage: the mediation offered),
         # nothing else on the stage has a deadline.
-        by = "" if occurrence.step_met_at else f" by {_due(occurrence)}"
-        if acts and event == Event.ARRANGED:
+        by = "" if occurrence.step_met_at or occurrence.breached_at else f" by {_due(occurrence)}"
+        if acts and (event == Event.ARRANGED or (event == Event.URGENCY_CHANGED and _arranged(occurrence))):
             text += f" You are seated on it: {next_step(occurrence.policy_stage, arranged=True)}{by}."
         elif acts:
             text += f" You hold this stage: {next_step(occurrence.policy_stage)}{by}."
@@ -186,6 +193,11 @@ def message(event: Event, *, escalation, occurrence, acting_user=None, previous=
             due = f" It is due{by}." if by else ""
             text += f"{due} This is for your information: nothing is needed from you now."
     return f"{text} Open it: {escalation_link(escalation)}"
+
+
+def _arranged(occurrence) -> bool:
+    """Whether the partnership stage's panel, mediation or review has been arranged."""
+    return occurrence.policy_stage.is_partnership_stage and hasattr(occurrence, "review")
 
 
 def _email_not_before(escalation, at: datetime, *, urgent: bool) -> datetime:
@@ -221,6 +233,8 @@ def tell(
     recipients = active(told)
     if event == Event.ARRANGED:
         acting = people.seated(escalation, occurrence)
+    elif event == Event.URGENCY_CHANGED and _arranged(occurrence):
+        acting = people.seated(escalation, occurrence) | people.stage_holders(escalation, stage)
     else:
         acting = people.stage_holders(escalation, stage) if event in CALLS_TO_ACT else set()
     not_before = _email_not_before(escalation, at, urgent=escalation.urgency in URGENT)
@@ -234,7 +248,7 @@ def tell(
             Notification(
                 recipient_id=pk,
                 escalation=escalation,
-                occurrence=occurrence if action is None else None,
+                occurrence=occurrence if action is None and event not in REPEATABLE else None,
                 discussion=discussion,
                 action=action,
                 kind=event.value,

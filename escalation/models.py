@@ -480,6 +480,7 @@ class NotificationKind(models.TextChoices):
     DECIDED = "decided", "Decision recorded"
     RESOLVED = "resolved", "Resolved"
     WITHDRAWN = "withdrawn", "Withdrawn"
+    URGENCY_CHANGED = "urgency_changed", "Urgency changed"
 
 
 class Notification(models.Model):

@@ -163,6 +163,10 @@ class Event(models.TextChoices):
     DECIDED = "decided", "Decision recorded"
     RESOLVED = "resolved", "Resolved"
     WITHDRAWN = "withdrawn", "Withdrawn"
+    # Cumberland: "The urgency should be determined by the Executive Manager/Lead ... If the issue
+    # relates to child protection, this should be determined with 24 hours"; Bromley: "Timescales
+    # must be appropriate to the risk". A new urgency can bring the deadline forward.
+    URGENCY_CHANGED = "urgency_changed", "Urgency changed"
 
 
 class Audience(models.TextChoices):
@@ -197,6 +201,7 @@ DEFAULT_AUDIENCES: dict[Event, tuple[Audience, ...]] = {
     # A withdrawal ends it as a resolution does: everyone who took part hears (St Helens: "all
     # decisions must be recorded in writing and shared with relevant personnel").
     Event.WITHDRAWN: (Audience.PARTIES, Audience.SEATED, Audience.RAISER),
+    Event.URGENCY_CHANGED: (Audience.HOLDERS, Audience.SEATED, Audience.RAISER),
 }
 
 

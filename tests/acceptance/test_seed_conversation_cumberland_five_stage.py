@@ -372,3 +372,29 @@ def test_the_page_after_the_raiser_records_the_resolution_does_not_say_they_were
     assert "and the practitioner who raised it, have been told" not in page
     assert not notices_to(cast.practitioner, escalation, NotificationKind.RESOLVED)
     assert "social-worker" in told(escalation, NotificationKind.RESOLVED)
+
+
+def test_cumberland_the_urgency_should_be_determined_by_the_executive_manager_lead_if_child_protection_24_hours_the_holders_are_told():
+    """ "The urgency should be determined by the Executive Manager/Lead ... If the issue relates to
+    child protection, this should be determined with 24 hours." When the executive lead makes it
+    child protection, the impartial member who decides, the chair and the business manager hear
+    the new deadline at once, not only from the watcher's later warning."""
+    cast, _ = cast_for("cumberland")
+    escalation = climb(cast, raise_one(cast), 5)
+    arrange_impartial(cast, escalation)
+    before = set(Notification.objects.filter(escalation=escalation).values_list("pk", flat=True))
+    services.escalation_change_urgency(
+        escalation=fresh(escalation), acting_user=cast.director, urgency=Urgency.CHILD_PROTECTION, reason="CP now."
+    )
+    assert current(escalation).due_at == TUESDAY + timedelta(hours=24)
+    new = Notification.objects.filter(escalation=escalation, kind=NotificationKind.URGENCY_CHANGED).exclude(
+        pk__in=before
+    )
+    told_now = {n.recipient.username: n.message for n in new}
+    assert {"police-senior", "chair", "business-manager", "practitioner"} <= set(told_now)
+    assert "director" not in told_now  # who changed it is not told of their own act
+    assert "changed the urgency to child protection" in told_now["police-senior"]
+    assert "You are seated on it: hear the disagreement and record the partnership's decision by Wednesday 4 November" in (
+        told_now["police-senior"]
+    )
+    assert "This is for your information" in told_now["practitioner"]

@@ -441,3 +441,28 @@ def test_the_people_seated_are_told_when_the_raiser_withdraws(cast):
     )
     services.escalation_withdraw(escalation=fresh(escalation), acting_user=cast.practitioner, reason="Accepted.")
     assert "police-senior" in told(escalation, NotificationKind.WITHDRAWN)
+
+
+def test_each_change_of_urgency_tells_the_holders_the_new_deadline_and_the_same_urgency_is_refused(cast):
+    """A stage's urgency may change more than once (standard, then child protection, then
+    immediate risk): each change reaches the people holding the stage with its new deadline."""
+    escalation = raise_one(cast)
+    from escalation.wording import when
+
+    for urgency in (Urgency.CHILD_PROTECTION, Urgency.IMMEDIATE_RISK):
+        services.escalation_change_urgency(
+            escalation=fresh(escalation), acting_user=cast.practitioner, urgency=urgency, reason="New disclosure."
+        )
+        latest = Notification.objects.filter(
+            escalation=escalation, kind=NotificationKind.URGENCY_CHANGED, recipient=cast.other_practitioner
+        ).first()
+        assert f"changed the urgency to {urgency.label.lower()}" in latest.message
+        due = when(fresh(escalation).current_occurrence().due_at)
+        assert f"You hold this stage: acknowledge it and agree a plan of action with the other agency by {due}" in (
+            latest.message
+        )
+    assert told(escalation, NotificationKind.URGENCY_CHANGED) == ["social-worker", "social-worker"]
+    with pytest.raises(services.EscalationError, match="It is already immediate risk"):
+        services.escalation_change_urgency(
+            escalation=fresh(escalation), acting_user=cast.practitioner, urgency=Urgency.IMMEDIATE_RISK, reason="x"
+        )
