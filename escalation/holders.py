@@ -277,7 +277,7 @@ class People:
 def _joined(escalation, stage) -> tuple[int, str] | None:
     """(partnership id, agency type) of the agency that joins this stage for this disagreement,
     if one does."""
-    kind = stage.joined_by(escalation.category)
+    kind = stage.joined_by(escalation.category, escalation.urgency)
     return (escalation.partnership_id, kind.value) if kind else None
 
 

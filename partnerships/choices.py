@@ -84,6 +84,9 @@ class AgencyType(models.TextChoices):
     # Assessment/TAC Implementation Officer will also be involved").
     EARLY_HELP = "early_help", "Early help"
     PROBATION = "probation", "Probation"
+    # The local authority's Safeguarding Children Unit (St Helens: its managers "will always follow
+    # up cases where there are immediate concerns about a child").
+    SAFEGUARDING_UNIT = "safeguarding_unit", "Safeguarding children unit"
     OTHER = "other", "Other"
 
 

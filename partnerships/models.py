@@ -26,6 +26,7 @@ from partnerships.choices import (
     StepEvent,
     Tier,
     TimescaleUnit,
+    Urgency,
 )
 from partnerships.compiled import CompiledQuery
 
@@ -271,8 +272,6 @@ class Policy(models.Model):
 
     def timescale_for(self, stage: PolicyStage, urgency: str):
         """(Timescale, uses_default): the stage's timescale at this urgency, or the policy default."""
-        from partnerships.choices import Urgency
-
         default = self.default_timescale()
         timescale = stage.as_preset().timescale_for(Urgency(urgency), default)
         return timescale, timescale is default
@@ -281,8 +280,6 @@ class Policy(models.Model):
         """(Deadline, Timescale, uses_default): the one rule for a stage's deadline. Urgency
         only tightens: the earliest of this urgency's timescale and every less urgent one's
         (and of any the policy sets for the other agency's type)."""
-        from partnerships.choices import Urgency
-
         default = self.default_timescale()
         deadline, timescale = stage.as_preset().deadline(
             calendar, start, Urgency(urgency), default, receiving_agency_type=receiving_agency_type
@@ -368,6 +365,11 @@ class PolicyStage(models.Model):
         blank=True,
         help_text='Only for disagreements about these, e.g. ["threshold"]. Empty: every disagreement.',
     )
+    joined_at_urgency = models.JSONField(
+        default=list,
+        blank=True,
+        help_text='Only when the disagreement is this urgent, e.g. ["immediate_risk"]. Empty: at every urgency.',
+    )
     joiner_roles = models.JSONField(
         default=list,
         blank=True,
@@ -416,7 +418,10 @@ class PolicyStage(models.Model):
         categories = {c.value for c in Category}
         if not isinstance(self.joined_when_about, list) or not set(self.joined_when_about) <= categories:
             raise ValidationError({"joined_when_about": f"Use a list of: {', '.join(sorted(categories))}."})
-        if (self.joined_when_about or self.joiner_roles) and not self.joined_by_agency_type:
+        urgencies = {u.value for u in Urgency}
+        if not isinstance(self.joined_at_urgency, list) or not set(self.joined_at_urgency) <= urgencies:
+            raise ValidationError({"joined_at_urgency": f"Use a list of: {', '.join(sorted(urgencies))}."})
+        if (self.joined_when_about or self.joined_at_urgency or self.joiner_roles) and not self.joined_by_agency_type:
             raise ValidationError(
                 {"joined_by_agency_type": "Choose the agency that joins the stage, or untick when and who joins"}
             )
@@ -473,6 +478,7 @@ class PolicyStage(models.Model):
             holder_agency_type=AgencyType(self.holder_agency_type) if self.holder_agency_type else None,
             joined_by_agency_type=AgencyType(self.joined_by_agency_type) if self.joined_by_agency_type else None,
             joined_when_about=tuple(Category(c) for c in self.joined_when_about or ()),
+            joined_at_urgency=tuple(Urgency(u) for u in self.joined_at_urgency or ()),
             joiner_roles=tuple(Role(r) for r in self.joiner_roles or ()),
             receiving_agency_timescales=tuple(
                 (AgencyType(kind), Timescale(amount, TimescaleUnit(unit)))
@@ -486,9 +492,9 @@ class PolicyStage(models.Model):
             ),
         )
 
-    def joined_by(self, category: str | None):
+    def joined_by(self, category: str | None, urgency: str | None = None):
         """See StagePreset.joined_by."""
-        return self._frozen().joined_by(category)
+        return self._frozen().joined_by(category, urgency)
 
     def joining_roles(self):
         """See StagePreset.joining_roles."""

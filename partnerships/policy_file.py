@@ -27,6 +27,7 @@ from partnerships.choices import (
     StepEvent,
     Tier,
     TimescaleUnit,
+    Urgency,
 )
 
 FORMAT = 1
@@ -70,6 +71,7 @@ def stage_document(stage) -> dict:
         "holder_agency_type": stage.holder_agency_type or None,
         "joined_by_agency_type": stage.joined_by_agency_type or None,
         "joined_when_about": list(stage.joined_when_about or []),
+        "joined_at_urgency": list(stage.joined_at_urgency or []),
         "joiner_roles": list(stage.joiner_roles or []),
         "receiving_agency_timescales": {
             kind: {"amount": amount, "unit": unit}
@@ -281,6 +283,7 @@ STAGE_FIELDS = (
     "holder_agency_type",
     "joined_by_agency_type",
     "joined_when_about",
+    "joined_at_urgency",
     "joiner_roles",
     "receiving_agency_timescales",
     "breach_targets",
@@ -350,6 +353,7 @@ def _stage_row(reader: _Reader, value, path) -> dict | None:
         value.get("joined_by_agency_type"), (*path, "joined_by_agency_type"), AgencyType, optional=True
     )
     row["joined_when_about"] = reader.choices(value.get("joined_when_about"), (*path, "joined_when_about"), Category)
+    row["joined_at_urgency"] = reader.choices(value.get("joined_at_urgency"), (*path, "joined_at_urgency"), Urgency)
     row["joiner_roles"] = reader.choices(value.get("joiner_roles"), (*path, "joiner_roles"), _AgencyRole())
     row["receiving_agency_timescales"] = {}
     by_type = value.get("receiving_agency_timescales") or {}

@@ -149,6 +149,11 @@ class StageForm(forms.ModelForm):
         Category.choices,
         "None ticked: whatever the disagreement is about",
     )
+    joined_at_urgency = _checkboxes(
+        "Only when the disagreement is",
+        Urgency.choices,
+        "None ticked: at every urgency",
+    )
     joiner_roles = _checkboxes(
         "Who takes part in the joining agency",
         [(r.value, r.label) for r in AGENCY_ROLE_ORDER],
@@ -181,6 +186,7 @@ class StageForm(forms.ModelForm):
             "holder_agency_type",
             "joined_by_agency_type",
             "joined_when_about",
+            "joined_at_urgency",
             "joiner_roles",
             "breach_targets",
             "is_partnership_stage",
@@ -265,6 +271,7 @@ class StageForm(forms.ModelForm):
                 Field.select("holder_agency_type"),
                 Field.select("joined_by_agency_type"),
                 Field.checkboxes("joined_when_about", small=True),
+                Field.checkboxes("joined_at_urgency", small=True),
                 Field.checkboxes("joiner_roles", small=True),
                 legend="Who holds the stage",
                 legend_size=Size.MEDIUM,

@@ -59,6 +59,9 @@ def _joined_by(stage) -> str:
     if preset.joined_when_about:
         about = " or ".join(Category(c).label.split(" (")[0].lower() for c in preset.joined_when_about)
         when = f"when the disagreement is about {about} and it is not one of the two"
+    if preset.joined_at_urgency:
+        urgent = " or ".join(Urgency(u).label.lower() for u in preset.joined_at_urgency)
+        when = f"when the urgency is {urgent} and " + when.removeprefix("when ")
     return f"{roles} in the partnership's {preset.joined_by_agency_type.label.lower()}, {when}"
 
 

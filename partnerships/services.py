@@ -45,6 +45,7 @@ def _stage_fields(stage: StagePreset) -> dict:
         "holder_agency_type": stage.holder_agency_type.value if stage.holder_agency_type else "",
         "joined_by_agency_type": stage.joined_by_agency_type.value if stage.joined_by_agency_type else "",
         "joined_when_about": [c.value for c in stage.joined_when_about],
+        "joined_at_urgency": [u.value for u in stage.joined_at_urgency],
         "joiner_roles": [r.value for r in stage.joiner_roles],
         "receiving_agency_timescales": {
             kind.value: [t.amount, t.unit.value] for kind, t in stage.receiving_agency_timescales

@@ -39,9 +39,11 @@ AGENCIES = [
     ("nursery", "{town} Little Steps Nursery", AgencyType.EARLY_YEARS),
     ("probation", "{town} Probation Service", AgencyType.PROBATION),
     ("early-help", "{town} Early Help Service", AgencyType.EARLY_HELP),
+    ("safeguarding-unit", "{town} Safeguarding Children Unit", AgencyType.SAFEGUARDING_UNIT),
 ]
 LADDER = [Role.PRACTITIONER, Role.LINE_MANAGER, Role.SAFEGUARDING_LEAD, Role.SENIOR_MANAGER, Role.EXECUTIVE_LEAD]
 EARLY_HELP_OFFICER = "Early Help Assessment/TAC Implementation Officer"
+UNIT_MANAGER = "Safeguarding Children Unit manager"
 PARTNERSHIP_ROLES = [Role.BUSINESS_MANAGER, Role.CHAIR, Role.PANEL_MEMBER, Role.AUDITOR]
 FIRST_NAMES = ["Amira", "Ben", "Chloe", "Dev", "Erin", "Femi", "Grace", "Harry", "Isla", "Jon", "Kiran", "Lena"]
 LAST_NAMES = ["Shah", "Morgan", "Evans", "Patel", "Walsh", "Okafor", "Hughes", "Reid", "Khan", "Price", "Doyle"]
@@ -151,6 +153,11 @@ def load_demo(*, with_history: bool = True, progress=None) -> list[DemoUser]:
         index += 1
         _member(user, partnership, Role.PRACTITIONER, agencies["early-help"], EARLY_HELP_OFFICER)
         people.append(DemoUser(user.username, user.get_full_name(), EARLY_HELP_OFFICER, agencies["early-help"].name))
+        # St Helens: the Safeguarding Children Unit's managers follow up every immediate-risk case.
+        user = _user(f"{slug}-safeguarding-unit-manager", index)
+        index += 1
+        _member(user, partnership, Role.LINE_MANAGER, agencies["safeguarding-unit"], UNIT_MANAGER)
+        people.append(DemoUser(user.username, user.get_full_name(), UNIT_MANAGER, agencies["safeguarding-unit"].name))
         for role in PARTNERSHIP_ROLES:
             user = _user(f"{slug}-{_role_slug(role)}", index)
             index += 1

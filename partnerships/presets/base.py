@@ -83,6 +83,9 @@ class StagePreset:
     # conflict relates to whether a case meets the threshold ..., then the Early Help
     # Assessment/TAC Implementation Officer will also be involved in this discussion."
     joined_when_about: tuple[Category, ...] = ()
+    # Only at these urgencies (empty: every one). St Helens: "Safeguarding Children Unit managers
+    # will always follow up cases where there are immediate concerns about a child".
+    joined_at_urgency: tuple[Urgency, ...] = ()
     # The joining agency's roles that take part (empty: the stage's own roles, as above).
     joiner_roles: tuple[Role, ...] = ()
     # A tighter timescale where the other agency is of a type (St Helens stage two: "For cases
@@ -101,11 +104,14 @@ class StagePreset:
             return frozenset(named)
         return frozenset({TIER_ROLE[tier]}) if tier in TIER_ROLE else frozenset()
 
-    def joined_by(self, category: str | None) -> AgencyType | None:
-        """The agency type that joins the two at this stage for a disagreement about this."""
+    def joined_by(self, category: str | None, urgency: str | None = None) -> AgencyType | None:
+        """The agency type that joins the two at this stage for a disagreement about this, this
+        urgent (read afresh: a case made more urgent brings the agency in from then on)."""
         if not self.joined_by_agency_type or self.is_partnership_stage or self.holder_agency_type:
             return None
         if self.joined_when_about and category not in self.joined_when_about:
+            return None
+        if self.joined_at_urgency and urgency not in self.joined_at_urgency:
             return None
         return self.joined_by_agency_type
 

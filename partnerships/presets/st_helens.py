@@ -20,6 +20,7 @@ from partnerships.choices import (
     StepEvent,
     Tier,
     TimescaleUnit,
+    Urgency,
 )
 from partnerships.presets.base import PolicyPreset, StagePreset, Timescale
 
@@ -34,6 +35,15 @@ _NO_TIMESCALE = (
 # "This is to be completed once the Escalation is resolved and sent to the Business Manager."
 _RESOLUTION_TO_BUSINESS_MANAGER = (Event.RESOLVED, (Audience.BUSINESS_MANAGER,))
 _IMMEDIATE_RISK = "If the child is at immediate risk of significant harm, escalate on the same working day."
+# "However Safeguarding Children Unit managers will always follow up cases where there are
+# immediate concerns about a child – they will not be left until a Service Manager is available."
+# At every stage the two agencies hold, an immediate-risk disagreement is joined by the unit's
+# managers: told it needs them from the moment it is raised (or made that urgent), and able to open it.
+_UNIT_FOLLOWS_UP = {
+    "joined_by_agency_type": AgencyType.SAFEGUARDING_UNIT,
+    "joined_at_urgency": (Urgency.IMMEDIATE_RISK,),
+    "joiner_roles": (Role.LINE_MANAGER, Role.SENIOR_MANAGER),
+}
 
 PRESET = PolicyPreset(
     slug="st-helens",
@@ -73,6 +83,7 @@ PRESET = PolicyPreset(
             # "consult their manager/supervisor": the raiser's own manager (or safeguarding lead)
             # holds this stage with them; other practitioners of the agency take no part.
             raiser_roles=(Role.LINE_MANAGER, Role.SAFEGUARDING_LEAD),
+            **_UNIT_FOLLOWS_UP,
         ),
         StagePreset(
             name="Stage Two: discussion between the professionals",
@@ -92,6 +103,7 @@ PRESET = PolicyPreset(
             # social worker, If this does not resolve the problem the Team Manager should be alerted
             # - by phone or in writing within one working day": moved on to the line managers.
             receiving_agency_timescales=((AgencyType.CHILDRENS_SOCIAL_CARE, Timescale(1, TimescaleUnit.WORKING_DAYS)),),
+            **_UNIT_FOLLOWS_UP,
         ),
         StagePreset(
             name="Stage Three: escalation to line manager",
@@ -107,6 +119,7 @@ PRESET = PolicyPreset(
             timescale=Timescale(5, TimescaleUnit.WORKING_DAYS),
             immediate_risk=_SAME_WORKING_DAY,
             notify=(_RESOLUTION_TO_BUSINESS_MANAGER,),
+            **_UNIT_FOLLOWS_UP,
         ),
         StagePreset(
             name="Stage Four: escalation to safeguarding leads or senior manager",
@@ -127,6 +140,7 @@ PRESET = PolicyPreset(
             # "their respective named or designated safeguarding lead or service manager"
             raiser_roles=(Role.SAFEGUARDING_LEAD, Role.SENIOR_MANAGER),
             receiver_roles=(Role.SAFEGUARDING_LEAD, Role.SENIOR_MANAGER),
+            **_UNIT_FOLLOWS_UP,
         ),
         StagePreset(
             name="Directors of the agencies",
@@ -140,6 +154,7 @@ PRESET = PolicyPreset(
             immediate_risk=_SAME_WORKING_DAY,
             evidence_of_previous_stage_required=True,
             notify=(_RESOLUTION_TO_BUSINESS_MANAGER,),
+            **_UNIT_FOLLOWS_UP,
         ),
         StagePreset(
             name="Director of Children's Services: final binding decision",
