@@ -214,6 +214,14 @@ BAD_INPUT = {
         GOOD.replace("unit: working_days", "unit: fortnights"),
         "line 6: stages[1].timescale.unit: 'fortnights'",
     ),
+    "an urgency a stage is joined at that is no urgency": (
+        GOOD.replace(
+            "    receiver_tier: practitioner\n",
+            "    receiver_tier: practitioner\n    joined_by_agency_type: safeguarding_unit\n"
+            "    joined_at_urgency: [tonight]\n",
+        ),
+        "line 7: stages[1].joined_at_urgency[1]: 'tonight' is not one of",
+    ),
     "text that is not YAML": ("name: [unclosed\nstages: -", "the file is not valid YAML or JSON"),
     "a bad closure day": (
         GOOD + "calendar:\n  closure_days:\n    - {date: 31/12/2026, reason: Closed}\n",
