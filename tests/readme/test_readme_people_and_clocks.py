@@ -83,7 +83,9 @@ def test_a_missed_deadline_tells_the_next_tier_of_both_agencies_and_the_raiser_a
     assert RecordEntry.objects.filter(child=cast.child, escalation=escalation, summary__icontains="deadline").exists()
 
 
-def test_notification_e_mails_carry_a_reference_and_a_link_never_the_childs_name(cast, settings):
+def test_notification_e_mails_carry_a_reference_and_a_link_never_the_childs_name(cast, settings, time_machine):
+    # In working hours: a notice written out of hours waits for the next working morning.
+    time_machine.move_to(london(2026, 11, 3, 10, 0), tick=False)
     escalation = raise_one(cast)
     deliver_pending()
     assert mail.outbox
