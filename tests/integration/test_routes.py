@@ -242,3 +242,30 @@ def test_after_bromleys_route_the_raisers_own_managers_are_not_told_of_the_decis
     for colleague in (cast.safeguarding_lead, cast.manager, cast.senior_manager, cast.director):
         assert not Notification.objects.filter(escalation=escalation, recipient=colleague).exists()
         assert not can_view(fresh(escalation), colleague)
+
+
+def test_cases_taken_around_the_raisers_agency_before_the_flag_existed_are_kept_from_it_by_migration():
+    """Who has held a stage now counts the stages the urgent route passed (their holders are told
+    of it). A case taken around the raiser's own agency before `kept_from_own_agency` existed is
+    given the flag, so its passed stages still count nobody; any other case is left alone."""
+    from importlib import import_module
+
+    from django.apps import apps
+
+    migration = import_module("escalation.migrations.0020_keep_older_unsafe_routes_from_own_agency")
+    bromley = build_cast("bromley")
+    older = raised_outside_own_agency(bromley)
+    Escalation.objects.filter(pk=older.pk).update(kept_from_own_agency=False)  # as written before the flag
+    climbed = services.escalation_raise(
+        raised_by=bromley.practitioner,
+        raising_agency=bromley.school,
+        receiving_agency=bromley.csc,
+        children=[bromley.child],
+        category=Category.THRESHOLD,
+        concern="Refused.",
+        why_unsafe="Risk.",
+        outcome_sought="Assessment.",
+    )
+    migration.keep_from_own_agency(apps, None)
+    assert fresh(older).kept_from_own_agency
+    assert not fresh(climbed).kept_from_own_agency
