@@ -78,8 +78,9 @@ def escalation_change_urgency(
     if Urgency(urgency) == Urgency(escalation.urgency):
         raise EscalationError(f"It is already {escalation.get_urgency_display().lower()}: choose another urgency.")
     old = escalation.get_urgency_display()
+    # The urgency it was read with, too: two submissions of one change make one change.
     updated = Escalation.objects.filter(
-        pk=escalation.pk, state=escalation.state, stage_number=escalation.stage_number
+        pk=escalation.pk, state=escalation.state, stage_number=escalation.stage_number, urgency=escalation.urgency
     ).update(urgency=urgency)
     if not updated:
         raise StaleEscalation(STALE_MESSAGE)

@@ -138,8 +138,15 @@ def _due(occurrence) -> str:
     return f"{when(occurrence.due_at)} (London time)"
 
 
-def message(event: Event, *, escalation, occurrence, acting_user=None, previous=None, action=None, acts=False) -> str:
-    """What happened, what the reader must do and by when, and the link."""
+# The part a reader has in an event that calls people to act.
+SEATED, HOLDS, INFORMED = "seated", "holds", ""
+
+
+def message(
+    event: Event, *, escalation, occurrence, acting_user=None, previous=None, action=None, part=INFORMED, at=None
+) -> str:
+    """What happened, what the reader must do and by when, and the link. `part`: the reader is
+    seated on the partnership stage's panel, mediation or review, holds the stage, or is told."""
     ref, stage = escalation.reference, stage_label(occurrence)
     who = _name(acting_user)
     match event:
@@ -185,9 +192,14 @@ def message(event: Event, *, escalation, occurrence, acting_user=None, previous=
         # Once the step the stage's clock times has happened (five-stage: the mediation offered),
         # nothing else on the stage has a deadline.
         by = "" if occurrence.step_met_at or occurrence.breached_at else f" by {_due(occurrence)}"
-        if acts and (event == Event.ARRANGED or (event == Event.URGENCY_CHANGED and _arranged(occurrence))):
+        if by and event == Event.URGENCY_CHANGED and at is not None and occurrence.due_at <= at:
+            # A new urgency counts from when the stage's clock started: its deadline may be past.
+            by = f" now: its deadline, {_due(occurrence)}, has passed"
+        if part == SEATED:
             text += f" You are seated on it: {next_step(occurrence.policy_stage, arranged=True)}{by}."
-        elif acts:
+        elif part == HOLDS and _arranged(occurrence):
+            text += f" You hold this stage: see that the people seated on it record the partnership's decision{by}."
+        elif part == HOLDS:
             text += f" You hold this stage: {next_step(occurrence.policy_stage)}{by}."
         else:
             due = f" It is due{by}." if by else ""
@@ -231,19 +243,21 @@ def tell(
         told |= audience_members(audience, people=people, action=action, **context)
     told.discard(getattr(acting_user, "pk", None))
     recipients = active(told)
+    seated, holding = set(), set()
     if event == Event.ARRANGED:
-        acting = people.seated(escalation, occurrence)
-    elif event == Event.URGENCY_CHANGED and _arranged(occurrence):
-        acting = people.seated(escalation, occurrence) | people.stage_holders(escalation, stage)
-    else:
-        acting = people.stage_holders(escalation, stage) if event in CALLS_TO_ACT else set()
+        seated = people.seated(escalation, occurrence)
+    elif event in CALLS_TO_ACT:
+        seated = people.seated(escalation, occurrence) if _arranged(occurrence) else set()
+        holding = people.stage_holders(escalation, stage) - seated
     not_before = _email_not_before(escalation, at, urgent=escalation.urgency in URGENT)
     rows = []
-    for acts in (True, False):
-        group = [pk for pk in recipients if (pk in acting) == acts]
+    for part in (SEATED, HOLDS, INFORMED):
+        group = [
+            pk for pk in recipients if part == (SEATED if pk in seated else HOLDS if pk in holding else INFORMED)
+        ]
         if not group:
             continue
-        text = message(event, action=action, acts=acts, **context)
+        text = message(event, action=action, part=part, at=at, **context)
         rows += [
             Notification(
                 recipient_id=pk,

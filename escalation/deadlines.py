@@ -296,7 +296,13 @@ def _breach(run: _Run, report: WatchReport, occurrence: StageOccurrence) -> None
             moved_to = _auto_escalate(escalation, now)
         # The next tier is addressed as the people it may now come to; everyone else hears what
         # happens now.
-        next_tier = set(recipients) & run.stage_holders(escalation, next_stage) if next_stage else set()
+        # (Someone who holds this stage too, such as a manager of an agency joining both, is told
+        # what happens now, not to follow it up with themselves.)
+        next_tier = (
+            set(recipients) & (run.stage_holders(escalation, next_stage) - run.stage_holders(escalation, stage))
+            if next_stage
+            else set()
+        )
         notices = 0
         for group, to_next_tier in ((next_tier, True), (set(recipients) - next_tier, False)):
             if group:

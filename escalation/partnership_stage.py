@@ -24,6 +24,8 @@ from partnerships.selectors import partnership_roles
 
 SENIOR_ROLES = {Role.SENIOR_MANAGER, Role.EXECUTIVE_LEAD}
 INDEPENDENT_ROLES = {Role.CHAIR, Role.PANEL_MEMBER}
+# St Helens: "a meeting of senior managers with operational responsibility for the case".
+MEETING_ROLES = SENIOR_ROLES | {Role.SAFEGUARDING_LEAD}
 
 
 def allowed_arrangements(stage) -> list[PanelRule]:
@@ -78,6 +80,14 @@ def panel_problems(*, escalation, stage, arrangement, chair, members) -> list[st
     if taken:
         names = ", ".join(sorted({_person(m.user) for m in taken}))
         problems.append(f"Nobody who is a party to the disagreement, or raised it, sits on the panel: {names}.")
+    if arrangement == PanelRule.UNINVOLVED_CHAIR:
+        not_managers = [m for m in members if Role(m.role) not in MEETING_ROLES or m.user_id == escalation.raised_by_id]
+        if not_managers:
+            names = ", ".join(sorted({_person(m.user) for m in not_managers}))
+            problems.append(
+                "The meeting is of senior managers with operational responsibility for the case (a safeguarding "
+                f"lead, senior manager or director), and not the person who raised it: {names} cannot sit on it."
+            )
     if arrangement in (PanelRule.UNINVOLVED_CHAIR, PanelRule.IMPARTIAL_MEMBER) and chair.agency_id in parties:
         problems.append(
             "The chair must come from an agency that is not a party to the disagreement: "

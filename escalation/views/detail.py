@@ -286,6 +286,7 @@ def withdraw(request, public_id):
     )
 
 
+@once_per_submission
 def change_urgency(request, public_id):
     escalation = visible_escalation_or_404(request, public_id)
     require(can_change_urgency(escalation, request.user))

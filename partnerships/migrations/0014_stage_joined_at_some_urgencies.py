@@ -14,7 +14,9 @@ def unit_from_presets(apps, schema_editor):
     for stage in PolicyStage.objects.select_related("policy").exclude(policy__preset="").filter(joined_by_agency_type=""):
         preset = PRESETS.get(stage.policy.preset)
         source = next((s for s in preset.stages if s.name == stage.name), None) if preset else None
-        if source is not None and source.joined_by_agency_type:
+        # Only the stages this migration's field brings in (St Helens'); stages joined otherwise
+        # were brought up to date by 0012, and one a partnership has since emptied stays empty.
+        if source is not None and source.joined_by_agency_type and source.joined_at_urgency:
             stage.joined_by_agency_type = source.joined_by_agency_type.value
             stage.joined_when_about = [c.value for c in source.joined_when_about]
             stage.joined_at_urgency = [u.value for u in source.joined_at_urgency]

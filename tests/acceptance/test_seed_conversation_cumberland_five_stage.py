@@ -384,7 +384,11 @@ def test_cumberland_the_urgency_should_be_determined_by_the_executive_manager_le
     arrange_impartial(cast, escalation)
     before = set(Notification.objects.filter(escalation=escalation).values_list("pk", flat=True))
     services.escalation_change_urgency(
-        escalation=fresh(escalation), acting_user=cast.director, urgency=Urgency.CHILD_PROTECTION, reason="CP now."
+        escalation=fresh(escalation),
+        acting_user=cast.director,
+        urgency=Urgency.CHILD_PROTECTION,
+        reason="CP now.",
+        at=TUESDAY + timedelta(hours=1),
     )
     assert current(escalation).due_at == TUESDAY + timedelta(hours=24)
     new = Notification.objects.filter(escalation=escalation, kind=NotificationKind.URGENCY_CHANGED).exclude(
@@ -398,3 +402,8 @@ def test_cumberland_the_urgency_should_be_determined_by_the_executive_manager_le
         told_now["police-senior"]
     )
     assert "This is for your information" in told_now["practitioner"]
+    # The business manager and chair hold the stage but are not seated: they see that it is decided.
+    assert "You hold this stage: see that the people seated on it record the partnership's decision by" in (
+        told_now["business-manager"]
+    )
+    assert "You are seated on it" not in told_now["chair"]

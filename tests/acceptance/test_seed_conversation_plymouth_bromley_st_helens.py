@@ -13,6 +13,7 @@ import pytest
 
 from escalation import services
 from escalation.deadlines import run_watcher
+from escalation.errors import EscalationError
 from escalation.models import Notification, NotificationKind
 from escalation.partnership_stage import review_arrange
 from escalation.routes import escalation_raise_to_external_managers, escalation_take_route
@@ -386,6 +387,24 @@ def test_st_helens_for_cases_involving_social_care_a_missed_day_alerts_the_team_
     assert run_watcher(now=london(2026, 11, 5, 9, 0)).breached == 1
     assert {"team-manager", "manager", "practitioner"} <= told(escalation, NotificationKind.BREACH)
     assert "social-worker" in told(escalation, NotificationKind.WARNING)
+
+
+def test_st_helens_the_meeting_is_of_senior_managers_not_the_practitioner_who_raised_it():
+    """ "... to chair a meeting of senior managers with operational responsibility for the case." """
+    cast, _ = cast_for("st-helens")
+    escalation = climb(cast, raise_one(cast), 6)
+    climbing.acknowledge(escalation)
+    services.stage_record_decision(escalation=fresh(escalation), acting_user=cast.other_director, decision="Assess.")
+    escalation = climb(cast, escalation, 7)
+    for member in (cast.practitioner, cast.other_practitioner):
+        with pytest.raises(EscalationError, match="The meeting is of senior managers"):
+            review_arrange(
+                escalation=fresh(escalation),
+                acting_user=cast.chair,
+                arrangement=PanelRule.UNINVOLVED_CHAIR,
+                chair=membership(cast.health_senior_manager),
+                members=[membership(cast.senior_manager), membership(member)],
+            )
 
 
 def test_st_helens_a_meeting_of_senior_managers_with_operational_responsibility_for_the_case():

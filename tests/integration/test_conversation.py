@@ -451,7 +451,11 @@ def test_each_change_of_urgency_tells_the_holders_the_new_deadline_and_the_same_
 
     for urgency in (Urgency.CHILD_PROTECTION, Urgency.IMMEDIATE_RISK):
         services.escalation_change_urgency(
-            escalation=fresh(escalation), acting_user=cast.practitioner, urgency=urgency, reason="New disclosure."
+            escalation=fresh(escalation),
+            acting_user=cast.practitioner,
+            urgency=urgency,
+            reason="New disclosure.",
+            at=london(2026, 11, 3, 11, 0),
         )
         latest = Notification.objects.filter(
             escalation=escalation, kind=NotificationKind.URGENCY_CHANGED, recipient=cast.other_practitioner
@@ -462,7 +466,33 @@ def test_each_change_of_urgency_tells_the_holders_the_new_deadline_and_the_same_
             latest.message
         )
     assert told(escalation, NotificationKind.URGENCY_CHANGED) == ["social-worker", "social-worker"]
+    # A copy read before the last change cannot make it again: one change, one notice each.
+    read_before = fresh(escalation)
+    read_before.urgency = Urgency.CHILD_PROTECTION
+    with pytest.raises(services.StaleEscalation):
+        services.escalation_change_urgency(
+            escalation=read_before, acting_user=cast.practitioner, urgency=Urgency.IMMEDIATE_RISK, reason="Again."
+        )
+    assert told(escalation, NotificationKind.URGENCY_CHANGED) == ["social-worker", "social-worker"]
     with pytest.raises(services.EscalationError, match="It is already immediate risk"):
         services.escalation_change_urgency(
             escalation=fresh(escalation), acting_user=cast.practitioner, urgency=Urgency.IMMEDIATE_RISK, reason="x"
         )
+
+
+def test_a_new_urgency_whose_deadline_has_already_passed_says_so(cast):
+    """The new deadline counts from when the stage's clock started, so a late change can set one
+    that has passed: the holders are told it is due now, not "by" a past day."""
+    escalation = raise_one(cast)
+    services.escalation_change_urgency(
+        escalation=fresh(escalation),
+        acting_user=cast.practitioner,
+        urgency=Urgency.CHILD_PROTECTION,
+        reason="A disclosure this morning.",
+        at=london(2026, 11, 10, 9, 0),
+    )
+    text = notice(escalation, NotificationKind.URGENCY_CHANGED, cast.other_practitioner).message
+    assert (
+        "You hold this stage: acknowledge it and agree a plan of action with the other agency now: its deadline,"
+    ) in text
+    assert "has passed." in text

@@ -269,3 +269,19 @@ def test_cases_taken_around_the_raisers_agency_before_the_flag_existed_are_kept_
     migration.keep_from_own_agency(apps, None)
     assert fresh(older).kept_from_own_agency
     assert not fresh(climbed).kept_from_own_agency
+
+
+def test_the_migration_leaves_a_case_the_urgent_route_took_up_several_stages_alone():
+    from importlib import import_module
+
+    from django.apps import apps
+
+    migration = import_module("escalation.migrations.0020_keep_older_unsafe_routes_from_own_agency")
+    cast = build_cast("plymouth")
+    urgent = raise_one(cast, Urgency.IMMEDIATE_RISK)
+    routes.escalation_take_route(
+        escalation=fresh(urgent), acting_user=cast.practitioner, route=Route.URGENT_ALL_STAGES, to_stage=4, reason="x"
+    )
+    assert StageOccurrence.objects.filter(escalation=urgent, outcome=StageOutcome.PASSED).count() == 3
+    migration.keep_from_own_agency(apps, None)
+    assert not fresh(urgent).kept_from_own_agency

@@ -139,3 +139,28 @@ def test_the_unit_manager_is_a_member_of_the_partnership_only_through_their_unit
     brings them in."""
     held = Membership.objects.get(user=unit_manager)
     assert held.agency.type == AgencyType.SAFEGUARDING_UNIT and held.partnership == st_helens.partnership
+
+
+def test_a_unit_manager_who_holds_the_missed_stage_and_the_next_is_told_what_happens_now(st_helens, unit_manager):
+    """The unit's managers hold stages two and three of an immediate-risk case: when stage two's
+    same-working-day deadline passes they are told what happens now, not to follow it up with the
+    people holding it (themselves among them)."""
+    from escalation.deadlines import run_watcher
+    from tests.conftest import london
+
+    escalation = services.escalation_raise(
+        raised_by=st_helens.practitioner,
+        raising_agency=st_helens.school,
+        receiving_agency=st_helens.csc,
+        children=[st_helens.child],
+        category=Category.THRESHOLD,
+        concern="Children's social care closed the referral without a visit.",
+        why_unsafe="Ellie says she is afraid to go home tonight.",
+        outcome_sought="A visit today.",
+        urgency=Urgency.IMMEDIATE_RISK,
+        at=london(2026, 11, 3, 10, 0),
+    )
+    climbing.climb(escalation, 2, by=st_helens.practitioner, at=london(2026, 11, 3, 10, 30))
+    run_watcher(now=london(2026, 11, 4, 9, 0))
+    [missed] = notices_to(unit_manager, escalation, NotificationKind.BREACH)
+    assert "What happens now" in missed.message and "You hold the next stage" not in missed.message
