@@ -143,10 +143,20 @@ SEATED, HOLDS, INFORMED = "seated", "holds", ""
 
 
 def message(
-    event: Event, *, escalation, occurrence, acting_user=None, previous=None, action=None, part=INFORMED, at=None
+    event: Event,
+    *,
+    escalation,
+    occurrence,
+    acting_user=None,
+    previous=None,
+    action=None,
+    part=INFORMED,
+    at=None,
+    arranged=None,
 ) -> str:
     """What happened, what the reader must do and by when, and the link. `part`: the reader is
-    seated on the partnership stage's panel, mediation or review, holds the stage, or is told."""
+    seated on the partnership stage's panel, mediation or review, holds the stage, or is told;
+    `arranged`: whether that panel is arranged, if the caller knows (asked otherwise)."""
     ref, stage = escalation.reference, stage_label(occurrence)
     who = _name(acting_user)
     match event:
@@ -197,7 +207,7 @@ def message(
             by = f" now: its deadline, {_due(occurrence)}, has passed"
         if part == SEATED:
             text += f" You are seated on it: {next_step(occurrence.policy_stage, arranged=True)}{by}."
-        elif part == HOLDS and _arranged(occurrence):
+        elif part == HOLDS and (_arranged(occurrence) if arranged is None else arranged):
             text += f" You hold this stage: see that the people seated on it record the partnership's decision{by}."
         elif part == HOLDS:
             text += f" You hold this stage: {next_step(occurrence.policy_stage)}{by}."
@@ -244,10 +254,11 @@ def tell(
     told.discard(getattr(acting_user, "pk", None))
     recipients = active(told)
     seated, holding = set(), set()
+    arranged = event in CALLS_TO_ACT and _arranged(occurrence)  # asked once, for the seats and the words
     if event == Event.ARRANGED:
         seated = people.seated(escalation, occurrence)
     elif event in CALLS_TO_ACT:
-        seated = people.seated(escalation, occurrence) if _arranged(occurrence) else set()
+        seated = people.seated(escalation, occurrence) if arranged else set()
         holding = people.stage_holders(escalation, stage) - seated
     not_before = _email_not_before(escalation, at, urgent=escalation.urgency in URGENT)
     rows = []
@@ -257,7 +268,7 @@ def tell(
         ]
         if not group:
             continue
-        text = message(event, action=action, part=part, at=at, **context)
+        text = message(event, action=action, part=part, at=at, arranged=arranged, **context)
         rows += [
             Notification(
                 recipient_id=pk,

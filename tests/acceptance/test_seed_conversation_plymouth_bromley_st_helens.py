@@ -480,11 +480,10 @@ def test_plymouth_their_disagreement_must_be_reported_by_them_to_their_line_mana
     assert "What happens now: the people holding it should hold the discussion" in raiser.message
 
 
-def test_plymouth_instigate_all_of_the_stages_within_a_short_period_the_managers_of_each_stage_are_told():
-    """ "In some situations, it may be required to instigate all of the stages within a short period
-    of time." Taken up to Stage Three at once, the line managers and second-tier managers of the
-    stages it passed (who may open it) are told."""
-    cast, extra = cast_for("plymouth")
+def taken_up_to_stage_three_at_once():
+    """Plymouth, immediate risk: the raiser takes it from Stage One straight to Stage Three (the
+    policy's fourth stage), passing the line managers' step and Stage Two."""
+    cast, _ = cast_for("plymouth")
     escalation = raise_one(cast, urgency=Urgency.IMMEDIATE_RISK)
     escalation_take_route(
         escalation=fresh(escalation),
@@ -494,6 +493,14 @@ def test_plymouth_instigate_all_of_the_stages_within_a_short_period_the_managers
         reason="The child is at home with the alleged abuser tonight.",
         at=TUESDAY,
     )
+    return cast, escalation
+
+
+def test_plymouth_instigate_all_of_the_stages_within_a_short_period_the_managers_of_each_stage_are_told():
+    """ "In some situations, it may be required to instigate all of the stages within a short period
+    of time." Taken up to Stage Three at once, the line managers and second-tier managers of the
+    stages it passed (who may open it) are told."""
+    cast, escalation = taken_up_to_stage_three_at_once()
     assert may_see(fresh(escalation), cast.manager)
     assert {"manager", "team-manager", "dsl", "csc-dsl"} <= everyone_told(escalation)
     [passed] = Notification.objects.filter(escalation=escalation, recipient=cast.manager)
@@ -505,16 +512,7 @@ def test_plymouth_at_any_stage_action_fed_back_to_second_tier_after_the_urgent_r
     """ "At any stage of the process, any action agreed should be fed back immediately to the second
     tier management staff involved." After the urgent route to Stage Three, an action agreed
     there reaches the second tier (designated professionals) of both agencies."""
-    cast, extra = cast_for("plymouth")
-    escalation = raise_one(cast, urgency=Urgency.IMMEDIATE_RISK)
-    escalation_take_route(
-        escalation=fresh(escalation),
-        acting_user=cast.practitioner,
-        route=Route.URGENT_ALL_STAGES,
-        to_stage=4,
-        reason="The child is at home with the alleged abuser tonight.",
-        at=TUESDAY,
-    )
+    cast, escalation = taken_up_to_stage_three_at_once()
     climbing.acknowledge(escalation)
     d = discuss(
         escalation,

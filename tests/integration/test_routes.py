@@ -256,16 +256,7 @@ def test_cases_taken_around_the_raisers_agency_before_the_flag_existed_are_kept_
     bromley = build_cast("bromley")
     older = raised_outside_own_agency(bromley)
     Escalation.objects.filter(pk=older.pk).update(kept_from_own_agency=False)  # as written before the flag
-    climbed = services.escalation_raise(
-        raised_by=bromley.practitioner,
-        raising_agency=bromley.school,
-        receiving_agency=bromley.csc,
-        children=[bromley.child],
-        category=Category.THRESHOLD,
-        concern="Refused.",
-        why_unsafe="Risk.",
-        outcome_sought="Assessment.",
-    )
+    climbed = raise_one(bromley)
     migration.keep_from_own_agency(apps, None)
     assert fresh(older).kept_from_own_agency
     assert not fresh(climbed).kept_from_own_agency
