@@ -94,8 +94,7 @@ def escalation_change_urgency(
         escalation,
         RecordEntryKind.URGENCY_CHANGED,
         f"{_person(acting_user)} changed the urgency of {escalation.reference} from {old.lower()} to "
-        f"{escalation.get_urgency_display().lower()}: {reason.strip()} Stage {occurrence.number} is now "
-        f"{_due_text(occurrence)}.",
+        f"{escalation.get_urgency_display().lower()}: {reason.strip()} {deadline_after_change(occurrence)}",
         author=acting_user,
     )
     # The people who must act by the deadline hear the new one (and the raiser, of the change).
@@ -107,6 +106,19 @@ def escalation_change_urgency(
         at=at or timezone.now(),
     )
     return escalation
+
+
+def deadline_after_change(occurrence: StageOccurrence) -> str:
+    """What a change of urgency did to the open stage's deadline. Once the step it timed has been
+    taken, or the deadline missed, the deadline stays as it was: it is history, not a target."""
+    if occurrence.step_met_at is not None:
+        return (
+            f"Stage {occurrence.number}'s deadline stays as it was: what it timed was done on "
+            f"{_when(occurrence.step_met_at)}."
+        )
+    if occurrence.breached_at is not None:
+        return f"Stage {occurrence.number}'s deadline stays as it was: it passed on {_when(occurrence.due_at)}."
+    return f"Stage {occurrence.number} is now {_due_text(occurrence)}."
 
 
 @transaction.atomic

@@ -16,6 +16,7 @@ from cases.models import RecordEntryKind
 from escalation.clocks import (  # noqa: F401  (callers import the clock changes from here too)
     _apply_deadline,
     _sync_current_due,
+    deadline_after_change,
     escalation_change_urgency,
     recompute_open_deadlines,
     stage_deadline,

@@ -132,13 +132,14 @@ def _form_page(request, escalation, form, template_title, intro="", **extra):
 
 
 def _run(request, escalation, call, success):
-    """Call a service; a refusal becomes a message on the page, never a 500."""
+    """Call a service; a refusal becomes a message on the page, never a 500. `success` is the
+    banner, or a function of what the service returned that words it."""
     try:
-        call()
+        outcome = call()
     except services.EscalationError as exc:
         messages.error(request, str(exc))
         return False
-    messages.success(request, success)
+    messages.success(request, success(outcome) if callable(success) else success)
     return True
 
 
@@ -300,10 +301,17 @@ def change_urgency(request, public_id):
             lambda: services.escalation_change_urgency(
                 escalation=escalation, acting_user=request.user, **form.cleaned_data
             ),
-            "Urgency changed. The deadline of the current stage has been worked out again.",
+            _urgency_changed,
         ):
             return back_to(escalation)
     return _form_page(request, escalation, form, "Change the urgency")
+
+
+def _urgency_changed(escalation) -> str:
+    occurrence = escalation.occurrences.select_related("policy_stage").get(closed_at__isnull=True)
+    return (
+        f"Urgency changed to {escalation.get_urgency_display().lower()}. {services.deadline_after_change(occurrence)}"
+    )
 
 
 @once_per_submission

@@ -25,6 +25,22 @@ pytestmark = pytest.mark.django_db
 TUESDAY = london(2026, 11, 3, 10, 0)
 
 
+def seen(escalation) -> dict:
+    """What a form carries of the escalation its page showed."""
+    latest = fresh(escalation)
+    return {"seen_state": latest.state, "seen_stage": str(latest.stage_number)}
+
+
+def make_it_child_protection(client, person, escalation) -> str:
+    """The practitioner changes the urgency on its page; the page they are sent back to."""
+    client.force_login(person)
+    return client.post(
+        reverse("escalation:urgency", args=[escalation.public_id]),
+        {"urgency": Urgency.CHILD_PROTECTION, "reason": "New disclosure.", **seen(escalation)},
+        follow=True,
+    ).content.decode()
+
+
 def raise_one(cast, at=TUESDAY, urgency=Urgency.STANDARD):
     return services.escalation_raise(
         raised_by=cast.practitioner,
@@ -210,17 +226,39 @@ def test_at_cumberland_a_decision_not_made_in_7_working_days_is_recorded_as_miss
     assert missed_entries(escalation) == 1
 
 
-def test_changing_the_urgency_after_the_step_was_met_does_not_bring_a_deadline_back(cast):
+def test_changing_the_urgency_after_the_step_was_met_does_not_bring_a_deadline_back(cast, client):
     escalation = climb(cast, raise_one(cast), 2)
     discuss(escalation, cast.other_manager, held_at=london(2026, 11, 4, 9, 30))
-    services.escalation_change_urgency(
-        escalation=fresh(escalation),
-        acting_user=cast.practitioner,
-        urgency=Urgency.CHILD_PROTECTION,
-        reason="New disclosure.",
-    )
+    page = make_it_child_protection(client, cast.practitioner, escalation)
+    assert fresh(escalation).urgency == Urgency.CHILD_PROTECTION
     assert fresh(escalation).current_due_at is None
     assert run_watcher(now=london(2026, 11, 30, 10, 0)).breached == 0
+    # The banner and the file say the deadline stays, not that it was worked out again.
+    said = "Stage 2&#x27;s deadline stays as it was: what it timed was done on"
+    assert "Urgency changed to child protection." in page and said in page
+    entry = RecordEntry.objects.filter(kind=RecordEntryKind.URGENCY_CHANGED).latest("pk")
+    assert "deadline stays as it was: what it timed was done on 4 November 2026" in entry.summary
+    assert "is now due" not in entry.summary
+
+
+def test_changing_the_urgency_of_a_stage_past_its_deadline_leaves_the_missed_deadline_as_it_was(cast):
+    escalation = climb(cast, raise_one(cast), 2)
+    due = current(escalation).due_at
+    assert run_watcher(now=due + timedelta(days=1)).breached == 1
+    services.escalation_change_urgency(
+        escalation=fresh(escalation), acting_user=cast.practitioner, urgency=Urgency.CHILD_PROTECTION, reason="Worse."
+    )
+    assert current(escalation).due_at == due
+    entry = RecordEntry.objects.filter(kind=RecordEntryKind.URGENCY_CHANGED).latest("pk")
+    assert "Stage 2's deadline stays as it was: it passed on" in entry.summary
+
+
+def test_changing_the_urgency_of_an_open_stage_gives_its_new_deadline_on_the_page_and_the_file(cast, client):
+    escalation = climb(cast, raise_one(cast), 2)
+    page = make_it_child_protection(client, cast.practitioner, escalation)
+    assert "Urgency changed to child protection. Stage 2 is now due by" in page
+    entry = RecordEntry.objects.filter(kind=RecordEntryKind.URGENCY_CHANGED).latest("pk")
+    assert "Stage 2 is now due by" in entry.summary
 
 
 def test_the_dashboard_counts_a_step_met_in_time_as_met_though_the_stage_goes_on(cast):
