@@ -98,7 +98,7 @@ def audience_members(
         case Audience.PARTIES:
             return _holders_so_far(people, escalation)
         case Audience.MANAGERS_INVOLVED:
-            return _holders_so_far(people, escalation, managers_only=True)
+            return managers_involved(people, escalation)
         case Audience.RAISER:
             return {escalation.raised_by_id}
         case Audience.BUSINESS_MANAGER:
@@ -110,6 +110,11 @@ def audience_members(
         case Audience.SEATED:
             return people.seated(escalation, occurrence)
     raise ValueError(f"unknown audience {audience!r}")  # pragma: no cover
+
+
+def managers_involved(people: People, escalation) -> set[int]:
+    """Everyone who has held a stage above the practitioners."""
+    return _holders_so_far(people, escalation, managers_only=True)
 
 
 def _holders_so_far(people: People, escalation, *, managers_only: bool = False) -> set[int]:

@@ -28,6 +28,7 @@ from django.utils import timezone
 
 from cases.models import RecordEntryKind
 from escalation import services
+from escalation.conversation import managers_involved
 from escalation.holders import People, active
 from escalation.models import Action, Escalation, Notification, NotificationKind, StageOccurrence
 from escalation.states import ActionStatus
@@ -146,11 +147,23 @@ def breach_message(escalation, occurrence, moved_to=None, next_stage=None, *, to
     return text + f" Open it: {escalation_link(escalation)}"
 
 
-def action_overdue_message(escalation, action) -> str:
-    return (
-        f"{escalation.reference}: an action agreed in this escalation was due on {day_text(action.due_on)} "
-        f"and is still open. Open it: {escalation_link(escalation)}"
-    )
+def action_overdue_message(escalation, action, *, to_owner: bool = False) -> str:
+    """Its owner is asked to do it; the managers are asked to follow it up (Bromley: line managers
+    "monitor agreed actions"). Never what the action is: the e-mail carries no detail of the child."""
+    due = day_text(action.due_on)
+    if to_owner:
+        text = (
+            f"{escalation.reference}: an action agreed in this escalation and given to you was due on {due} and "
+            "is still open. Do it, or agree a new date with the people holding the escalation, and mark it done "
+            "on the escalation."
+        )
+    else:
+        owner = action.owner_name or "its owner"
+        text = (
+            f"{escalation.reference}: an action agreed in this escalation was due on {due} and is still open. "
+            f"It is {owner}'s: follow it up with them and see that it is done."
+        )
+    return text + f" Open it: {escalation_link(escalation)}"
 
 
 # --- who holds what --------------------------------------------------------------------------
@@ -380,19 +393,22 @@ def _action_overdue(run: _Run, report: WatchReport, action: Action) -> None:
         if claimed != 1:
             return
         escalation = action.escalation
-        # The stage holding the escalation now (or the last one, if it has ended).
+        # The stage holding the escalation now (or the last one, if it has ended), and the managers
+        # who held a stage: they monitor agreed actions.
         latest = escalation.occurrences.select_related("policy_stage").order_by("-number").first()
-        recipients = run.stage_holders(escalation, latest.policy_stage) if latest else set()
-        if action.owner_id:
-            recipients.add(action.owner_id)
-        notices = write_notices(
-            escalation=escalation,
-            action=action,
-            kind=NotificationKind.ACTION_OVERDUE,
-            recipient_ids=_active(recipients),
-            message=action_overdue_message(escalation, action),
-            not_before=run.not_before(escalation),
-        )
+        followers = run.stage_holders(escalation, latest.policy_stage) if latest else set()
+        followers |= managers_involved(run, escalation)
+        owner = {action.owner_id} if action.owner_id else set()
+        notices = 0
+        for recipients, to_owner in ((owner, True), (followers - owner, False)):
+            notices += write_notices(
+                escalation=escalation,
+                action=action,
+                kind=NotificationKind.ACTION_OVERDUE,
+                recipient_ids=_active(recipients),
+                message=action_overdue_message(escalation, action, to_owner=to_owner),
+                not_before=run.not_before(escalation),
+            )
     report.actions_overdue += 1
     report.notices += notices
 

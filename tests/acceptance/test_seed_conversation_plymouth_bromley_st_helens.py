@@ -185,25 +185,45 @@ def test_bromley_they_may_escalate_directly_to_external_managers_unseen_and_unto
     assert "practitioner" in told(escalation, NotificationKind.RESOLVED)
 
 
+def bromley_stage_3_agreeing_an_action(cast, description, owner, due_day):
+    """The senior managers' Stage 3 discussion agrees one action, due on a day of November 2026."""
+    escalation = climb(cast, raise_one(cast), 3)
+    climbing.acknowledge(escalation)
+    action = {"description": description, "owner": owner, "due_on": london(2026, 11, due_day).date()}
+    discuss(escalation, cast.other_senior_manager, held_at=london(2026, 11, 4, 10, 0), actions=[action])
+    return escalation
+
+
 def test_bromley_stage_3_a_lead_manager_identified_to_implement_and_monitor_is_told_what_and_by_when():
     """ "Action plan should be documented, and a 'lead manager' identified to implement and
     monitor." The lead manager (the action's owner) is told it is theirs and by when."""
     cast, _ = cast_for("bromley")
-    escalation = climb(cast, raise_one(cast), 3)
-    climbing.acknowledge(escalation)
-    discuss(
-        escalation,
-        cast.other_senior_manager,
-        held_at=london(2026, 11, 4, 10, 0),
-        actions=[
-            {"description": "Monitor the plan", "owner": cast.other_manager, "due_on": london(2026, 11, 20).date()}
-        ],
-    )
+    escalation = bromley_stage_3_agreeing_an_action(cast, "Monitor the plan", cast.other_manager, 20)
     notice = Notification.objects.get(
         escalation=escalation, kind=NotificationKind.ACTION_ASSIGNED, recipient=cast.other_manager
     )
     assert "Friday 20 November 2026" in notice.message
     assert may_see(fresh(escalation), cast.other_manager)
+
+
+def test_bromley_line_managers_monitor_agreed_actions_an_overdue_action_at_stage_3_reaches_them():
+    """ "Line Managers / Supervisors: Support staff in raising concerns; liaise with equivalent
+    managers in other agencies; monitor agreed actions." An action agreed at Stage 3 and not done
+    by its date reaches the line managers who held Stage 2, asking them to follow it up; its
+    owner is asked to do it."""
+    cast, _ = cast_for("bromley")
+    escalation = bromley_stage_3_agreeing_an_action(cast, "Visit", cast.other_practitioner, 6)
+    assert run_watcher(now=london(2026, 11, 9, 9, 0)).actions_overdue == 1
+    line_managers = {cast.manager.username, cast.other_manager.username}
+    assert line_managers <= told(escalation, NotificationKind.ACTION_OVERDUE)
+    to_manager = Notification.objects.get(
+        escalation=escalation, kind=NotificationKind.ACTION_OVERDUE, recipient=cast.other_manager
+    )
+    assert f"It is {cast.other_practitioner.get_full_name()}'s: follow it up with them" in to_manager.message
+    to_owner = Notification.objects.get(
+        escalation=escalation, kind=NotificationKind.ACTION_OVERDUE, recipient=cast.other_practitioner
+    )
+    assert "given to you was due on Friday 6 November 2026" in to_owner.message
 
 
 def test_bromley_a_more_senior_manager_sees_the_case_only_once_it_reaches_their_stage():

@@ -139,7 +139,7 @@ def test_messages_carry_reference_stage_deadline_and_link_but_nothing_about_the_
     stage = SimpleNamespace(name="Stage 2: direct manager to manager discussion")
     occurrence = SimpleNamespace(number=2, policy_stage=stage, due_at=london(2027, 1, 12, 17, 0))
     moved = SimpleNamespace(number=3, policy_stage=SimpleNamespace(name="Stage 3"), due_at=london(2027, 1, 19, 17))
-    action = SimpleNamespace(description="Visit Ellie Hart at home", due_on=date(2027, 1, 4))
+    action = SimpleNamespace(description="Visit Ellie Hart at home", due_on=date(2027, 1, 4), owner_name="Sam Patel")
     messages = [
         warning_message(escalation, occurrence),
         breach_message(escalation, occurrence),
@@ -147,6 +147,7 @@ def test_messages_carry_reference_stage_deadline_and_link_but_nothing_about_the_
         action_overdue_message(escalation, action),
         breach_message(escalation, occurrence, next_stage=SimpleNamespace(number=3, name="Stage 3")),
         breach_message(escalation, occurrence),
+        action_overdue_message(escalation, action, to_owner=True),
     ]
     link = "https://escalations.example.org/escalations/12345678-1234-5678-1234-567812345678/"
     for message in messages:
@@ -165,3 +166,6 @@ def test_messages_carry_reference_stage_deadline_and_link_but_nothing_about_the_
     ) in messages[4]
     assert "the partnership's business manager follows it up" in messages[5]
     assert "What happens now" not in messages[2]  # moved already: its new deadline is the news
+    # An overdue action: the managers are asked to follow it up with its owner, the owner to do it.
+    assert "It is Sam Patel's: follow it up with them" in messages[3]
+    assert "given to you was due on Monday 4 January 2027" in messages[6] and "mark it done" in messages[6]
