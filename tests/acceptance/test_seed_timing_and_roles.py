@@ -226,8 +226,8 @@ def test_cumberland_stage_two_escalate_to_executive_manager_lead_not_the_service
     cast, _ = cast_for("cumberland")
     escalation = climb(cast, raise_one(cast), 4)
     assert refused_to_acknowledge(escalation, cast.other_senior_manager)
-    assert refused_to_escalate(escalation, cast.other_senior_manager)
     acknowledge(escalation, cast.other_director)
+    assert refused_to_escalate(escalation, cast.other_senior_manager)
     services.escalation_escalate(
         escalation=fresh(escalation), acting_user=cast.other_director, evidence="Met twice; no agreement.", at=TUESDAY
     )
@@ -252,35 +252,6 @@ def test_cumberland_stage_three_the_cscp_member_appointed_decides_not_an_executi
         services.stage_record_decision(escalation=fresh(escalation), acting_user=cast.other_director, decision="X.")
     with pytest.raises(EscalationError):
         services.escalation_resolve(escalation=fresh(escalation), acting_user=cast.other_director, outcome="Agreed.")
-
-
-def test_cumberland_executive_manager_lead_emails_the_cscp_chair_the_raising_practitioner_does_not_refer_it():
-    """ "Stage Three – Disagreement Remains - Escalate to Cumberland Safeguarding Children
-    Partnership (CSCP) ... Executive Manager/Lead emails the CSCP Chair and copies in the CSCP
-    Business Manager". The referral to the CSCP is the executive lead's, not the practitioner's."""
-    cast, _ = cast_for("cumberland")
-    escalation = climb(cast, raise_one(cast), 4)
-    acknowledge(escalation, cast.other_director)
-    assert refused_to_escalate(escalation, cast.practitioner)
-
-
-def test_cumberland_the_impartial_member_makes_the_final_decision_not_the_business_manager():
-    """ "An impartial CSCP member, appointed by the CSCP Chair, reviews the case and consults with
-    the other Executive Leads before making a final decision. The CSCP Business Manager records
-    formal use of the escalation procedure and reports it to the Partnership". The business
-    manager records formal use; the decision is the impartial member's."""
-    cast, _ = cast_for("cumberland")
-    escalation = climb(cast, raise_one(cast), 5)
-    review_arrange(
-        escalation=fresh(escalation),
-        acting_user=cast.chair,
-        arrangement=PanelRule.IMPARTIAL_MEMBER,
-        chair=Membership.objects.get(user=cast.police_senior_manager),
-    )
-    with pytest.raises(NotPermitted):
-        services.stage_record_decision(
-            escalation=fresh(escalation), acting_user=cast.business_manager, decision="The BM's decision."
-        )
 
 
 # === Plymouth (seed 001) ========================================================================
@@ -308,7 +279,7 @@ def test_plymouth_stage_two_second_tier_management_or_the_designated_professiona
     """ "Where it is not possible to resolve the matter at front line management level, the matter
     should be referred without delay to second tier management level. The issue will then be
     considered at second tier management level ... with direct communication taking place with the
-    designated professional or named professional for safeguarding". """
+    designated professional or named professional for safeguarding"."""
     cast, extra = cast_for("plymouth")
     escalation = climb(cast, raise_one(cast, category=Category.ACTION_INACTION), 3)
     assert refused_to_acknowledge(escalation, cast.other_manager)
@@ -329,23 +300,6 @@ def test_plymouth_stage_three_head_of_service_with_the_equivalent_level_of_manag
     assert refused_to_acknowledge(escalation, cast.other_manager)
     acknowledge(escalation, cast.police_senior_manager)
     discuss(escalation, cast.other_senior_manager, held_at=london(2026, 11, 4, 10, 0))
-
-
-def test_plymouth_stage_four_the_head_of_safeguarding_determines_a_course_of_action_not_a_practitioner():
-    """ "the matter must be referred to the Head of Safeguarding, who will determine a course of
-    action including reporting the matter to the Safeguarding Children Board Chair." A front-line
-    practitioner is not the Head of Safeguarding."""
-    cast, _ = cast_for("plymouth")
-    p = cast.partnership
-    health_nurse = person("health-nurse", p, Role.PRACTITIONER, cast.health)
-    escalation = climb(cast, raise_one(cast), 5)
-    with pytest.raises(EscalationError):
-        review_arrange(
-            escalation=fresh(escalation),
-            acting_user=cast.business_manager,
-            arrangement=PanelRule.HEAD_OF_SAFEGUARDING,
-            chair=Membership.objects.get(user=health_nurse),
-        )
 
 
 # === Bromley (seed 003) =========================================================================
@@ -537,7 +491,7 @@ def test_st_helens_stage_four_named_or_designated_safeguarding_lead_or_service_m
 
 def test_st_helens_referred_to_the_comparable_agency_directors_not_the_service_managers():
     """ "If the comparable Service Managers cannot achieve resolution then the issue will be
-    referred to the comparable agency Directors". """
+    referred to the comparable agency Directors"."""
     cast, _ = cast_for("st-helens")
     escalation = climb(cast, raise_one(cast, receiving=cast.police), 5)
     assert refused_to_acknowledge(escalation, cast.police_senior_manager)
