@@ -100,6 +100,7 @@ TO_DO = {
     StepEvent.STAGE_END: "resolve it or move it on",
     StepEvent.ACKNOWLEDGEMENT: "acknowledge it",
     StepEvent.DISCUSSION: "hold the discussion the policy asks for and record it",
+    StepEvent.ACKNOWLEDGED_PLAN: "acknowledge it, and agree a plan of action with the other agency and record it",
     StepEvent.ARRANGEMENT: "arrange the panel, mediation or review",
     StepEvent.DECISION: "record the decision",
 }
@@ -110,6 +111,7 @@ NOT_YET = {
     StepEvent.STAGE_END: "the stage was resolved or moved on",
     StepEvent.ACKNOWLEDGEMENT: "the stage was acknowledged",
     StepEvent.DISCUSSION: "a discussion was held and recorded",
+    StepEvent.ACKNOWLEDGED_PLAN: "the stage was acknowledged and a plan agreed and recorded",
     StepEvent.ARRANGEMENT: "the panel, mediation or review was arranged",
     StepEvent.DECISION: "the decision was recorded",
 }

@@ -222,6 +222,9 @@ def _acknowledge(escalation: Escalation, acting_user, at: datetime, how: str = "
         _sync_current_due(escalation, occurrence.due_at)
     occurrence.save(update_fields=fields)
     step_met(occurrence, StepEvent.ACKNOWLEDGEMENT, at)
+    # A plan recorded before the acknowledgement: the step needing both is met now.
+    if occurrence.policy_stage.met_by == StepEvent.ACKNOWLEDGED_PLAN and _plan_on_record(escalation, occurrence):
+        step_met(occurrence, StepEvent.ACKNOWLEDGED_PLAN, at)
     record_on_files(
         escalation,
         RecordEntryKind.ACKNOWLEDGED,
@@ -231,6 +234,13 @@ def _acknowledge(escalation: Escalation, acting_user, at: datetime, how: str = "
         author=acting_user,
     )
     return occurrence
+
+
+def _plan_on_record(escalation: Escalation, occurrence: StageOccurrence) -> bool:
+    from escalation.permissions import meets_the_step_by_discussion
+
+    recorders = {d.recorded_by for d in occurrence.discussions.select_related("recorded_by")}
+    return any(meets_the_step_by_discussion(escalation, user) for user in recorders)
 
 
 @transaction.atomic
@@ -451,7 +461,10 @@ def discussion_record(
     # Held when it was held (a call made before it was written up), but only a discussion held
     # during this stage meets its step; one dated before the stage began counts from now.
     if meets_the_step:
-        step_met(occurrence, StepEvent.DISCUSSION, held_at if occurrence.started_at <= held_at <= at else at)
+        held = held_at if occurrence.started_at <= held_at <= at else at
+        step_met(occurrence, StepEvent.DISCUSSION, held)
+        if occurrence.acknowledged_at is not None:
+            step_met(occurrence, StepEvent.ACKNOWLEDGED_PLAN, max(held, occurrence.acknowledged_at))
     context = {"escalation": escalation, "occurrence": occurrence, "acting_user": acting_user, "at": at}
     tell(Event.RECORDED, discussion=discussion, **context)
     tell_action_owners(actions=agreed, **context)

@@ -23,7 +23,7 @@ from escalation.models import Action, Escalation, Notification, NotificationKind
 from escalation.selectors import escalations_visible_to
 from escalation.states import ActionStatus, State
 from escalation.wording import stage_title
-from partnerships.choices import AGENCY_ROLES, Role, StepEvent
+from partnerships.choices import AGENCY_ROLES, TIMED_DISCUSSIONS, Role, StepEvent
 from partnerships.selectors import memberships_of, tier_rank
 
 ORGANISERS = {Role.BUSINESS_MANAGER, Role.CHAIR}
@@ -168,7 +168,7 @@ def _stage_items(escalation, user) -> list[WorkItem]:
     if not permissions.can_record_discussion(escalation, user):
         return []
     if (
-        stage.met_by == StepEvent.DISCUSSION
+        stage.met_by in TIMED_DISCUSSIONS
         and occurrence.step_met_at is None
         and permissions.meets_the_step_by_discussion(escalation, user)
     ):

@@ -215,8 +215,15 @@ class StepEvent(models.TextChoices):
     STAGE_END = "stage_end", "the stage is resolved or moved on"
     ACKNOWLEDGEMENT = "acknowledgement", "the stage is acknowledged"
     DISCUSSION = "discussion", "a discussion is held and recorded"
+    # Five-stage stage 1: "an acknowledgement and mutually agreed plan of action ... within 48
+    # hours": both, the later of the two meeting it.
+    ACKNOWLEDGED_PLAN = "acknowledged_plan", "the stage is acknowledged and a discussion agreeing a plan is recorded"
     ARRANGEMENT = "arrangement", "the panel, mediation or review is arranged"
     DECISION = "decision", "the decision is recorded"
+
+
+# The steps a recorded discussion meets (with the acknowledgement, for ACKNOWLEDGED_PLAN).
+TIMED_DISCUSSIONS = frozenset({StepEvent.DISCUSSION, StepEvent.ACKNOWLEDGED_PLAN})
 
 
 # The agency role that holds each agency tier unless a stage names a wider set.

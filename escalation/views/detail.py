@@ -35,7 +35,7 @@ from escalation.views.common import (
     visible_escalation_or_404,
 )
 from escalation.wording import stage_title
-from partnerships.choices import Role, Route, StepEvent
+from partnerships.choices import TIMED_DISCUSSIONS, Role, Route, StepEvent
 from partnerships.models import Membership
 
 TRANSITION_BUTTONS = {
@@ -364,8 +364,16 @@ def _not_the_timed_discussion(escalation, user) -> str:
     stage's clock waits for the people holding it to record theirs."""
     occurrence = escalation.current_occurrence()
     stage = occurrence.policy_stage
-    if stage.met_by != StepEvent.DISCUSSION or occurrence.step_met_at or meets_the_step_by_discussion(escalation, user):
+    if stage.met_by not in TIMED_DISCUSSIONS or occurrence.step_met_at:
         return ""
+    if meets_the_step_by_discussion(escalation, user):
+        if stage.met_by == StepEvent.DISCUSSION or occurrence.acknowledged_at:
+            return ""
+        return (
+            f"The deadline for {stage_title(occurrence.number, stage.name)} is for an acknowledgement and a plan "
+            f"agreed by both agencies. What you record here meets it once {escalation.receiving_agency} has "
+            "acknowledged the disagreement."
+        )
     return (
         f"The deadline for {stage_title(occurrence.number, stage.name)} is for a discussion between the people "
         "holding it. What you record here goes on the record and to the other agency, but only a discussion "

@@ -38,8 +38,9 @@ PRESET = PolicyPreset(
             raiser_tier=Tier.PRACTITIONER,
             receiver_tier=Tier.PRACTITIONER,
             timescale=Timescale(2, TimescaleUnit.WORKING_DAYS),
-            # "an acknowledgement and mutually agreed plan of action ... within 48 hours": a discussion recorded
-            met_by=StepEvent.DISCUSSION,
+            # "an acknowledgement and mutually agreed plan of action ... within 48 hours": both, the
+            # other agency's acknowledgement and the plan's discussion recorded
+            met_by=StepEvent.ACKNOWLEDGED_PLAN,
         ),
         StagePreset(
             name="Stage 2: direct manager to manager discussion",

@@ -8,6 +8,7 @@ from datetime import timedelta
 
 import pytest
 from django.urls import reverse
+from django.utils.html import escape
 
 from cases.models import RecordEntry, RecordEntryKind
 from escalation import services
@@ -150,10 +151,51 @@ def test_five_stage_stage_2_either_agencys_manager_records_the_managers_discussi
     assert current(escalation).step_met_at == london(2026, 11, 4, 9, 30)
 
 
-def test_five_stage_stage_1_the_raisers_record_of_talking_to_the_other_professional_meets_it(cast):
+def test_five_stage_stage_1_the_raisers_record_of_a_plan_meets_it_once_the_other_professional_acknowledges(
+    cast, client
+):
+    # "This must occur immediately with an acknowledgement and mutually agreed plan of action ...
+    # within 48 hours": the raiser's note of the plan waits for the other agency to acknowledge it.
+    escalation = raise_one(cast)
+    client.force_login(cast.practitioner)
+    page = client.get(reverse("escalation:discussion", args=[escalation.public_id])).content.decode()
+    assert f"meets it once {escape(cast.csc.name)} has acknowledged the disagreement" in page
+    discuss(escalation, cast.practitioner, held_at=london(2026, 11, 3, 15, 0))
+    assert current(escalation).step_met_at is None
+    climbing.acknowledge(escalation, at=london(2026, 11, 4, 11, 0))
+    assert current(escalation).step_met_at == london(2026, 11, 4, 11, 0)
+    assert run_watcher(now=london(2026, 11, 9, 10, 0)).breached == 0
+
+
+def test_five_stage_stage_1_a_plan_the_other_agency_never_acknowledges_is_recorded_as_missed(cast):
     escalation = raise_one(cast)
     discuss(escalation, cast.practitioner, held_at=london(2026, 11, 3, 15, 0))
+    assert run_watcher(now=current(escalation).due_at + timedelta(minutes=1)).breached == 1
+    assert missed_entries(escalation) == 1
+
+
+def test_five_stage_stage_1_acknowledged_then_a_plan_agreed_is_met_when_the_plan_was_agreed(cast):
+    escalation = raise_one(cast)
+    climbing.acknowledge(escalation, at=london(2026, 11, 3, 11, 0))
+    assert current(escalation).step_met_at is None  # the acknowledgement alone is not the plan
+    discuss(escalation, cast.other_practitioner, held_at=london(2026, 11, 3, 15, 0))
     assert current(escalation).step_met_at == london(2026, 11, 3, 15, 0)
+
+
+def test_five_stage_stage_1_copied_from_the_preset_before_is_brought_to_the_acknowledged_plan_by_migration(cast):
+    from importlib import import_module
+
+    from django.apps import apps
+
+    from partnerships.choices import StepEvent
+    from partnerships.models import PolicyStage
+
+    migration = import_module("partnerships.migrations.0015_five_stage_stage_1_acknowledged_plan")
+    stages = PolicyStage.objects.filter(policy=cast.partnership.policy)
+    stages.filter(number=1).update(met_by=StepEvent.DISCUSSION)  # as copied before
+    migration.acknowledged_plan_from_the_preset(apps, None)
+    assert dict(stages.values_list("number", "met_by"))[1] == StepEvent.ACKNOWLEDGED_PLAN
+    assert dict(stages.values_list("number", "met_by"))[2] == StepEvent.DISCUSSION  # the managers' discussion
 
 
 def test_at_st_helens_the_raiser_records_consulting_their_manager_and_the_managers_consulted_are_told():
