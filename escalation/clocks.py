@@ -86,6 +86,7 @@ def escalation_change_urgency(
         raise StaleEscalation(STALE_MESSAGE)
     escalation.urgency = urgency
     occurrence = escalation.occurrences.select_for_update().get(closed_at__isnull=True)
+    before = occurrence.due_at
     if occurrence.breached_at is None and occurrence.step_met_at is None:
         _apply_deadline(occurrence, escalation, occurrence.clock_started_at)
         occurrence.save()
@@ -94,7 +95,7 @@ def escalation_change_urgency(
         escalation,
         RecordEntryKind.URGENCY_CHANGED,
         f"{_person(acting_user)} changed the urgency of {escalation.reference} from {old.lower()} to "
-        f"{escalation.get_urgency_display().lower()}: {reason.strip()} {deadline_after_change(occurrence)}",
+        f"{escalation.get_urgency_display().lower()}: {reason.strip()} {deadline_after_change(occurrence, before)}",
         author=acting_user,
     )
     # The people who must act by the deadline hear the new one (and the raiser, of the change).
@@ -108,9 +109,10 @@ def escalation_change_urgency(
     return escalation
 
 
-def deadline_after_change(occurrence: StageOccurrence) -> str:
-    """What a change of urgency did to the open stage's deadline. Once the step it timed has been
-    taken, or the deadline missed, the deadline stays as it was: it is history, not a target."""
+def deadline_after_change(occurrence: StageOccurrence, before: datetime | None = None) -> str:
+    """What a change of urgency did to the open stage's deadline (`before`: the deadline it had).
+    Once the step it timed has been taken, or the deadline missed, the deadline stays as it was:
+    it is history, not a target."""
     if occurrence.step_met_at is not None:
         return (
             f"Stage {occurrence.number}'s deadline stays as it was: what it timed was done on "
@@ -118,6 +120,11 @@ def deadline_after_change(occurrence: StageOccurrence) -> str:
         )
     if occurrence.breached_at is not None:
         return f"Stage {occurrence.number}'s deadline stays as it was: it passed on {_when(occurrence.due_at)}."
+    if before is not None and occurrence.due_at == before:
+        return (
+            f"Stage {occurrence.number} is still {_due_text(occurrence)}: the policy sets the same timescale "
+            "at this urgency."
+        )
     return f"Stage {occurrence.number} is now {_due_text(occurrence)}."
 
 

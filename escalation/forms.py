@@ -510,7 +510,12 @@ class ReasonForm(LengthLimitsInWords, forms.Form):
 
 
 class UrgencyForm(LengthLimitsInWords, forms.Form):
-    urgency = forms.ChoiceField(label="New urgency", choices=Urgency.choices, widget=forms.RadioSelect)
+    urgency = forms.ChoiceField(
+        label="New urgency",
+        choices=Urgency.choices,
+        widget=forms.RadioSelect,
+        error_messages=required("Select the new urgency"),
+    )
     reason = forms.CharField(
         label="Why has the urgency changed?",
         widget=forms.Textarea(attrs={"rows": 3}),
@@ -518,9 +523,18 @@ class UrgencyForm(LengthLimitsInWords, forms.Form):
         error_messages=required("Enter why the urgency has changed"),
     )
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args, current=None, **kwargs):
         super().__init__(*args, **kwargs)
+        self.current = current
         self.helper = helper("Change urgency")
+
+    def clean_urgency(self):
+        urgency = self.cleaned_data["urgency"]
+        if self.current and urgency == self.current:
+            raise forms.ValidationError(
+                f"It is already {Urgency(urgency).label.lower()}: choose another urgency", code="unchanged"
+            )
+        return urgency
 
 
 class EmailFrequencyForm(forms.Form):

@@ -132,14 +132,13 @@ def _form_page(request, escalation, form, template_title, intro="", **extra):
 
 
 def _run(request, escalation, call, success):
-    """Call a service; a refusal becomes a message on the page, never a 500. `success` is the
-    banner, or a function of what the service returned that words it."""
+    """Call a service; a refusal becomes a message on the page, never a 500."""
     try:
-        outcome = call()
+        call()
     except services.EscalationError as exc:
         messages.error(request, str(exc))
         return False
-    messages.success(request, success(outcome) if callable(success) else success)
+    messages.success(request, success)
     return True
 
 
@@ -291,27 +290,25 @@ def withdraw(request, public_id):
 def change_urgency(request, public_id):
     escalation = visible_escalation_or_404(request, public_id)
     require(can_change_urgency(escalation, request.user))
-    form = UrgencyForm(request.POST or None, initial={"urgency": escalation.urgency})
+    form = UrgencyForm(request.POST or None, initial={"urgency": escalation.urgency}, current=escalation.urgency)
     if request.method == "POST" and page_is_stale(request, escalation):
         return back_to(escalation)
     if request.method == "POST" and form.is_valid():
-        if _run(
-            request,
-            escalation,
-            lambda: services.escalation_change_urgency(
-                escalation=escalation, acting_user=request.user, **form.cleaned_data
-            ),
-            _urgency_changed,
-        ):
+        before = escalation.current_occurrence().due_at
+        try:
+            services.escalation_change_urgency(escalation=escalation, acting_user=request.user, **form.cleaned_data)
+        except services.EscalationError as exc:
+            form.add_error(None, str(exc))  # on the form, with what was typed
+        else:
+            messages.success(request, _urgency_changed(escalation, before))
             return back_to(escalation)
     return _form_page(request, escalation, form, "Change the urgency")
 
 
-def _urgency_changed(escalation) -> str:
+def _urgency_changed(escalation, before) -> str:
     occurrence = escalation.occurrences.select_related("policy_stage").get(closed_at__isnull=True)
-    return (
-        f"Urgency changed to {escalation.get_urgency_display().lower()}. {services.deadline_after_change(occurrence)}"
-    )
+    urgency = escalation.get_urgency_display().lower()
+    return f"Urgency changed to {urgency}. {services.deadline_after_change(occurrence, before)}"
 
 
 @once_per_submission

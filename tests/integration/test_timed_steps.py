@@ -295,12 +295,35 @@ def test_changing_the_urgency_of_a_stage_past_its_deadline_leaves_the_missed_dea
     assert "Stage 2's deadline stays as it was: it passed on" in entry.summary
 
 
-def test_changing_the_urgency_of_an_open_stage_gives_its_new_deadline_on_the_page_and_the_file(cast, client):
+def test_changing_the_urgency_of_an_open_stage_gives_its_new_deadline_on_the_page_and_the_file(client):
+    cast = build_cast("bromley")  # child protection: 24 hours
     escalation = climb(cast, raise_one(cast), 2)
     page = make_it_child_protection(client, cast.practitioner, escalation)
     assert "Urgency changed to child protection. Stage 2 is now due by" in page
     entry = RecordEntry.objects.filter(kind=RecordEntryKind.URGENCY_CHANGED).latest("pk")
     assert "Stage 2 is now due by" in entry.summary
+
+
+def test_a_change_to_the_urgency_it_already_has_is_a_form_error_that_keeps_the_reason_typed(cast, client):
+    escalation = climb(cast, raise_one(cast), 2)
+    client.force_login(cast.practitioner)
+    page = client.post(
+        reverse("escalation:urgency", args=[escalation.public_id]),
+        {"urgency": Urgency.STANDARD, "reason": "Checked with the school nurse.", **seen(escalation)},
+    ).content.decode()
+    assert "govuk-error-summary" in page and "It is already standard: choose another urgency" in page
+    assert "Checked with the school nurse." in page
+    assert not RecordEntry.objects.filter(kind=RecordEntryKind.URGENCY_CHANGED).exists()
+
+
+def test_where_the_policy_sets_no_other_timescale_for_an_urgency_the_page_says_the_deadline_is_unchanged(client):
+    # The five-stage flowchart's stage 3 has no child-protection timescale of its own.
+    cast = build_cast("five-stage")
+    escalation = climb(cast, raise_one(cast), 3)
+    due = current(escalation).due_at
+    page = make_it_child_protection(client, cast.practitioner, escalation)
+    assert current(escalation).due_at == due
+    assert "Stage 3 is still due by" in page and "the policy sets the same timescale at this urgency" in page
 
 
 def test_the_dashboard_counts_a_step_met_in_time_as_met_though_the_stage_goes_on(cast):
