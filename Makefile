@@ -29,7 +29,7 @@ migrate: deps
 	$(DEV_ENV) $(BIN)/python manage.py migrate --no-input -v1
 
 demo: migrate
-	$(DEV_ENV) $(BIN)/python manage.py load_demo
+	SITE_URL=$(SITE_URL) $(DEV_ENV) $(BIN)/python manage.py load_demo
 
 ## make run: install, migrate, load demo data and serve on http://127.0.0.1:8000,
 ## with the deadline watcher running beside it (in-process, no Redis needed)

@@ -65,6 +65,55 @@ class KeysetPage:
     has_previous: bool
     next_cursor: str = ""
     previous_cursor: str = ""
+    per_page: int = 25
+
+    def numbered(self, asked: str) -> Numbering | None:
+        """Where this page sits in the list, for its title and "Showing 26 to 50 of 121".
+
+        A cursor says where a page starts, not which page it is: the number comes from the link
+        (`asked`, the page before's number plus or minus one) and is only a label, never a
+        position. The first page and the last are known without it (nothing before, nothing
+        after); a page between takes the label within the pages that can lie between. A page
+        between with no number, or a nonsense one, is shown unnumbered (None)."""
+        if not self.object_list:
+            return None
+        pages = max(-(-self.count // self.per_page), 1)
+        shown = len(self.object_list)
+        if not self.has_previous:
+            return Numbering(1, pages, 1, shown)
+        if not self.has_next:
+            return Numbering(max(pages, 2), max(pages, 2), max(self.count - shown + 1, 1), self.count)
+        try:
+            number = int(asked)
+        except (TypeError, ValueError):
+            return None
+        # Between the first page and the last: the label is kept within them.
+        number = min(max(number, 2), max(pages - 1, 2))
+        first = (number - 1) * self.per_page + 1
+        return Numbering(number, max(pages, number + 1), first, first + shown - 1)
+
+
+@dataclass(frozen=True)
+class Numbering:
+    """A page's place in its list: page `number` of `pages`, its rows `first` to `last` of all."""
+
+    number: int
+    pages: int
+    first: int
+    last: int
+
+    @property
+    def in_title(self) -> str:
+        """What the page's <title> adds after the list's name: nothing on the first page."""
+        return f" (page {self.number} of {self.pages})" if self.number > 1 else ""
+
+    @property
+    def previous(self) -> int:
+        return self.number - 1
+
+    @property
+    def next(self) -> int:
+        return self.number + 1
 
 
 def cursor_for(item, keys: tuple[Key, ...]) -> str:
@@ -155,4 +204,5 @@ def page_of(
         has_previous=has_previous and bool(rows),
         next_cursor=cursor_for(rows[-1], keys) if rows and has_next else "",
         previous_cursor=cursor_for(rows[0], keys) if rows and has_previous else "",
+        per_page=per_page,
     )

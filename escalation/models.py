@@ -553,6 +553,12 @@ class Notification(models.Model):
     def __str__(self) -> str:
         return f"{self.get_kind_display()} to {self.recipient}"
 
+    @property
+    def message_on_page(self) -> str:
+        """The message without the e-mail's closing link: on the page the case is a link beside it."""
+        text, _, _ = self.message.rpartition(" Open it: ")
+        return text or self.message
+
 
 class AuditResult(models.TextChoices):
     PENDING = "pending", "Not checked yet"

@@ -10,6 +10,7 @@ from django.utils import timezone
 from cases.models import RecordEntry, RecordEntryKind
 from escalation.figures_cache import figures_changed
 from escalation.models import Escalation, StageOccurrence
+from escalation.wording import stage_label
 
 
 def _now(at: datetime | None) -> datetime:
@@ -39,7 +40,7 @@ def record_on_files(escalation: Escalation, kind: RecordEntryKind, summary: str,
 
 
 def _stage_label(occurrence: StageOccurrence) -> str:
-    return f"stage {occurrence.number} ({occurrence.policy_stage.name})"
+    return stage_label(occurrence)
 
 
 def _due_text(occurrence: StageOccurrence) -> str:

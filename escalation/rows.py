@@ -66,14 +66,19 @@ def deadline_cell(escalation, dates: DateWriter | None = None) -> SafeString:
         if escalation.is_open:
             return mark_safe('<span class="govuk-body-s">Timed step done</span>')
         return mark_safe('<span class="govuk-body-s">No open stage</span>')
-    when = (dates or DateWriter()).short(due)
+    return format_html("{}<br>\n{}", (dates or DateWriter()).short(due), deadline_status(escalation))
+
+
+def deadline_status(escalation) -> SafeString:
+    """'Overdue by N working days', 'Due today' or 'N working days left' for a timed row that
+    with_days_left has been through: the lists' deadline cells and the home page say the same."""
     days_left = escalation.days_left
     if escalation.overdue:
         late = f" by {_working_days(-days_left)}" if days_left < 0 else ""
-        return format_html('{}<br>\n<strong class="govuk-tag govuk-tag--red">Overdue{}</strong>', when, late)
+        return format_html('<strong class="govuk-tag govuk-tag--red">Overdue{}</strong>', late)
     if days_left == 0:
-        return format_html('{}<br>\n<strong class="govuk-tag govuk-tag--orange">Due today</strong>', when)
-    return format_html('{}<br>\n<span class="govuk-body-s">{} left</span>', when, _working_days(days_left))
+        return mark_safe('<strong class="govuk-tag govuk-tag--orange">Due today</strong>')
+    return format_html('<span class="govuk-body-s">{} left</span>', _working_days(days_left))
 
 
 def with_days_left(escalations: Iterable, calendars: dict | None = None) -> None:

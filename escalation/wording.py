@@ -37,12 +37,28 @@ def escalation_link(escalation) -> str:
     return f"{settings.SITE_URL.rstrip('/')}/escalations/{escalation.public_id}/"
 
 
-def stage_label(occurrence) -> str:
-    return f"stage {occurrence.number} ({occurrence.policy_stage.name})"
-
-
 # A policy that names its stages with their own label: "Stage 2: …", "Level Two: …", "Stage Three: …".
 OWN_LABEL = re.compile(r"^\s*(stage|level)\s+[\w-]+\s*:", re.IGNORECASE)
+
+
+def stage_label(occurrence) -> str:
+    return stage_in_text(occurrence.number, occurrence.policy_stage.name)
+
+
+NUMBERED_STAGE = re.compile(r"^\s*stage\s+([\w-]+)\s*:\s*(.+)$", re.IGNORECASE)
+NUMBER_WORDS = ("one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten")
+
+
+def stage_in_text(number: int, name: str) -> str:
+    """A stage as a sentence names it: "stage 2 (direct manager to manager discussion)", never
+    "stage 2 (Stage 2: …)". A policy label that numbers it otherwise is kept: Plymouth's second
+    stage is "stage 2 (Stage One: line managers)"."""
+    if not name:
+        return f"stage {number}"
+    own = NUMBERED_STAGE.match(name)
+    if own and own.group(1).lower() in (str(number), *NUMBER_WORDS[number - 1 : number]):
+        name = own.group(2)
+    return f"stage {number} ({name})"
 
 
 def stage_title(number: int, name: str) -> str:

@@ -18,8 +18,10 @@ from django.utils import timezone
 from django_fsm import has_transition_perm
 
 from escalation import partnership_stage, permissions
+from escalation.figures import missed_q
 from escalation.holders import People
 from escalation.models import Action, Escalation, Notification, NotificationKind, StageOccurrence
+from escalation.rows import deadline_status, with_days_left
 from escalation.selectors import escalations_visible_to
 from escalation.states import ActionStatus, State
 from escalation.wording import stage_title
@@ -206,8 +208,9 @@ def work_for(user) -> list[WorkItem]:
 
 
 def watcher_last_recorded(partnership_ids) -> Notification | None:
-    """There is no record of the watcher's runs as such: the latest notice it wrote (a warning,
-    a missed deadline or an overdue action) in these partnerships says when it last acted."""
+    """The latest notice the watcher wrote (a warning, a missed deadline or an overdue action) in
+    these partnerships says when it last acted on one of their cases. (Its runs are recorded in
+    escalation.watchdog, whether or not it found anything.)"""
     return (
         Notification.objects.filter(kind__in=WATCHER_KINDS, escalation__partnership_id__in=partnership_ids)
         .select_related("escalation")
@@ -226,12 +229,17 @@ def home_context(user, *, now: datetime | None = None) -> dict:
         "memberships": memberships,
         "is_agency_staff": bool(roles & AGENCY_ROLES),
         "is_practitioner": Role.PRACTITIONER in roles,
+        # Each role's own words where the page has nothing to show it.
+        "organises": bool(roles & ORGANISERS),
+        "sits_on_panels": Role.PANEL_MEMBER in roles,
+        "audits": Role.AUDITOR in roles,
     }
     if not memberships:
         return context
     items = work_for(user)
     in_work = {i.escalation.pk for i in items}
-    visible = escalations_visible_to(user).open().select_related("receiving_agency", "raising_agency")
+    # With the partnership: each deadline is counted on its own partnership's calendar (below).
+    visible = escalations_visible_to(user).open().select_related("receiving_agency", "raising_agency", "partnership")
     raised = visible.filter(raised_by=user).order_by("current_due_at", "pk")
     told = Notification.objects.filter(recipient=user).values("escalation_id")
     following = visible.filter(pk__in=told).exclude(raised_by=user).exclude(pk__in=in_work).order_by("current_due_at")
@@ -249,4 +257,22 @@ def home_context(user, *, now: datetime | None = None) -> dict:
         waiting = visible.filter(partnership_id__in=organised, raising_tier_reached=tier_rank("partnership"))
         context["partnership_waiting"] = Waiting(waiting.count(), list(waiting.order_by("current_due_at")[:SHOWN]))
         context["watcher_last"] = watcher_last_recorded(organised)
+        if context["watcher_last"] is None:
+            # No notice from the watcher does not mean no missed deadline: some are recorded
+            # without one (stages closed late, a history loaded). The dashboard's rule decides.
+            context["missed_on_record"] = StageOccurrence.objects.filter(
+                missed_q(now), partnership_id__in=organised
+            ).exists()
+    _with_deadline_status(
+        [e for key in ("raised", "following", "partnership_waiting") if key in context for e in context[key].shown]
+    )
     return context
+
+
+def _with_deadline_status(escalations: list[Escalation]) -> None:
+    """Each listed case's 'Overdue by N working days', 'Due today' or 'N working days left'
+    (`deadline_status`), by the rule and in the words of the escalation lists (escalation.rows),
+    every partnership's calendar read in one query."""
+    with_days_left(escalations)
+    for e in escalations:
+        e.deadline_status = deadline_status(e) if e.current_due_at else ""

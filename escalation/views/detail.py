@@ -223,7 +223,7 @@ def escalate(request, public_id):
                 evidence=data["evidence"],
                 reason_not_met=data.get("reason_not_met", ""),
             ),
-            f"{escalation.reference} is now at stage {next_stage.number}: {next_stage.name}.",
+            f"{escalation.reference} is now at {stage_title(next_stage.number, next_stage.name)}.",
         ):
             return back_to(escalation)
     return _form_page(

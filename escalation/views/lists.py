@@ -48,16 +48,19 @@ BY_STATUS = {
 ALL = CompiledList(_base)
 INBOX = CompiledList(lambda user: inbox_for(user).select_related(*LIST_RELATED))
 AT_PARTNERSHIP_STAGE = CompiledList(
-    lambda user: _base(user)
-    .filter(partnership_id__in=_partnership_stage_partnerships(user), raising_tier_reached=tier_rank("partnership"))
-    .filter(state__in=OPEN_STATES)
+    lambda user: (
+        _base(user)
+        .filter(partnership_id__in=_partnership_stage_partnerships(user), raising_tier_reached=tier_rank("partnership"))
+        .filter(state__in=OPEN_STATES)
+    )
 )
 
 
 def _page(request, listing: CompiledList, keys=BY_DEADLINE) -> dict:
-    """The page and its rows as escalation/_table.html shows them (escalation.rows)."""
+    """The page and its rows as escalation/_table.html shows them (escalation.rows), and its
+    number for the title and the pagination: `page` in the link is a label, not a position."""
     page = listing.page(request.user, keys, after=request.GET.get("after", ""), before=request.GET.get("before", ""))
-    return {"page": page, "rows": table_rows(page.object_list)}
+    return {"page": page, "rows": table_rows(page.object_list), "numbering": page.numbered(request.GET.get("page"))}
 
 
 def page_query(request) -> str:

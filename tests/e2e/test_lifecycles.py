@@ -16,6 +16,7 @@ from django.utils import timezone
 from playwright.sync_api import expect
 
 from escalation.models import Escalation
+from escalation.wording import stage_title
 from partnerships.presets.cumberland import PRESET as CUMBERLAND
 from partnerships.presets.five_stage import PRESET as FIVE_STAGE
 from tests.conftest import build_cast
@@ -271,7 +272,8 @@ def escalate(page, escalation, next_number, next_name, *, evidence=None, check_a
             assert_accessible(page)
         page.get_by_label("What was done to resolve it at this stage?").fill(evidence)
     submit(page, ESCALATE)
-    expect_banner(page, f"{escalation.reference} is now at stage {next_number}: {next_name}.")
+    # Never "stage 2: Stage 2: …": a stage named with its own label is named by it.
+    expect_banner(page, f"{escalation.reference} is now at {stage_title(next_number, next_name)}.")
 
 
 def fill_resolution(page, *, outcome, family_told=True):

@@ -24,6 +24,7 @@ import pytest
 from django.utils import timezone
 from playwright.sync_api import expect
 
+from escalation.wording import stage_in_text
 from partnerships.choices import Role
 from partnerships.presets.bromley import PRESET as BROMLEY
 from partnerships.presets.cumberland import PRESET as CUMBERLAND
@@ -89,8 +90,8 @@ def arrange_then_decide(arrangement: str, *, by_the_chair: bool = False) -> str:
 
 
 def stage(number: int, preset) -> str:
-    """A stage as the notices name it: "stage 2 (Stage 2: direct manager to manager discussion)"."""
-    return f"stage {number} ({preset.stages[number - 1].name})"
+    """A stage as the notices name it: "stage 2 (direct manager to manager discussion)"."""
+    return stage_in_text(number, preset.stages[number - 1].name)
 
 
 def day_text(delta: timedelta) -> str:

@@ -279,9 +279,7 @@ def test_the_child_search_and_the_raise_page_log_each_child_they_show(client, ca
         ]
     )
     client.get(reverse("escalation:raise"), {"child": noah})
-    assert children_seen(detail="raise a disagreement") == [
-        ("practitioner", noah, "raise a disagreement", "127.0.0.1")
-    ]
+    assert children_seen(detail="raise a disagreement") == [("practitioner", noah, "raise a disagreement", "127.0.0.1")]
     # A search that finds nobody shows nobody and logs nothing more.
     before = len(children_seen())
     client.get(reverse("escalation:find-child"), {"q": "Nobody-by-this-name"})
@@ -378,13 +376,13 @@ def test_the_next_page_of_a_list_keeps_its_filter_and_order_and_goes_back(client
     made = [raise_one(cast, at=london(2026, 12, 1 + n, 10, 0), children=[cast.child]) for n in range(27)]
     client.force_login(cast.practitioner)
     first = client.get(reverse("escalation:list"), {"status": "all", "sort": "raised"}).content.decode()
-    assert "Showing 25 of 27 escalations" in first
+    assert "Showing 1 to 25 of 27 escalations" in first and "<title>Escalations - " in first
     assert made[-1].reference in first and made[1].reference not in first  # newest first
     assert 'rel="prev"' not in first
     link = re.search(r'href="\?([^"]*after=[^"]*)" rel="next"', first).group(1)
     assert link.startswith("status=all&amp;sort=raised&amp;after=")
     second = client.get("/escalations/?" + html.unescape(link)).content.decode()
-    assert "Showing 2 of 27 escalations" in second
+    assert "Showing 26 to 27 of 27 escalations" in second and "<title>Escalations (page 2 of 2) - " in second
     assert made[0].reference in second and made[1].reference in second and made[2].reference not in second
     back = re.search(r'href="\?([^"]*before=[^"]*)" rel="prev"', second).group(1)
     again = client.get("/escalations/?" + html.unescape(back)).content.decode()

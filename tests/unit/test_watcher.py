@@ -155,7 +155,7 @@ def test_messages_carry_reference_stage_deadline_and_link_but_nothing_about_the_
         assert message.endswith(link)
         for detail in ("Ellie", "Hart", "2019", "April", "bruises", "Visit"):
             assert detail not in message
-    assert "stage 2 (Stage 2: direct manager to manager discussion)" in messages[0]
+    assert "stage 2 (direct manager to manager discussion) is due by" in messages[0]  # never "stage 2 (Stage 2: …)"
     assert "Tuesday 12 January 2027 at 5:00pm (London time)" in messages[0]
     assert "moved it automatically to stage 3" in messages[2]
     assert "Monday 4 January 2027" in messages[3]
@@ -169,3 +169,16 @@ def test_messages_carry_reference_stage_deadline_and_link_but_nothing_about_the_
     # An overdue action: the managers are asked to follow it up with its owner, the owner to do it.
     assert "It is Sam Patel's: follow it up with them" in messages[3]
     assert "given to you was due on Monday 4 January 2027" in messages[6] and "mark it done" in messages[6]
+
+
+def test_a_sentence_names_a_stage_once_whether_or_not_the_policy_numbers_it_in_its_name():
+    from escalation.wording import stage_in_text
+
+    assert stage_in_text(2, "Stage 2: direct manager to manager discussion") == (
+        "stage 2 (direct manager to manager discussion)"
+    )
+    assert stage_in_text(3, "Stage Three: Formal Dispute Procedure") == "stage 3 (Formal Dispute Procedure)"
+    # A policy label that numbers it otherwise is the policy's own word for it, and is kept.
+    assert stage_in_text(2, "Stage One: line managers") == "stage 2 (Stage One: line managers)"
+    assert stage_in_text(4, "Stage Two: Formal Dispute Procedure") == "stage 4 (Stage Two: Formal Dispute Procedure)"
+    assert stage_in_text(5, "Directors of the agencies") == "stage 5 (Directors of the agencies)"
