@@ -84,7 +84,7 @@ class ReviewForm(LengthLimitsInWords, forms.Form):
         error_messages={"invalid": "Enter the date and time like 12/01/2027 10:00"},
     )
 
-    def __init__(self, *args, people_qs, arrangements=(), **kwargs):
+    def __init__(self, *args, people_qs, arrangements=(), chair_roles=None, member_roles=None, **kwargs):
         super().__init__(*args, **kwargs)
         if arrangements:
             # Only what the policy allows for its partnership stage.
@@ -95,6 +95,13 @@ class ReviewForm(LengthLimitsInWords, forms.Form):
             self.fields[name].label_from_instance = lambda m: (
                 f"{m.user.get_full_name() or m.user.username}, {m.get_role_display()}"
                 + (f", {m.agency.name}" if m.agency else f", {m.partnership.name}")
+            )
+        # Only people senior enough to chair, mediate, decide or sit are offered for it.
+        if chair_roles:
+            self.fields["chair"].queryset = people_qs.filter(role__in=[r.value for r in chair_roles])
+        if member_roles:
+            self.fields["members"].queryset = self.fields["members"].queryset.filter(
+                role__in=[r.value for r in member_roles]
             )
         self.helper = helper("Record formal use and arrangements")
 

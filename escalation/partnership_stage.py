@@ -26,6 +26,12 @@ SENIOR_ROLES = {Role.SENIOR_MANAGER, Role.EXECUTIVE_LEAD}
 INDEPENDENT_ROLES = {Role.CHAIR, Role.PANEL_MEMBER}
 # St Helens: "a meeting of senior managers with operational responsibility for the case".
 MEETING_ROLES = SENIOR_ROLES | {Role.SAFEGUARDING_LEAD}
+# Who may chair, mediate or decide: a post senior enough for the partnership's binding decision
+# (Plymouth: "the Head of Safeguarding"; Cumberland: "an impartial CSCP member"; five-stage: "one of
+# the Strategic Leads"; St Helens: "a Board member"), never a practitioner or line manager. Bromley's
+# "direct liaison with agency leadership" may be the business manager's own.
+DECIDING_ROLES = MEETING_ROLES | INDEPENDENT_ROLES
+LIAISON_ROLES = DECIDING_ROLES | {Role.BUSINESS_MANAGER}
 
 
 def allowed_arrangements(stage) -> list[PanelRule]:
@@ -70,6 +76,12 @@ def panel_problems(*, escalation, stage, arrangement, chair, members) -> list[st
             problems.append(f"Panel members are senior representatives (a senior manager or director): {names} is not.")
         if Role(chair.role) not in SENIOR_ROLES | INDEPENDENT_ROLES:
             problems.append("The panel is chaired by an independent member or a senior partner.")
+    elif Role(chair.role) not in (LIAISON_ROLES if arrangement == PanelRule.DIRECT_LIAISON else DECIDING_ROLES):
+        problems.append(
+            f"{_person(chair.user)} is a {chair.get_role_display().lower()}: the person who chairs, mediates or "
+            "decides is the partnership's chair or a panel member, or an agency's safeguarding lead, senior "
+            "manager or director."
+        )
     # Nobody decides a disagreement they are a party to or raised. A meeting chaired from an
     # uninvolved agency is the exception for its members: it is "a meeting of senior managers with
     # operational responsibility for the case" (St Helens), so the parties' managers sit on it and

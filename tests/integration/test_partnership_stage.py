@@ -262,3 +262,40 @@ def test_an_acknowledged_partnership_stage_is_not_acknowledged_again_by_arrangin
     )
     occurrence = fresh(escalation).current_occurrence()
     assert (occurrence.acknowledged_by, occurrence.acknowledged_at) == (cast.business_manager, acknowledged_at)
+
+
+@pytest.mark.parametrize(
+    ("slug", "arrangement"),
+    [
+        ("plymouth", PanelRule.HEAD_OF_SAFEGUARDING),  # "the matter must be referred to the Head of Safeguarding"
+        ("cumberland", PanelRule.IMPARTIAL_MEMBER),  # "An impartial CSCP member, appointed by the CSCP Chair"
+        ("five-stage", PanelRule.MEDIATION),  # "one of the Strategic Leads will offer mediation"
+    ],
+)
+def test_who_chairs_mediates_or_decides_holds_a_senior_post_never_a_front_line_practitioner(slug, arrangement, client):
+    from django.urls import reverse
+
+    cast = build_cast(slug)
+    police = seat(cast.police_senior_manager).agency
+    practitioner = person("police-officer", cast.partnership, Role.PRACTITIONER, police)
+    line_manager = person("police-sergeant", cast.partnership, Role.LINE_MANAGER, police)
+    escalation = raise_one(cast)
+    escalation = climbing.climb(escalation, escalation.stage_count, by=cast.practitioner)
+    for junior in (practitioner, line_manager):
+        with pytest.raises(services.EscalationError, match="is the partnership's chair or a panel member, or an agency"):
+            review_arrange(
+                escalation=fresh(escalation), acting_user=cast.chair, arrangement=arrangement, chair=seat(junior)
+            )
+    assert not PartnershipReview.objects.exists()
+    # The form offers only people who may: the uninvolved senior manager, not the officer.
+    client.force_login(cast.chair)
+    page = client.get(reverse("escalation:arrange", args=[escalation.public_id])).content.decode()
+    assert "police-senior" in page or cast.police_senior_manager.get_full_name() in page
+    assert "police-officer" not in page and practitioner.get_full_name() not in page
+    review_arrange(
+        escalation=fresh(escalation),
+        acting_user=cast.chair,
+        arrangement=arrangement,
+        chair=seat(cast.police_senior_manager),
+    )
+    assert PartnershipReview.objects.get().chair == cast.police_senior_manager
