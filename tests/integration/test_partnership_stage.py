@@ -281,8 +281,9 @@ def test_who_chairs_mediates_or_decides_holds_a_senior_post_never_a_front_line_p
     line_manager = person("police-sergeant", cast.partnership, Role.LINE_MANAGER, police)
     escalation = raise_one(cast)
     escalation = climbing.climb(escalation, escalation.stage_count, by=cast.practitioner)
+    senior_posts = "is the partnership's chair or a panel member, or an agency"
     for junior in (practitioner, line_manager):
-        with pytest.raises(services.EscalationError, match="is the partnership's chair or a panel member, or an agency"):
+        with pytest.raises(services.EscalationError, match=senior_posts):
             review_arrange(
                 escalation=fresh(escalation), acting_user=cast.chair, arrangement=arrangement, chair=seat(junior)
             )
