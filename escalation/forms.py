@@ -402,7 +402,7 @@ class EscalateForm(LengthLimitsInWords, forms.Form):
         required=False,
     )
     reason_not_met = forms.CharField(
-        label="Why was the timescale for this stage not met? (if it was not)",
+        label="Why was the timescale for this stage not met?",
         widget=forms.Textarea(attrs={"rows": 2}),
         max_length=2000,
         required=False,
@@ -478,14 +478,16 @@ class ResolveForm(LengthLimitsInWords, forms.Form):
         required=False,  # nothing chosen: through this service, which notifies the business manager
     )
     reason_not_met = forms.CharField(
-        label="Why was the timescale for this stage not met? (if it was not)",
+        label="Why was the timescale for this stage not met?",
         widget=forms.Textarea(attrs={"rows": 2}),
         max_length=2000,
         required=False,
     )
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args, overdue=False, **kwargs):
         super().__init__(*args, **kwargs)
+        if not overdue:
+            del self.fields["reason_not_met"]  # nothing to explain: the stage is in time
         self.helper = helper("Record resolution")
 
     def clean(self):

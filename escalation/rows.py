@@ -64,7 +64,8 @@ def deadline_cell(escalation, dates: DateWriter | None = None) -> SafeString:
     due = escalation.current_due_at
     if not due:
         if escalation.is_open:
-            return mark_safe('<span class="govuk-body-s">Timed step done</span>')
+            # What the policy timed has been done: the stage goes on with no deadline of its own.
+            return mark_safe('<span class="govuk-body-s">No deadline now</span>')
         return mark_safe('<span class="govuk-body-s">No open stage</span>')
     return format_html("{}<br>\n{}", (dates or DateWriter()).short(due), deadline_status(escalation))
 

@@ -206,7 +206,7 @@ def escalate(request, public_id):
     occurrence = escalation.current_occurrence()
     next_stage = escalation.next_policy_stage()
     require(next_stage is not None)
-    overdue = occurrence.due_at < timezone.now()
+    overdue = not occurrence.step_met_on_time(timezone.now())
     form = EscalateForm(
         request.POST or None, evidence_required=next_stage.evidence_of_previous_stage_required, overdue=overdue
     )
@@ -243,7 +243,8 @@ def _who_is_told_of_the_end(escalation, user) -> str:
 def resolve(request, public_id):
     escalation = visible_escalation_or_404(request, public_id)
     require(_transition_allowed(escalation, request.user, "resolve"))
-    form = ResolveForm(request.POST or None, initial={"main_reason": escalation.category})
+    late = not escalation.current_occurrence().step_met_on_time(timezone.now())
+    form = ResolveForm(request.POST or None, initial={"main_reason": escalation.category}, overdue=late)
     if request.method == "POST" and page_is_stale(request, escalation):
         return back_to(escalation)
     if request.method == "POST" and form.is_valid():
@@ -258,7 +259,14 @@ def resolve(request, public_id):
         )
         if response:
             return response
-    return _form_page(request, escalation, form, "Record the resolution")
+    return _form_page(
+        request,
+        escalation,
+        form,
+        "Record the resolution",
+        "Recording the resolution ends the disagreement at its current stage and tells everyone who took part. "
+        "It cannot be undone.",
+    )
 
 
 def withdraw(request, public_id):

@@ -1,7 +1,7 @@
 """The escalation tables' rows, now worked out in Python once per page (escalation/rows.py),
 read exactly as the template drew them row by row with `{% url %}`, get_FOO_display and the
 date filter: every kind of row (awaiting acknowledgement, in discussion, closed; timed, overdue,
-due today, timed step done) in the list, the inbox and the partnership stage list."""
+due today, no deadline now) in the list, the inbox and the partnership stage list."""
 
 from datetime import timedelta
 
@@ -46,7 +46,7 @@ def old_deadline_cell(escalation) -> str:
 
     due = escalation.current_due_at
     if not due:
-        text = "Timed step done" if escalation.is_open else "No open stage"
+        text = "No deadline now" if escalation.is_open else "No open stage"
         return mark_safe(f'<span class="govuk-body-s">{text}</span>')
     when = formats.date_format(timezone.localtime(due), "j M Y, H:i")
     if escalation.overdue:

@@ -6,6 +6,7 @@ from datetime import timedelta
 
 import pytest
 from django.db import connection
+from django.db.models import F
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
@@ -448,3 +449,19 @@ def test_a_partnership_meeting_cannot_be_arranged_in_the_past(client, cast):
         follow=True,
     )
     assert escalation.current_occurrence().review.meeting_at.date() == tomorrow.date()
+
+
+def test_the_resolution_form_asks_why_a_timescale_was_missed_only_when_it_was_and_says_it_cannot_be_undone(
+    client, cast
+):
+    escalation = raise_one(cast, at=timezone.now())
+    services.escalation_acknowledge(escalation=escalation, acting_user=cast.other_practitioner)
+    client.force_login(cast.practitioner)
+    url = reverse("escalation:resolve", args=[escalation.public_id])
+    in_time = client.get(url).content.decode()
+    assert "It cannot be undone." in in_time
+    assert "Why was the timescale for this stage not met?" not in in_time
+    occurrence = escalation.current_occurrence()
+    type(occurrence).objects.filter(pk=occurrence.pk).update(due_at=F("clock_started_at"))  # passed since
+    late = client.get(url).content.decode()
+    assert "Why was the timescale for this stage not met?" in late

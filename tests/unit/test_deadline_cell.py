@@ -37,4 +37,4 @@ def test_a_row_without_an_open_stage_says_so():
 
 
 def test_an_open_row_whose_timed_step_is_done_says_so():
-    assert deadline_cell(row(due=None, is_open=True)) == '<span class="govuk-body-s">Timed step done</span>'
+    assert deadline_cell(row(due=None, is_open=True)) == '<span class="govuk-body-s">No deadline now</span>'
