@@ -190,6 +190,9 @@ def message(
             )
         case Event.ARRANGED:
             text = f"{ref}: {who} arranged the partnership stage ({stage})."
+            review = getattr(occurrence, "review", None)
+            if review is not None and review.meeting_at:
+                text += f" It meets on {when(review.meeting_at)} (London time)."
         case Event.DECIDED:
             whose = "the partnership's" if occurrence.policy_stage.is_partnership_stage else "the binding"
             text = f"{ref}: {who} recorded {whose} decision at {stage}. Read it on the escalation."
@@ -216,6 +219,11 @@ def message(
             text += f" You hold this stage: see that the people seated on it record the partnership's decision{by}."
         elif part == HOLDS:
             text += f" You hold this stage: {next_step(occurrence.policy_stage)}{by}."
+        elif event == Event.ARRANGED:
+            # The panel, mediation or review hears the agencies that referred it (Bromley: "to hear
+            # representations"; Cumberland: the member "consults with the other Executive Leads").
+            due = f" It is due{by}." if by else ""
+            text += f"{due} It hears the agencies in the disagreement: be ready to set out your agency's position."
         else:
             due = f" It is due{by}." if by else ""
             text += f"{due} This is for your information: nothing is needed from you now."
@@ -262,15 +270,15 @@ def tell(
     arranged = event in CALLS_TO_ACT and _arranged(occurrence)  # asked once, for the seats and the words
     if event == Event.ARRANGED:
         seated = people.seated(escalation, occurrence)
+        # The business manager and chair hold it with them: they see that the seated decide.
+        holding = people.partnership_stage_holders(escalation) - seated
     elif event in CALLS_TO_ACT:
         seated = people.seated(escalation, occurrence) if arranged else set()
         holding = people.stage_holders(escalation, stage) - seated
     not_before = _email_not_before(escalation, at, urgent=escalation.urgency in URGENT)
     rows = []
     for part in (SEATED, HOLDS, INFORMED):
-        group = [
-            pk for pk in recipients if part == (SEATED if pk in seated else HOLDS if pk in holding else INFORMED)
-        ]
+        group = [pk for pk in recipients if part == (SEATED if pk in seated else HOLDS if pk in holding else INFORMED)]
         if not group:
             continue
         text = message(event, action=action, part=part, at=at, arranged=arranged, **context)

@@ -31,9 +31,16 @@ from escalation import services
 from escalation.conversation import managers_involved
 from escalation.holders import People, active
 from escalation.models import Action, Escalation, Notification, NotificationKind, StageOccurrence
-from escalation.states import ActionStatus
+from escalation.states import ActionStatus, State
 from escalation.watchdog import record_heartbeat
-from escalation.wording import day_text, email_not_before, escalation_link, stage_label, when  # noqa: F401
+from escalation.wording import (  # noqa: F401
+    day_text,
+    email_not_before,
+    escalation_link,
+    stage_in_text,
+    stage_label,
+    when,
+)
 from partnerships.calendar import WorkingCalendar
 from partnerships.choices import BreachTarget, StepEvent, Urgency
 from partnerships.models import Partnership, Policy, PolicyStage
@@ -133,13 +140,13 @@ def breach_message(escalation, occurrence, moved_to=None, next_stage=None, *, to
         )
     elif next_stage is not None and to_next_tier:
         text += (
-            f" You hold the next stage, stage {next_stage.number} ({next_stage.name}): follow it up with the "
+            f" You hold the next stage, {stage_in_text(next_stage.number, next_stage.name)}: follow it up with the "
             f"people holding it now and, if they cannot {TO_DO[event]} without delay, take it up at your stage."
         )
     elif next_stage is not None:
         text += (
             f" What happens now: the people holding it should {TO_DO[event]} without delay; if they cannot, "
-            f"escalate it to stage {next_stage.number} ({next_stage.name})."
+            f"escalate it to {stage_in_text(next_stage.number, next_stage.name)}."
         )
     else:
         text += (
@@ -395,11 +402,15 @@ def _action_overdue(run: _Run, report: WatchReport, action: Action) -> None:
         if claimed != 1:
             return
         escalation = action.escalation
-        # The stage holding the escalation now (or the last one, if it has ended), and the managers
-        # who held a stage: they monitor agreed actions.
+        # The managers who held a stage: they monitor agreed actions; with the agencies' people
+        # holding it now, or, at the partnership stage, its business manager (who follows up its
+        # decision), not every seat of its panel.
         latest = escalation.occurrences.select_related("policy_stage").order_by("-number").first()
-        followers = run.stage_holders(escalation, latest.policy_stage) if latest else set()
-        followers |= managers_involved(run, escalation)
+        followers = managers_involved(run, escalation)
+        if latest is not None and latest.policy_stage.is_partnership_stage:
+            followers |= run.business_managers(escalation)
+        elif latest is not None:
+            followers |= run.stage_holders(escalation, latest.policy_stage)
         owner = {action.owner_id} if action.owner_id else set()
         notices = 0
         for recipients, to_owner in ((owner, True), (followers - owner, False)):
@@ -441,9 +452,12 @@ def run_watcher(now: datetime | None = None, *, batch_size: int = BATCH_SIZE, ru
 
     today = now.astimezone(LONDON).date()
     # The partial index `open_actions_due` (status open) on due_on.
-    late = Action.objects.filter(
-        status=ActionStatus.OPEN, due_on__lt=today, overdue_notified_at__isnull=True
-    ).select_related("escalation__partnership")
+    # A withdrawn disagreement's actions are nobody's to chase: it ended without them.
+    late = (
+        Action.objects.filter(status=ActionStatus.OPEN, due_on__lt=today, overdue_notified_at__isnull=True)
+        .exclude(escalation__state=State.WITHDRAWN)
+        .select_related("escalation__partnership")
+    )
     for action in _pages(late, "due_on", batch_size):
         _guarded(report, "overdue action", action.pk, _action_overdue, run, report, action)
 

@@ -34,6 +34,12 @@ DECIDING_ROLES = MEETING_ROLES | INDEPENDENT_ROLES
 LIAISON_ROLES = DECIDING_ROLES | {Role.BUSINESS_MANAGER}
 
 
+def chair_roles(stage) -> frozenset[Role]:
+    """Who may be offered to chair, mediate or decide at this stage: the business manager too only
+    where the policy allows a direct liaison."""
+    return frozenset(LIAISON_ROLES if PanelRule.DIRECT_LIAISON in allowed_arrangements(stage) else DECIDING_ROLES)
+
+
 def allowed_arrangements(stage) -> list[PanelRule]:
     """The arrangement the policy names for its partnership stage, then any alternative it allows."""
     named = [PanelRule(stage.panel_rule)] if stage.panel_rule != PanelRule.NONE else []

@@ -197,7 +197,9 @@ DEFAULT_AUDIENCES: dict[Event, tuple[Audience, ...]] = {
     # The people who referred it are heard by the panel, mediation or review (Bromley: "to hear
     # representations"; five-stage: mediation between them; St Helens: "a meeting of senior
     # managers with operational responsibility for the case"), so they hear it was arranged.
-    Event.ARRANGED: (Audience.SEATED, Audience.PREVIOUS_HOLDERS, Audience.RAISER),
+    # The business manager records formal use and follows the stage up, whoever arranged it
+    # (Cumberland: "The CSCP Business Manager records formal use"; the chair appoints).
+    Event.ARRANGED: (Audience.SEATED, Audience.PREVIOUS_HOLDERS, Audience.RAISER, Audience.BUSINESS_MANAGER),
     Event.ACTION_ASSIGNED: (Audience.ACTION_OWNER,),
     Event.DECIDED: (Audience.PARTIES, Audience.SEATED, Audience.RAISER),
     Event.RESOLVED: (Audience.PARTIES, Audience.SEATED, Audience.RAISER),

@@ -415,8 +415,10 @@ class _History:
             if stage.is_partnership_stage:
                 self.arrange(escalation, stage, raising_key, receiving_key, acknowledged_at)
         held_at = self.between(acknowledged_at, min(end, LAST_MOMENT), rng, 0.2, 0.8)
+        # Written up within the hour, and always before the stage moves on.
+        written = max(min(held_at + timedelta(hours=1), end - timedelta(minutes=5)), held_at)
         if held_at < LAST_MOMENT - timedelta(hours=1) and rng.random() < 0.75:
-            with clock(held_at + timedelta(hours=1)):
+            with clock(written):
                 services.discussion_record(
                     escalation=escalation,
                     acting_user=acknowledger or raiser,

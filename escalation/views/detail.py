@@ -459,7 +459,7 @@ def arrange_review(request, public_id):
     form = ReviewForm(
         request.POST or None,
         people_qs=people,
-        chair_roles=partnership_stage.LIAISON_ROLES,
+        chair_roles=partnership_stage.chair_roles(stage),
         member_roles=partnership_stage.MEETING_ROLES,
         arrangements=partnership_stage.allowed_arrangements(stage),
         initial={"arrangement": stage.panel_rule},

@@ -62,10 +62,20 @@ def arrange_impartial(cast, escalation, at=TUESDAY):
     )
 
 
+def member_appointed_at_cumberland():
+    """Stage Three, the chair having appointed the impartial member."""
+    cast, _ = cast_for("cumberland")
+    escalation = climb(cast, raise_one(cast), 5)
+    arrange_impartial(cast, escalation)
+    return cast, escalation
+
+
 # === Five-stage flowchart (seed 002) ============================================================
 
 
-def test_five_stage_stage_2_referred_to_each_professionals_own_line_manager_who_is_told_and_acknowledges_on_the_web(client):
+def test_five_stage_stage_2_referred_to_each_professionals_own_line_manager_who_is_told_and_acknowledges_on_the_web(
+    client,
+):
     """ "If unresolved the problem should be referred to each professionals' own line manager in
     their organisation, who should review the concerns and discuss with their opposite number in the
     other agency." The other agency's team manager finds it on the Notifications page, opens it,
@@ -131,7 +141,9 @@ def test_five_stage_stage_3_the_line_managers_refer_it_and_the_raiser_and_the_ot
     climbing.acknowledge(escalation)
     services.escalation_escalate(escalation=fresh(escalation), acting_user=cast.manager, evidence="We met twice.")
     stage_3 = current(escalation)
-    assert {"practitioner", "team-manager", "csc-dsl"} <= told(escalation, NotificationKind.ESCALATED, occurrence=stage_3)
+    assert {"practitioner", "team-manager", "csc-dsl"} <= told(
+        escalation, NotificationKind.ESCALATED, occurrence=stage_3
+    )
 
 
 def test_five_stage_stage_3_each_manager_to_manager_discussion_within_5_working_days_is_the_senior_managers():
@@ -229,7 +241,9 @@ def test_cumberland_stage_two_record_and_communicate_the_decision_a_resolution_r
     )
 
 
-def test_cumberland_an_impartial_cscp_member_appointed_by_the_cscp_chair_only_the_chair_is_offered_to_arrange_it(client):
+def test_cumberland_an_impartial_cscp_member_appointed_by_the_cscp_chair_only_the_chair_is_offered_to_arrange_it(
+    client,
+):
     """ "An impartial CSCP member, appointed by the CSCP Chair, reviews the case." The case page
     offers "Arrange the partnership stage" to the chair, not to the business manager."""
     cast, _ = cast_for("cumberland")
@@ -257,21 +271,32 @@ def test_cumberland_an_impartial_cscp_member_reviews_the_case_sees_it_only_once_
 def test_cumberland_an_impartial_cscp_member_reviews_the_case_is_told_what_to_do_and_by_when():
     """ "An impartial CSCP member ... reviews the case ... before making a final decision" and "no
     longer than 7 working days": the member is told to record the decision by Thursday 12 November."""
-    cast, _ = cast_for("cumberland")
-    escalation = climb(cast, raise_one(cast), 5)
-    arrange_impartial(cast, escalation)
+    cast, escalation = member_appointed_at_cumberland()
     [notice] = notices_to(cast.police_senior_manager, escalation, NotificationKind.ARRANGED)
     assert "record the partnership's decision" in notice.message
     assert "12 November 2026" in notice.message
+
+
+def test_cumberland_the_cscp_business_manager_records_formal_use_and_hears_when_the_chair_appoints_the_member():
+    """ "The CSCP Business Manager records formal use of the escalation procedure and reports it to
+    the Partnership": when the chair appoints the impartial member, the business manager hears it."""
+    cast, escalation = member_appointed_at_cumberland()
+    [notice] = notices_to(cast.business_manager, escalation, NotificationKind.ARRANGED)
+    assert (
+        "You hold this stage: see that the people seated on it record the partnership's decision by" in notice.message
+    )
+    assert "12 November 2026" in notice.message
+    # The executive leads who referred it are heard by the member ("consults with the other Executive Leads").
+    [to_lead] = notices_to(cast.director, escalation, NotificationKind.ARRANGED)
+    assert "be ready to set out your agency's position" in to_lead.message
+    assert not notices_to(cast.chair, escalation, NotificationKind.ARRANGED)  # nobody is told of their own act
 
 
 def test_cumberland_the_impartial_member_makes_the_final_decision_on_the_web_and_everyone_is_told(client):
     """ "...reviews the case and consults with the other Executive Leads before making a final
     decision." The member finds the notice, opens the case, records the decision on the page, and
     the raiser, both executive leads, the chair and the business manager are told."""
-    cast, _ = cast_for("cumberland")
-    escalation = climb(cast, raise_one(cast), 5)
-    arrange_impartial(cast, escalation)
+    cast, escalation = member_appointed_at_cumberland()
     client.force_login(cast.police_senior_manager)
     assert escalation.reference in client.get(reverse("escalation:notifications")).content.decode()
     detail = client.get(reverse("escalation:detail", args=[escalation.public_id])).content.decode()
@@ -281,16 +306,16 @@ def test_cumberland_the_impartial_member_makes_the_final_decision_on_the_web_and
     )
     assert response.status_code == 302
     assert current(escalation).decision == "Assess now."
-    assert {"practitioner", "director", "dcs", "chair", "business-manager"} <= told(escalation, NotificationKind.DECIDED)
+    assert {"practitioner", "director", "dcs", "chair", "business-manager"} <= told(
+        escalation, NotificationKind.DECIDED
+    )
 
 
 def test_cumberland_stage_three_no_longer_than_7_working_days_the_impartial_member_is_warned():
     """ "The urgency should be determined by the Executive Manager/Lead, no longer than 7 working
     days." The day before, the impartial member, chair, business manager and raiser are warned,
     and told what is still to do."""
-    cast, _ = cast_for("cumberland")
-    escalation = climb(cast, raise_one(cast), 5)
-    arrange_impartial(cast, escalation)
+    cast, escalation = member_appointed_at_cumberland()
     assert run_watcher(now=london(2026, 11, 11, 9, 0)).warned == 1
     assert {"police-senior", "chair", "business-manager", "practitioner"} <= told(escalation, NotificationKind.WARNING)
     [notice] = notices_to(cast.police_senior_manager, escalation, NotificationKind.WARNING)
@@ -301,12 +326,14 @@ def test_cumberland_if_the_issue_relates_to_child_protection_determined_within_2
     """ "If the issue relates to child protection, this should be determined with 24 hours." When
     the executive lead makes it child protection at Stage Three, the deadline becomes 24 hours and
     the next watcher run warns the impartial member, chair and business manager."""
-    cast, _ = cast_for("cumberland")
-    escalation = climb(cast, raise_one(cast), 5)
-    arrange_impartial(cast, escalation)
+    cast, escalation = member_appointed_at_cumberland()
     at = TUESDAY + timedelta(hours=2)
     services.escalation_change_urgency(
-        escalation=fresh(escalation), acting_user=cast.director, urgency=Urgency.CHILD_PROTECTION, reason="CP now.", at=at
+        escalation=fresh(escalation),
+        acting_user=cast.director,
+        urgency=Urgency.CHILD_PROTECTION,
+        reason="CP now.",
+        at=at,
     )
     assert current(escalation).due_at == TUESDAY + timedelta(hours=24)
     assert run_watcher(now=at + timedelta(minutes=1)).warned == 1
@@ -379,9 +406,7 @@ def test_cumberland_the_urgency_should_be_determined_by_the_executive_manager_le
     child protection, this should be determined with 24 hours." When the executive lead makes it
     child protection, the impartial member who decides, the chair and the business manager hear
     the new deadline at once, not only from the watcher's later warning."""
-    cast, _ = cast_for("cumberland")
-    escalation = climb(cast, raise_one(cast), 5)
-    arrange_impartial(cast, escalation)
+    cast, escalation = member_appointed_at_cumberland()
     before = set(Notification.objects.filter(escalation=escalation).values_list("pk", flat=True))
     services.escalation_change_urgency(
         escalation=fresh(escalation),
@@ -398,12 +423,14 @@ def test_cumberland_the_urgency_should_be_determined_by_the_executive_manager_le
     assert {"police-senior", "chair", "business-manager", "practitioner"} <= set(told_now)
     assert "director" not in told_now  # who changed it is not told of their own act
     assert "changed the urgency to child protection" in told_now["police-senior"]
-    assert "You are seated on it: hear the disagreement and record the partnership's decision by Wednesday 4 November" in (
-        told_now["police-senior"]
+    assert (
+        "You are seated on it: hear the disagreement and record the partnership's decision by Wednesday 4 November"
+        in (told_now["police-senior"])
     )
     assert "This is for your information" in told_now["practitioner"]
     # The business manager and chair hold the stage but are not seated: they see that it is decided.
-    assert "You hold this stage: see that the people seated on it record the partnership's decision by" in (
-        told_now["business-manager"]
+    assert (
+        "You hold this stage: see that the people seated on it record the partnership's decision by"
+        in (told_now["business-manager"])
     )
     assert "You are seated on it" not in told_now["chair"]

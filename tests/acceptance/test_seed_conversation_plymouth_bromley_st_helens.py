@@ -457,9 +457,22 @@ def test_bromley_convene_a_resolution_panel_to_hear_representations_the_parties_
         acting_user=cast.business_manager,
         arrangement=PanelRule.RESOLUTION_PANEL,
         chair=Membership.objects.get(user=cast.chair),
-        members=[membership(cast.police_senior_manager), membership(cast.health_senior_manager), membership(extra.probation_senior)],
+        members=[
+            membership(cast.police_senior_manager),
+            membership(cast.health_senior_manager),
+            membership(extra.probation_senior),
+        ],
+        meeting_at=london(2026, 11, 19, 14, 0),
+        at=london(2026, 11, 5, 10, 0),
     )
     assert {"senior", "head-of-service"} <= told(escalation, NotificationKind.ARRANGED)
+    # They are told when it meets, and that it will hear them, not that nothing is needed of them.
+    to_party = Notification.objects.get(
+        escalation=escalation, kind=NotificationKind.ARRANGED, recipient__username="senior"
+    )
+    assert "It meets on Thursday 19 November 2026 at 2:00pm (London time)." in to_party.message
+    assert "be ready to set out your agency's position" in to_party.message
+    assert "nothing is needed from you" not in to_party.message
 
 
 def test_bromley_the_bscp_may_facilitate_resolution_through_direct_liaison_with_agency_leadership():

@@ -63,6 +63,7 @@ def test_pages_after_the_first_say_their_number_in_the_title_and_which_rows_they
     assert title(third) == "Escalations (page 3 of 3)"
     assert "Showing 51 to 55 of 55 escalations" in third
     assert len(refs(first, fifty_five) | refs(second, fifty_five) | refs(third, fifty_five)) == 55
+    assert not any("{#" in page or "#}" in page for page in (first, second, third))  # no template comment shown
     back = get(client, url + "?" + link(third, "prev"))
     assert title(back) == "Escalations (page 2 of 3)" and refs(back, fifty_five) == refs(second, fifty_five)
     again = get(client, url + "?" + link(back, "prev"))

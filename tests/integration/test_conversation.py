@@ -153,7 +153,7 @@ def test_arranging_the_partnership_stage_tells_the_people_seated_to_decide(cast)
     # Arranging it met the stage's only deadline: the decision has none of its own.
     assert "You are seated on it: hear the disagreement and record the partnership's decision." in seated
     referred = notice(escalation, NotificationKind.ARRANGED, cast.other_director).message
-    assert "This is for your information" in referred and "due" not in referred
+    assert "be ready to set out your agency's position" in referred and "due" not in referred
 
 
 def test_at_cumberland_the_executive_leads_hear_who_the_chair_appointed_to_decide():
@@ -172,7 +172,9 @@ def test_at_cumberland_the_executive_leads_hear_who_the_chair_appointed_to_decid
     # "An impartial CSCP member, appointed by the CSCP Chair, reviews the case and consults with
     # the other Executive Leads before making a final decision."
     assert {"director", "dcs", "health-senior", "practitioner"} <= set(told(escalation, NotificationKind.ARRANGED))
-    assert "for your information" in notice(escalation, NotificationKind.ARRANGED, cast.other_director).message
+    assert "be ready to set out your agency's position" in (
+        notice(escalation, NotificationKind.ARRANGED, cast.other_director).message
+    )
 
 
 def test_each_stage_of_a_climb_is_told_once(cast):
@@ -272,9 +274,7 @@ def test_at_cumberland_stage_two_the_decision_and_actions_are_communicated_to_ev
     services.escalation_acknowledge(escalation=fresh(escalation), acting_user=cast.other_director)
     discussion = record(cast, escalation, cast.other_director)
     # "Record and communicate the decision and required actions."
-    assert {"practitioner", "social-worker", "manager", "team-manager", "senior", "director"} <= recorded_to(
-        discussion
-    )
+    assert {"practitioner", "social-worker", "manager", "team-manager", "senior", "director"} <= recorded_to(discussion)
 
 
 def test_at_plymouth_actions_agreed_at_any_later_stage_go_back_to_the_second_tier_managers_involved():

@@ -10,7 +10,7 @@ from escalation.dashboard import build_dashboard
 from escalation.demo.history import FIRST_DAY, LAST_MOMENT, LONDON, load_demo_history
 from escalation.demo.partnerships import PARTNERSHIPS, load_demo
 from escalation.figures import Scope
-from escalation.models import EmailStatus, Escalation, Notification, Resolution, StageOccurrence
+from escalation.models import Discussion, EmailStatus, Escalation, Notification, Resolution, StageOccurrence
 from escalation.states import State
 from partnerships.models import Partnership
 
@@ -67,6 +67,11 @@ def test_the_records_are_consistent(demo):
         if e.state in (State.RESOLVED, State.CLOSED):
             assert e.resolution.stage_resolved == e.stage_number
     assert not StageOccurrence.objects.filter(closed_at__gt=LAST_MOMENT).exists()
+    # A stage's discussion is written up while the stage is open, never after it moved on.
+    for discussion in Discussion.objects.select_related("occurrence"):
+        closed = discussion.occurrence.closed_at
+        assert discussion.held_at <= discussion.recorded_at
+        assert closed is None or discussion.recorded_at <= closed
     # The past year's notices went out at the time: nobody is e-mailed about them today.
     assert not Notification.objects.exclude(email_status=EmailStatus.SENT).exists()
 

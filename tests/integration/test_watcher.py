@@ -326,6 +326,16 @@ def test_an_overdue_action_tells_its_owner_and_the_stage_holders_once(cast):
 # --- exactly once -----------------------------------------------------------------------------------------
 
 
+def test_a_withdrawn_disagreements_actions_are_not_chased(cast):
+    escalation = raise_one(cast, at=london(2027, 1, 4, 10, 0))
+    Action.objects.create(escalation=escalation, description="Visit", owner=cast.other_manager, due_on=date(2027, 1, 5))
+    services.escalation_withdraw(
+        escalation=escalation, acting_user=cast.practitioner, reason="Resolved informally.", at=london(2027, 1, 4, 15)
+    )
+    assert run_watcher(now=london(2027, 1, 6, 10, 0)).actions_overdue == 0
+    assert not Notification.objects.filter(kind=NotificationKind.ACTION_OVERDUE).exists()
+
+
 def test_after_ten_working_days_down_one_run_catches_up_every_breach_exactly_once(cast):
     for minute in range(30):
         raise_one(cast, at=london(2026, 11, 2, 10, minute), children=[cast.child])  # due Wed 4 Nov 17:00
