@@ -75,6 +75,8 @@ OFFER_MEDIATION = (
 )
 SEATED_UNTIMED = "You are seated on it: hear the disagreement and record the partnership's decision."
 FOR_INFORMATION = "This is for your information: nothing is needed from you now."
+# The agencies a panel, mediation or review hears are asked to be ready, not told nothing is needed.
+TO_BE_HEARD = "It hears the agencies in the disagreement: be ready to set out your agency's position."
 ARRANGE_SUBMIT = "Record formal use and arrangements"
 A_WEEK = timedelta(days=7)
 
@@ -307,7 +309,7 @@ def test_five_stage_tells_each_stage_in_turn_and_the_business_office_when_mediat
     expect(business_manager.locator("main")).to_contain_text("Mediation chaired by Chair Staff")
 
     # The chair, seated as mediator, is told to hear it and decide; the raiser, and the directors
-    # who referred it (the mediation is between them), for information.
+    # who referred it (the mediation is between them), to be ready to be heard.
     chair = sign_in_as(cast.chair)
     expect_newest_notice(
         chair,
@@ -316,8 +318,8 @@ def test_five_stage_tells_each_stage_in_turn_and_the_business_office_when_mediat
         "Business Manager arranged the partnership stage",
         SEATED_UNTIMED,
     )
-    expect_newest_notice(practitioner, escalation, "Partnership stage arranged", FOR_INFORMATION)
-    expect_newest_notice(director, escalation, "Partnership stage arranged", FOR_INFORMATION)
+    expect_newest_notice(practitioner, escalation, "Partnership stage arranged", TO_BE_HEARD)
+    expect_newest_notice(director, escalation, "Partnership stage arranged", TO_BE_HEARD)
     open_newest_notice(chair, escalation)
     # Arranging it took the stage up: nobody need acknowledge it now.
     expect_escalation_page(chair, escalation, stage=5, name=stages[4], state="In discussion", buttons=[DISCUSS, DECIDE])
