@@ -34,6 +34,10 @@ DECIDING_ROLES = MEETING_ROLES | INDEPENDENT_ROLES
 LIAISON_ROLES = DECIDING_ROLES | {Role.BUSINESS_MANAGER}
 
 
+# The arrangements that seat members beside their chair.
+SEATS_MEMBERS = frozenset({PanelRule.RESOLUTION_PANEL, PanelRule.UNINVOLVED_CHAIR})
+
+
 def chair_roles(stage) -> frozenset[Role]:
     """Who may be offered to chair, mediate or decide at this stage: the business manager too only
     where the policy allows a direct liaison."""
@@ -66,6 +70,11 @@ def panel_problems(*, escalation, stage, arrangement, chair, members) -> list[st
     problems = []
     if allowed and arrangement not in allowed:
         problems.append("This policy's partnership stage is a " + " or a ".join(a.label.lower() for a in allowed) + ".")
+    if members and arrangement not in SEATS_MEMBERS:
+        problems.append(
+            f"A {PanelRule(arrangement).label.lower()} has no panel members: leave them unticked, or choose a "
+            "resolution panel if the policy allows one."
+        )
     if any(m.agency_id is None for m in members):
         problems.append("Panel members sit for an agency: choose people who work for one of the agencies.")
     if arrangement == PanelRule.RESOLUTION_PANEL:

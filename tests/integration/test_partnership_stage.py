@@ -300,3 +300,18 @@ def test_who_chairs_mediates_or_decides_holds_a_senior_post_never_a_front_line_p
         chair=seat(cast.police_senior_manager),
     )
     assert PartnershipReview.objects.get().chair == cast.police_senior_manager
+
+
+def test_a_mediation_seats_nobody_beside_the_mediator():
+    five_stage = build_cast("five-stage")
+    mediation = raise_one(five_stage)
+    mediation = climbing.climb(mediation, mediation.stage_count, by=five_stage.practitioner)
+    with pytest.raises(services.EscalationError, match="A mediation has no panel members"):
+        review_arrange(
+            escalation=fresh(mediation),
+            acting_user=five_stage.business_manager,
+            arrangement=PanelRule.MEDIATION,
+            chair=seat(five_stage.chair),
+            members=[seat(five_stage.police_senior_manager)],
+        )
+    assert not PartnershipReview.objects.exists()
